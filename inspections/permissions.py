@@ -1,0 +1,3 @@
+from repairnet import roles
+
+roles.register({})

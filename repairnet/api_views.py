@@ -1,0 +1,78 @@
+"""Project-level API endpoints: token login (throttled), the current user, regions."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import roles, throttle
+from .api import ActionPermission
+from .models import Region
+
+
+class TokenView(APIView):
+    """POST username + password → token. Failures are throttled like the login page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request):
+        username = str(request.data.get("username", ""))
+        ip = throttle.client_ip(request)
+        if throttle.login_is_locked(username=username, ip=ip):
+            return Response(
+                {"detail": _("Too many failed attempts. Please try again later.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            throttle.login_failed(username=username, ip=ip)
+            serializer.is_valid(raise_exception=True)
+        throttle.login_succeeded(username=username, ip=ip)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    roles = serializers.SerializerMethodField()
+    station = serializers.IntegerField(source="station_id", allow_null=True)
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(roles.user_roles(user))
+
+
+class MeView(APIView):
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "home.view"}
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "parent", "full_name"]
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Region.objects.select_related("parent__parent")
+    serializer_class = RegionSerializer
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "regions.view"}
+    filterset_fields = ["level", "parent", "code"]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RepairnetConfig(AppConfig):
+    name = "repairnet"
+    verbose_name = _("System")

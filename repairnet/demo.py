@@ -1,0 +1,53 @@
+"""Demo users for the HQ-side roles. Station staff are created with their stations (stations.demo)."""
+
+from django.contrib.auth.models import Group
+
+from . import roles
+from .models import User
+
+DEMO_PASSWORD = "RepairNet-demo-2026"
+
+HQ_SIDE_USERS = [
+    ("admin", "管理员", "系统", roles.ADMIN),
+    ("hotline", "小红", "王", roles.HOTLINE),
+    ("hotline2", "建华", "刘", roles.HOTLINE),
+    ("hq", "志强", "张", roles.HQ),
+    ("inspector", "伟", "陈", roles.INSPECTOR),
+    ("finance", "芳", "李", roles.FINANCE),
+]
+
+
+def demo_user(*, username: str, first_name: str, last_name: str, role: str, station=None, phone: str = "") -> User:
+    """Create the demo user once; later runs leave it (and its password) as it is."""
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "station": station,
+            "phone": phone,
+            "is_staff": role == roles.ADMIN,
+            "is_superuser": role == roles.ADMIN,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def seed(*, stdout) -> None:
+    for username, first, last, role in HQ_SIDE_USERS:
+        demo_user(username=username, first_name=first, last_name=last, role=role)
+
+
+def print_logins(*, stdout) -> None:
+    stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    users = User.objects.filter(username__in=[u[0] for u in HQ_SIDE_USERS]) | User.objects.filter(
+        station__isnull=False, username__startswith="demo-"
+    )
+    for user in users.select_related("station").prefetch_related("groups").order_by("username")[:40]:
+        labels = ", ".join(str(roles.ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+        where = f" @ {user.station.code}" if user.station_id else ""
+        stdout.write(f"  {user.username:<22} {labels}{where}")

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.object_history, name="object-history"),
+    path("jobs/", views.job_runs, name="job-runs"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("repairnet.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", template_name="repairnet/swagger.html"),
+        name="api-docs",
+    ),
+    path("stations/", include("stations.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("spares/", include("spares.urls")),
+    path("settlement/", include("settlement.urls")),
+    path("inspections/", include("inspections.urls")),
+]
+
+handler403 = "repairnet.views.error_403"
+handler404 = "repairnet.views.error_404"
+handler500 = "repairnet.views.error_500"

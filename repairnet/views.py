@@ -1,0 +1,99 @@
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from . import roles, throttle
+from .models import JobRun
+from .selectors import audit_list_for_object
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page plus throttling: repeated failures lock the username for a while."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        ip = throttle.client_ip(request)
+        if throttle.login_is_locked(username=username, ip=ip):
+            form = self.get_form()
+            form.errors.clear()
+            messages.error(request, _("Too many failed attempts. Please try again later."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.login_succeeded(username=username, ip=ip)
+        else:
+            throttle.login_failed(username=username, ip=ip)
+        return response
+
+
+@login_required
+def home(request):
+    roles.require(request.user, "home.view")
+    return render(request, "repairnet/home.html")
+
+
+@login_required
+def object_history(request, app_label: str, model_name: str, pk: str):
+    """Who changed what, when and why, for any object the user may see."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        raise Http404 from None
+    obj = model._default_manager.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    if not roles.can(request.user, "audit.view", obj):
+        raise PermissionDenied
+    # Objects with no station (regions, applications…) are HQ-side: station staff may not browse them.
+    if roles.is_station_staff(request.user) and roles.station_id_of(obj) is None:
+        raise PermissionDenied
+    return render(request, "repairnet/history.html", {"obj": obj, "events": audit_list_for_object(obj=obj)})
+
+
+@login_required
+def job_runs(request):
+    roles.require(request.user, "jobs.view")
+    runs = JobRun.objects.all()[:200]
+    return render(request, "repairnet/jobs.html", {"runs": runs})
+
+
+@never_cache
+def healthz(request):
+    """Liveness for the load balancer: the database answers, and Redis when configured."""
+    from django.conf import settings
+
+    status = {"database": "ok", "redis": "not configured"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - report any failure as unhealthy
+        status["database"], code = f"error: {exc.__class__.__name__}", 503
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            status["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            status["redis"], code = f"error: {exc.__class__.__name__}", 503
+    return JsonResponse(status, status=code)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)

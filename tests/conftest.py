@@ -1,0 +1,67 @@
+import os
+
+import pytest
+
+from repairnet import roles
+from repairnet.celery import app as celery_app
+
+from .factories import StationFactory, make_user
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Tests run tasks in-process unless a test starts a real worker (tests marked ``redis``)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
+
+
+@pytest.fixture
+def station(db):
+    return StationFactory()
+
+
+@pytest.fixture
+def other_station(db):
+    return StationFactory()
+
+
+@pytest.fixture
+def user_for(db):
+    """user_for(roles.HQ) or user_for(roles.TECHNICIAN, station=...)"""
+    return make_user
+
+
+@pytest.fixture
+def client_for(db, client):
+    """client_for(role, station=None) → a Django test client logged in as a fresh user of that role."""
+
+    def _client(role: str, station=None):
+        from django.test import Client
+
+        c = Client()
+        c.force_login(make_user(role, station))
+        return c
+
+    return _client
+
+
+ALL_ROLES = roles.ALL_ROLES
