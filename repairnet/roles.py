@@ -124,6 +124,7 @@ def role_required(action: str):
             require(request.user, action)
             return view(request, *args, **kwargs)
 
+        wrapper.permission_action = action  # lets the permission-matrix test know the intended rule
         return wrapper
 
     return decorator
