@@ -26,14 +26,15 @@ class TokenView(APIView):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request):
-        username = str(request.data.get("username", ""))
+        data = request.data if hasattr(request.data, "get") else {}
+        username = str(data.get("username", ""))
         ip = throttle.client_ip(request)
         if throttle.login_is_locked(username=username, ip=ip):
             return Response(
                 {"detail": _("Too many failed attempts. Please try again later.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = AuthTokenSerializer(data=data, context={"request": request})
         if not serializer.is_valid():
             throttle.login_failed(username=username, ip=ip)
             serializer.is_valid(raise_exception=True)

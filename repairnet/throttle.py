@@ -4,12 +4,15 @@ Counts live in the cache (Redis in production, so every gunicorn worker shares t
 login page and the API token endpoint alike.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
 
 def _key(username: str, ip: str) -> str:
-    return f"login-fail:{(username or '').strip().lower()}:{ip or '-'}"
+    ident = hashlib.sha256(f"{(username or '').strip().lower()}|{ip}".encode()).hexdigest()
+    return f"login-fail:{ident}"
 
 
 def client_ip(request) -> str:

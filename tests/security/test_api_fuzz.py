@@ -1,0 +1,52 @@
+"""Schemathesis fuzzes every operation of /api/schema/ as an HQ user and as a station user.
+
+Bounded examples per operation; the property: no 5xx, and every 4xx carries a JSON ``detail`` message.
+"""
+
+import json
+import os
+
+import pytest
+import schemathesis
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+
+from repairnet import roles
+from repairnet.wsgi import application
+from tests.factories import make_user
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
+
+
+@pytest.fixture
+def api_schema():
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
+    loaded.app = application
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture
+def tokens(db):
+    hq = make_user(roles.HQ)
+    technician = make_user(roles.COORDINATOR)
+    return [Token.objects.create(user=hq).key, Token.objects.create(user=technician).key]
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.django_db
+def test_api_never_fails_with_server_error(case, tokens):
+    for token in tokens:
+        response = case.call(headers={"Authorization": f"Token {token}"})
+        assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
+        if 400 <= response.status_code < 500 and response.headers.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            body = response.json()
+            assert isinstance(body, dict) and body.get("detail"), body
