@@ -1,3 +1,17 @@
 from repairnet import roles
 
-roles.register({})
+STATION = {roles.COORDINATOR, roles.TECHNICIAN}
+
+roles.register(
+    {
+        # Station staff see their own station's inspections once submitted (never drafts: selectors).
+        "inspections.view": {roles.HQ, roles.INSPECTOR, *STATION},
+        "inspections.schedule": {roles.HQ},
+        "inspections.fill": {roles.INSPECTOR},
+        "inspections.overview": {roles.HQ, roles.INSPECTOR},
+        "inspections.templates": {roles.HQ, roles.INSPECTOR},
+        "rectifications.view": {roles.HQ, roles.INSPECTOR, *STATION},
+        "rectifications.answer": {roles.COORDINATOR},
+        "rectifications.confirm": {roles.INSPECTOR},
+    }
+)
