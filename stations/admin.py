@@ -1,11 +1,99 @@
 from django.contrib import admin
 
-from .models import Station
+from .models import (
+    Application,
+    Assessment,
+    Certificate,
+    ExamResult,
+    Sanction,
+    SanctionRule,
+    ScreeningCriterion,
+    StaffProfile,
+    Station,
+    TierChange,
+    TierRequirement,
+)
 
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "tier", "status", "is_remote")
+    list_display = ("code", "name", "tier", "status", "is_remote", "understaffed_since")
     list_filter = ("tier", "status", "is_remote")
     search_fields = ("code", "name")
     filter_horizontal = ("regions",)
+
+
+@admin.register(TierRequirement)
+class TierRequirementAdmin(admin.ModelAdmin):
+    list_display = (
+        "tier",
+        "deposit",
+        "min_coordinators",
+        "min_engineers",
+        "min_repair_area",
+        "min_storage_area",
+        "min_score",
+    )
+
+
+@admin.register(ScreeningCriterion)
+class ScreeningCriterionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "max_points", "order", "active")
+    list_editable = ("max_points", "order", "active")
+
+
+@admin.register(SanctionRule)
+class SanctionRuleAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "amount", "consequence", "effective_from", "active")
+    list_editable = ("amount", "active")
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "position", "joined_on", "left_on")
+    list_select_related = ("user",)
+
+
+@admin.register(ExamResult)
+class ExamResultAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "exam_on", "theory_score", "practical_score", "passed")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "recorded_by")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ("number", "user", "kind", "issued_on", "expires_on", "status")
+    list_filter = ("kind", "status")
+    search_fields = ("number", "user__username", "user__last_name")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "exam")
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ("reference", "company_name", "tier_wanted", "status", "total_score", "created_at")
+    list_filter = ("status", "tier_wanted")
+    search_fields = ("reference", "company_name")
+    readonly_fields = ("status",)
+    raw_id_fields = ("region", "station", "decided_by")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ("station", "year", "quarter", "total", "suggestion", "status")
+    list_filter = ("year", "quarter", "suggestion", "status")
+    readonly_fields = ("status",)
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    list_display = ("station", "rule", "amount", "status", "raised_at", "settled_ref")
+    list_filter = ("status", "rule")
+    readonly_fields = ("status", "amount", "settled_ref")
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    list_display = ("station", "from_tier", "to_tier", "changed_at", "actor")
+    readonly_fields = ("station", "from_tier", "to_tier", "changed_at", "actor", "reason")

@@ -1,0 +1,277 @@
+"""Reads of the stations area: certification, directory, applications, assessments, sanctions."""
+
+import datetime
+import logging
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from repairnet import roles
+
+from .models import (
+    Application,
+    Assessment,
+    Certificate,
+    CertificateKind,
+    Sanction,
+    ScreeningCriterion,
+    Station,
+    TierRequirement,
+)
+
+log = logging.getLogger("stations")
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _valid_technician_q(prefix: str, on: datetime.date) -> Q:
+    return Q(
+        **{
+            f"{prefix}kind": CertificateKind.REPAIR_TECHNICIAN,
+            f"{prefix}status": Certificate.Status.VALID,
+            f"{prefix}issued_on__lte": on,
+            f"{prefix}expires_on__gte": on,
+        }
+    )
+
+
+def technician_is_certified(*, user, on: datetime.date | None = None) -> bool:
+    """Does ``user`` hold a valid repair-technician certificate on ``on`` (today by default)?"""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    on = on or today()
+    return Certificate.objects.filter(_valid_technician_q("", on), user_id=user.pk).exists()
+
+
+def certified_user_ids(*, station_ids, on: datetime.date | None = None) -> set[int]:
+    on = on or today()
+    return set(
+        Certificate.objects.filter(
+            _valid_technician_q("", on), user__station_id__in=list(station_ids), user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def certified_engineer_counts(*, station_ids, on: datetime.date | None = None) -> dict[int, int]:
+    """station_id → number of active users with a valid repair-technician certificate."""
+    on = on or today()
+    rows = (
+        Certificate.objects.filter(
+            _valid_technician_q("", on), user__station_id__in=list(station_ids), user__is_active=True
+        )
+        .values("user__station_id")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    return {r["user__station_id"]: r["n"] for r in rows}
+
+
+def tier_requirements() -> dict[str, TierRequirement]:
+    return {t.tier: t for t in TierRequirement.objects.all()}
+
+
+def screening_criteria():
+    return list(ScreeningCriterion.objects.filter(active=True).order_by("order", "pk"))
+
+
+# --- stations ---------------------------------------------------------------------------------
+
+
+def station_list_for(*, user, filters: dict | None = None):
+    """Directory: visible stations with their regions and certified-engineer count, constant queries."""
+    on = today()
+    certified = Certificate.objects.filter(_valid_technician_q("", on), user__station=OuterRef("pk"))
+    qs = (
+        Station.objects.all()
+        .prefetch_related("regions__parent__parent")
+        .annotate(
+            certified_engineers=Count(
+                "users__certificates__user",
+                filter=_valid_technician_q("users__certificates__", on) & Q(users__is_active=True),
+                distinct=True,
+            ),
+            has_certified=Exists(certified),
+        )
+        .order_by("code")
+    )
+    qs = roles.scope_queryset(user, qs, station_field="pk")
+    filters = filters or {}
+    if filters.get("tier"):
+        qs = qs.filter(tier=filters["tier"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("region"):
+        region = filters["region"]
+        qs = qs.filter(Q(regions=region) | Q(regions__parent=region) | Q(regions__parent__parent=region)).distinct()
+    if filters.get("understaffed"):
+        qs = qs.filter(understaffed_since__isnull=False)
+    if filters.get("q"):
+        qs = qs.filter(Q(code__icontains=filters["q"]) | Q(name__icontains=filters["q"]))
+    return qs
+
+
+def station_staff(*, station):
+    from repairnet.models import User
+
+    on = today()
+    return (
+        User.objects.filter(station=station)
+        .select_related("staff_profile")
+        .prefetch_related(
+            "groups",
+            Prefetch("certificates", queryset=Certificate.objects.order_by("-issued_on")),
+        )
+        .annotate(is_certified=Exists(Certificate.objects.filter(_valid_technician_q("", on), user=OuterRef("pk"))))
+        .order_by("-is_active", "last_name", "first_name", "pk")
+    )
+
+
+def station_deposit_balance(*, station):
+    """Deposit from the spares ledger; None while that area is not there."""
+    try:
+        from spares.selectors import deposit_balance
+    except ImportError:
+        return None
+    return deposit_balance(station=station)
+
+
+def station_open_tickets(*, station, limit: int = 10):
+    try:
+        from tickets.models import Ticket
+    except ImportError:
+        return None
+    open_states = [s for s in ("received", "dispatched", "accepted", "in_repair", "awaiting_parts", "escalated")]
+    return list(Ticket.objects.filter(station=station, status__in=open_states).order_by("-pk")[:limit])
+
+
+def station_latest_inspection(*, station):
+    try:
+        from inspections.selectors import latest_inspection_scores
+    except ImportError:
+        return None
+    return latest_inspection_scores(station_ids=[station.pk], on=today()).get(station.pk)
+
+
+def station_is_dispatchable(*, station) -> bool:
+    """Suspended, revoked or exited stations get no new dispatches."""
+    return station.status == Station.Status.ACTIVE
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def application_list(*, status: str = "", q: str = ""):
+    qs = Application.objects.select_related("region__parent__parent").order_by("-created_at", "-pk")
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(company_name__icontains=q))
+    return qs
+
+
+def application_for_applicant(*, reference: str, phone: str) -> Application | None:
+    """Applicants see only their own application: reference and contact phone must both match."""
+    reference, phone = (reference or "").strip().upper(), (phone or "").strip()
+    if not reference or not phone:
+        return None
+    return Application.objects.filter(reference=reference, contact_phone=phone).first()
+
+
+def hard_requirement_checks(*, application: Application, tier: str, requirement: TierRequirement | None = None):
+    """Pass/fail lines of the tier's hard requirements, computed from the application data."""
+    from django.utils.translation import gettext as _
+
+    req = requirement or TierRequirement.objects.get(tier=tier)
+    a = application
+    checks = [
+        (_("Coordinators"), req.min_coordinators, a.coordinators, a.coordinators >= req.min_coordinators),
+        (_("Certified engineers"), req.min_engineers, a.engineers, a.engineers >= req.min_engineers),
+        (_("Repair area (m²)"), req.min_repair_area, a.repair_area, a.repair_area >= req.min_repair_area),
+        (_("Storage area (m²)"), req.min_storage_area, a.storage_area, a.storage_area >= req.min_storage_area),
+    ]
+    if req.requires_repair_equipment:
+        equipment = [a.has_repair_tools, a.has_computer, a.has_instruments, a.has_service_phone]
+        checks.append((_("Repair equipment (tools, computer, instruments, phone)"), 4, sum(equipment), all(equipment)))
+    else:
+        checks.append((_("Service telephone"), 1, int(a.has_service_phone), a.has_service_phone))
+    checks.append((_("No-counterfeit declaration"), 1, int(a.declares_no_counterfeit), a.declares_no_counterfeit))
+    return [{"label": c[0], "required": c[1], "actual": c[2], "passed": bool(c[3])} for c in checks]
+
+
+def tier_eligibility(*, application: Application) -> list[dict]:
+    """For each tier (highest first): hard-requirement checks, the score threshold, eligible or not."""
+    score = application.total_score
+    rows = []
+    for req in TierRequirement.objects.order_by("-rank"):
+        checks = hard_requirement_checks(application=application, tier=req.tier, requirement=req)
+        hard_ok = all(c["passed"] for c in checks)
+        score_ok = score is not None and score >= req.min_score
+        rows.append(
+            {
+                "tier": req.tier,
+                "requirement": req,
+                "checks": checks,
+                "hard_ok": hard_ok,
+                "score_ok": score_ok,
+                "eligible": hard_ok and score_ok,
+            }
+        )
+    return rows
+
+
+def recommended_tier(*, application: Application) -> str:
+    for row in tier_eligibility(application=application):
+        if row["eligible"]:
+            return row["tier"]
+    return ""
+
+
+# --- assessments and sanctions ----------------------------------------------------------------
+
+
+def assessment_list(*, user, year: int | None = None, quarter: int | None = None, status: str = ""):
+    qs = Assessment.objects.select_related("station", "decided_by")
+    qs = roles.scope_queryset(user, qs)
+    if year:
+        qs = qs.filter(year=year)
+    if quarter:
+        qs = qs.filter(quarter=quarter)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def sanction_list(*, user, station=None, status: str = "", year: int | None = None, month: int | None = None):
+    qs = Sanction.objects.select_related("station", "rule", "raised_by", "decided_by")
+    qs = roles.scope_queryset(user, qs)
+    if station:
+        qs = qs.filter(station=station)
+    if status:
+        qs = qs.filter(status=status)
+    if year and month:
+        qs = qs.filter(raised_at__year=year, raised_at__month=month)
+    return qs
+
+
+def _month_end(year: int, month: int) -> datetime.datetime:
+    nxt = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return timezone.make_aware(datetime.datetime.combine(nxt, datetime.time.min))
+
+
+def sanctions_for_settlement(*, station_ids, year: int, month: int):
+    """Approved, not-yet-settled reward/penalty records decided up to the end of that month.
+
+    Rows carry ``station_id``, ``amount`` (signed: + reward, − penalty), ``rule`` (its str is the
+    label) and ``id``. A record approved after the month waits for the next month's settlement.
+    """
+    return (
+        Sanction.objects.filter(
+            station_id__in=list(station_ids),
+            status=Sanction.Status.APPROVED,
+            settled_ref="",
+            decided_at__lt=_month_end(year, month),
+        )
+        .select_related("rule")
+        .order_by("station_id", "decided_at", "pk")
+    )
