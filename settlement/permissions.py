@@ -1,3 +1,20 @@
 from repairnet import roles
+from repairnet.roles import COORDINATOR, FINANCE, HQ
 
-roles.register({})
+roles.register(
+    {
+        # statements: finance and HQ see all; a coordinator sees only their own station's (scope)
+        "settlement.view": {FINANCE, HQ, COORDINATOR},
+        "settlement.run": {FINANCE},
+        "settlement.issue": {FINANCE},
+        "settlement.confirm": {COORDINATOR},
+        "settlement.dispute": {COORDINATOR},
+        "settlement.resolve": {FINANCE},
+        "settlement.approve": {FINANCE},
+        "settlement.pay": {FINANCE},
+        "settlement.adjust": {FINANCE},
+        "settlement.pdf": {FINANCE, HQ, COORDINATOR},
+        "settlement.export": {FINANCE},
+        "settlement.rules": {FINANCE, HQ},
+    }
+)
