@@ -1,3 +1,26 @@
 from repairnet import roles
 
-roles.register({})
+H, C, T, HQ, I, F = roles.HOTLINE, roles.COORDINATOR, roles.TECHNICIAN, roles.HQ, roles.INSPECTOR, roles.FINANCE
+
+roles.register(
+    {
+        "tickets.view": {H, C, T, HQ, I, F},
+        "tickets.create": {H, HQ},
+        "tickets.dispatch": {H, HQ},
+        "tickets.reject": {C, T},
+        "tickets.accept": {C, T},
+        "tickets.work": {C, T},
+        "tickets.cancel": {H, HQ, C},
+        "tickets.queue": {C, T},
+        "tickets.dashboard": {H, HQ, C, F},
+        "customers.lookup": {H, HQ},
+        "callbacks.view": {H, HQ},
+        "callbacks.make": {H, HQ},
+        "complaints.view": {H, HQ, C},
+        "complaints.create": {H, HQ},
+        "complaints.handle": {HQ},
+        "daily_reports.view": {HQ, C},
+        "daily_reports.submit": {C},
+        "sla.view": {H, HQ, C, T},
+    }
+)

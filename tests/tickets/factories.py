@@ -66,8 +66,10 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
 
 def certified_technician(station):
-    """A technician of ``station`` (certified once stations' certificates exist: see stations factories)."""
-    return make_user(roles.TECHNICIAN, station)
+    """A technician of ``station`` with a valid certificate."""
+    user = make_user(roles.TECHNICIAN, station)
+    certify(user)
+    return user
 
 
 def completed_ticket(
@@ -119,3 +121,17 @@ def completed_ticket(
             completed_at=ticket.closed_at,
         )
     return ticket
+
+
+def certify(user, *, valid_days: int = 365):
+    """Give ``user`` a valid repair-technician certificate (stations' model)."""
+    from stations.models import Certificate, CertificateKind
+
+    today = timezone.localdate()
+    return Certificate.objects.create(
+        number=f"CERT-{user.pk:06d}-{Certificate.objects.count() + 1}",
+        user=user,
+        kind=CertificateKind.REPAIR_TECHNICIAN,
+        issued_on=today - datetime.timedelta(days=400),
+        expires_on=today + datetime.timedelta(days=valid_days),
+    )

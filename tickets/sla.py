@@ -1,0 +1,127 @@
+"""The SLA clock: targets are service-hour minutes, counted only inside a station's service hours on
+non-holidays (Asia/Shanghai). Pure functions over (start, minutes, hours, holidays) so they test without a DB."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+DEFAULT_HOURS = (datetime.time(8, 30), datetime.time(18, 0))
+_MAX_DAYS = 800  # guard against a calendar made only of holidays
+
+
+@dataclass(frozen=True)
+class Calendar:
+    start: datetime.time = DEFAULT_HOURS[0]
+    end: datetime.time = DEFAULT_HOURS[1]
+    holidays: frozenset = frozenset()
+
+    def _window(self, day: datetime.date):
+        tz = timezone.get_current_timezone()
+        if day in self.holidays or self.end <= self.start:
+            return None
+        opens = datetime.datetime.combine(day, self.start, tzinfo=tz)
+        closes = datetime.datetime.combine(day, self.end, tzinfo=tz)
+        return opens, closes
+
+    def add(self, moment: datetime.datetime, minutes: float) -> datetime.datetime:
+        """The moment ``minutes`` of service time after ``moment``."""
+        remaining = datetime.timedelta(minutes=minutes)
+        current = timezone.localtime(moment)
+        day = current.date()
+        for _ in range(_MAX_DAYS):
+            window = self._window(day)
+            if window:
+                opens, closes = window
+                current = max(current, opens)
+                if current < closes:
+                    available = closes - current
+                    if remaining <= available:
+                        return current + remaining
+                    remaining -= available
+            day += datetime.timedelta(days=1)
+            current = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+        raise ValueError("no service hours in the calendar")
+
+    def between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+        """Service time elapsed between two moments."""
+        if end <= start:
+            return datetime.timedelta(0)
+        start, end = timezone.localtime(start), timezone.localtime(end)
+        total = datetime.timedelta(0)
+        day = start.date()
+        while day <= end.date():
+            window = self._window(day)
+            if window:
+                lo, hi = max(start, window[0]), min(end, window[1])
+                if hi > lo:
+                    total += hi - lo
+            day += datetime.timedelta(days=1)
+        return total
+
+
+def calendar_for(station, *, around: datetime.datetime | None = None) -> Calendar:
+    """The station's service hours (default 08:30–18:00) and the holiday calendar near ``around``."""
+    from .models import Holiday
+
+    around = timezone.localtime(around or timezone.now()).date()
+    holidays = frozenset(
+        Holiday.objects.filter(
+            date__gte=around - datetime.timedelta(days=60), date__lte=around + datetime.timedelta(days=400)
+        ).values_list("date", flat=True)
+    )
+    if station is None:
+        return Calendar(holidays=holidays)
+    return Calendar(start=station.service_start, end=station.service_end, holidays=holidays)
+
+
+def policy_minutes(*, priority: str, on: datetime.date | None = None) -> dict[str, int]:
+    """leg → target minutes in force on ``on`` for ``priority`` (admin-editable SlaPolicy rows)."""
+    from .models import SlaPolicy
+
+    on = on or timezone.localdate()
+    result: dict[str, int] = {}
+    for row in SlaPolicy.objects.filter(priority=priority, effective_from__lte=on).order_by("leg", "-effective_from"):
+        result.setdefault(row.leg, row.minutes)
+    return result
+
+
+LEG_FIELDS = {
+    "accept": ("accept_due_at", "accepted_at"),
+    "onsite": ("onsite_due_at", "started_at"),
+    "complete": ("complete_due_at", "completed_at"),
+}
+
+
+def leg_statuses(ticket, *, now: datetime.datetime | None = None) -> list[dict]:
+    """Per leg: due, done, status (due / met / breached / paused) and how late (timedelta or None)."""
+    now = now or timezone.now()
+    rows = []
+    for leg, (due_field, done_field) in LEG_FIELDS.items():
+        due, done = getattr(ticket, due_field), getattr(ticket, done_field)
+        if due is None:
+            continue
+        late = None
+        if done is not None:
+            status = "met" if done <= due else "breached"
+            late = done - due if done > due else None
+        elif ticket.status in ("cancelled", "closed"):
+            continue
+        elif leg == "complete" and ticket.paused_at is not None:
+            status = "paused"
+        elif now > due:
+            status, late = "breached", now - due
+        else:
+            status = "due"
+        rows.append({"leg": leg, "due": due, "done": done, "status": status, "late": late, "left": due - now})
+    return rows
+
+
+def next_due(ticket) -> datetime.datetime | None:
+    """The deadline the ticket is working towards now (for sorting queues by urgency)."""
+    for leg, (due_field, done_field) in LEG_FIELDS.items():
+        if getattr(ticket, due_field) and not getattr(ticket, done_field):
+            if leg == "complete" and ticket.paused_at is not None:
+                return None
+            return getattr(ticket, due_field)
+    return None
