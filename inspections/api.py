@@ -1,1 +1,359 @@
-urlpatterns = []
+"""API (/api/v1/): checklist templates (read), inspections, item scores, stock counts, rectifications."""
+
+from django.contrib.auth import get_user_model
+from django.urls import include, path, reverse
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from repairnet.api import ActionPermission, Pagination
+from stations.models import Station
+
+from . import selectors, services
+from .models import (
+    ChecklistItem,
+    ChecklistSection,
+    ChecklistTemplate,
+    Inspection,
+    ItemScore,
+    Rectification,
+    StockCountLine,
+)
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "position", "code", "text", "max_score"]
+
+
+class ChecklistSectionSerializer(serializers.ModelSerializer):
+    items = ChecklistItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ChecklistSection
+        fields = ["id", "position", "title", "items"]
+
+
+class ChecklistTemplateSerializer(serializers.ModelSerializer):
+    sections = ChecklistSectionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["id", "name", "version", "is_active", "effective_from", "sections"]
+
+
+class ItemScoreSerializer(serializers.ModelSerializer):
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ItemScore
+        fields = [
+            "id",
+            "section_position",
+            "section_title",
+            "position",
+            "item_code",
+            "item_text",
+            "max_score",
+            "score",
+            "comment",
+            "photo_url",
+        ]
+
+    def get_photo_url(self, obj) -> str:
+        return reverse("inspections:item-photo", args=[obj.pk]) if obj.photo else ""
+
+
+class ItemScoreWriteSerializer(serializers.Serializer):
+    score = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    photo = serializers.ImageField(required=False)
+
+
+class StockCountLineSerializer(serializers.ModelSerializer):
+    difference = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StockCountLine
+        fields = [
+            "id",
+            "spare_item_id",
+            "item_name",
+            "serial_tracked",
+            "expected_quantity",
+            "expected_serials",
+            "counted_quantity",
+            "difference",
+            "note",
+        ]
+
+
+class StockCountWriteSerializer(serializers.Serializer):
+    counted_quantity = serializers.IntegerField(min_value=0, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    station_name = serializers.CharField(source="station.name", read_only=True)
+    inspector_name = serializers.CharField(source="inspector.display_name", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "station",
+            "station_name",
+            "inspector",
+            "inspector_name",
+            "scheduled_for",
+            "status",
+            "template_version",
+            "total",
+            "grade",
+            "summary",
+            "submitted_at",
+            "reinspection_of",
+        ]
+        read_only_fields = fields
+
+
+class InspectionDetailSerializer(InspectionSerializer):
+    scores = ItemScoreSerializer(many=True, read_only=True)
+    stock_lines = StockCountLineSerializer(many=True, read_only=True)
+
+    class Meta(InspectionSerializer.Meta):
+        fields = [*InspectionSerializer.Meta.fields, "scores", "stock_lines"]
+        read_only_fields = fields
+
+
+class InspectionScheduleSerializer(serializers.Serializer):
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all())
+    inspector = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
+    scheduled_for = serializers.DateField()
+
+
+class SubmitSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    item_text = serializers.CharField(source="item_score.item_text", read_only=True)
+    score = serializers.IntegerField(source="item_score.score", read_only=True)
+    max_score = serializers.IntegerField(source="item_score.max_score", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "id",
+            "inspection",
+            "station",
+            "station_name",
+            "item_text",
+            "score",
+            "max_score",
+            "status",
+            "deadline",
+            "is_overdue",
+            "answer",
+            "answered_at",
+            "reject_reason",
+            "rejection_count",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=2000)
+    evidence = serializers.ImageField(required=False)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ChecklistTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "inspections.templates"}
+    serializer_class = ChecklistTemplateSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.template_list().order_by("-version")
+
+
+class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Station staff see their own station's submitted inspections only; never drafts."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "inspections.view",
+        "retrieve": "inspections.view",
+        "scores": "inspections.view",
+        "stock_counts": "inspections.view",
+        "create": "inspections.schedule",
+        "score_save": "inspections.fill",
+        "stock_count_save": "inspections.fill",
+        "submit": "inspections.fill",
+    }
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        qs = selectors.inspection_list_visible_to(self.request.user)
+        params = self.request.query_params
+        if params.get("status") in Inspection.Status.values:
+            qs = qs.filter(status=params["status"])
+        if (params.get("station") or "").isdigit():
+            qs = qs.filter(station_id=int(params["station"]))
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("scores", "stock_lines")
+        return qs
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return InspectionScheduleSerializer
+        if self.action == "retrieve":
+            return InspectionDetailSerializer
+        return InspectionSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = InspectionScheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inspection = services.inspection_schedule(**data.validated_data, actor=request.user)
+        return Response(InspectionSerializer(inspection).data, status=201)
+
+    @action(detail=True, methods=["get"])
+    def scores(self, request, pk=None):
+        inspection = self.get_object()
+        return Response(ItemScoreSerializer(inspection.scores.all(), many=True).data)
+
+    @action(
+        detail=True, methods=["post"], url_path=r"scores/(?P<score_id>\d+)", serializer_class=ItemScoreWriteSerializer
+    )
+    def score_save(self, request, pk=None, score_id=None):
+        inspection = self.get_object()
+        line = inspection.scores.filter(pk=score_id).first()
+        if line is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        data = ItemScoreWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        line = services.item_score_save(
+            score_id=line.pk,
+            actor=request.user,
+            score=data.validated_data.get("score"),
+            comment=data.validated_data.get("comment"),
+            photo=data.validated_data.get("photo"),
+        )
+        return Response(ItemScoreSerializer(line).data)
+
+    @action(detail=True, methods=["get"], url_path="stock-counts")
+    def stock_counts(self, request, pk=None):
+        inspection = self.get_object()
+        return Response(StockCountLineSerializer(inspection.stock_lines.all(), many=True).data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"stock-counts/(?P<line_id>\d+)",
+        serializer_class=StockCountWriteSerializer,
+    )
+    def stock_count_save(self, request, pk=None, line_id=None):
+        inspection = self.get_object()
+        line = inspection.stock_lines.filter(pk=line_id).first()
+        if line is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        data = StockCountWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        line = services.stock_count_save(
+            line_id=line.pk,
+            actor=request.user,
+            counted_quantity=data.validated_data["counted_quantity"],
+            note=data.validated_data.get("note"),
+        )
+        return Response(StockCountLineSerializer(line).data)
+
+    @action(detail=True, methods=["post"], serializer_class=SubmitSerializer)
+    def submit(self, request, pk=None):
+        inspection = self.get_object()
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inspection = services.inspection_submit(
+            inspection_id=inspection.pk, actor=request.user, summary=data.validated_data.get("summary", "")
+        )
+        return Response(InspectionSerializer(inspection).data)
+
+
+class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "rectifications.view",
+        "retrieve": "rectifications.view",
+        "answer": "rectifications.answer",
+        "confirm": "rectifications.confirm",
+        "reject": "rectifications.confirm",
+    }
+    serializer_class = RectificationSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        qs = selectors.rectification_list_visible_to(self.request.user).order_by("deadline", "id")
+        params = self.request.query_params
+        if params.get("status") in Rectification.Status.values:
+            qs = qs.filter(status=params["status"])
+        if params.get("overdue") in ("1", "true"):
+            qs = qs.filter(is_overdue=True)
+        return qs
+
+    @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
+    def answer(self, request, pk=None):
+        rect = self.get_object()
+        data = AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rect = services.rectification_answer(
+            rectification_id=rect.pk,
+            actor=request.user,
+            answer=data.validated_data["answer"],
+            evidence=data.validated_data.get("evidence"),
+        )
+        return Response(RectificationSerializer(rect).data)
+
+    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    def confirm(self, request, pk=None):
+        rect = self.get_object()
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rect = services.rectification_confirm(
+            rectification_id=rect.pk, actor=request.user, note=data.validated_data.get("note", "")
+        )
+        return Response(RectificationSerializer(rect).data)
+
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def reject(self, request, pk=None):
+        rect = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rect = services.rectification_reject(
+            rectification_id=rect.pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(RectificationSerializer(rect).data)
+
+
+router = DefaultRouter()
+router.include_root_view = False
+# Registered before "inspections" so that "inspections/templates/" is not read as an inspection id.
+router.register("inspections/templates", ChecklistTemplateViewSet, basename="inspection-template")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("rectifications", RectificationViewSet, basename="rectification")
+
+urlpatterns = [path("", include(router.urls))]

@@ -15,7 +15,11 @@ def photo_prepare(upload) -> ContentFile:
 
     Re-encoding drops EXIF (GPS and the like) and anything that is not pixels.
     """
-    if upload.size > settings.PHOTO_MAX_BYTES:
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+    if size > settings.PHOTO_MAX_BYTES:
         raise ValidationError(
             _("The photo is too large (at most %(mb)s MB).") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
             code="photo_too_large",
