@@ -593,7 +593,7 @@ def statement_issue(*, statement_id: int, actor, note: str = "") -> Statement:
     statement = _lock(statement_id)
     roles.require(actor, "settlement.issue", statement)
     statement.issued_at = timezone.now()
-    return apply_transition(
+    apply_transition(
         statement,
         to=Statement.Status.ISSUED,
         actor=actor,
@@ -602,6 +602,21 @@ def statement_issue(*, statement_id: int, actor, note: str = "") -> Statement:
         extra_update_fields=("issued_at",),
         data={"net": str(statement.net)},
     )
+    _mark_sanctions_settled(statement)
+    return statement
+
+
+def _mark_sanctions_settled(statement: Statement) -> None:
+    """Rewards/penalties on an issued statement are consumed: no later month counts them again."""
+    refs = statement.adjustments.filter(kind=Adjustment.Kind.SANCTION).values_list("source_ref", flat=True)
+    ids = [int(ref.split(":", 1)[1]) for ref in refs if ref.split(":", 1)[1].isdigit()]
+    if not ids:
+        return
+    try:
+        from stations.services import sanction_mark_settled
+    except ImportError:
+        return
+    sanction_mark_settled(sanction_ids=ids, ref=f"settlement:{statement.month:%Y-%m}:{statement.station.code}")
 
 
 def statements_issue_month(*, month: datetime.date, actor) -> int:

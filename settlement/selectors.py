@@ -1,0 +1,97 @@
+"""Settlement reads: statements visible to a user, month overview, drill-down rows."""
+
+import datetime
+
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404
+
+from repairnet import roles
+from repairnet.exports import mask_phone
+from repairnet.money import ZERO
+
+from .models import FeeRule, SettlementRun, Statement
+
+
+def statement_list_for(*, user, month: datetime.date | None = None, status: str = "", station_id=None):
+    """Statements the user may see (a coordinator: their own station only), with the station joined."""
+    qs = roles.scope_queryset(user, Statement.objects.select_related("station"))
+    if month is not None:
+        qs = qs.filter(month=month)
+    if status:
+        qs = qs.filter(status=status)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    return qs.order_by("-month", "station__code")
+
+
+def statement_get_visible_to(*, user, pk: int) -> Statement:
+    """One statement or 404 — a station never learns that another's statement exists."""
+    return get_object_or_404(statement_list_for(user=user), pk=pk)
+
+
+def statement_lines(*, statement: Statement):
+    """Ticket lines with the masked customer phone (station users and exports never see the full number)."""
+    rows = list(
+        statement.lines.values(
+            "pk",
+            "ticket_id",
+            "ticket_number",
+            "completed_at",
+            "service_mode",
+            "serial",
+            "technician_name",
+            "fee_kind",
+            "fee",
+            "allowance",
+            "amount",
+            "basis",
+            "ticket__customer__phone",
+        ).order_by("completed_at", "pk")
+    )
+    for row in rows:
+        row["customer_phone"] = mask_phone(row.pop("ticket__customer__phone") or "")
+    return rows
+
+
+def month_overview(*, month: datetime.date) -> dict:
+    """Finance month page: totals, count per status, net payable per province (for the chart)."""
+    qs = Statement.objects.filter(month=month)
+    totals = qs.aggregate(
+        stations=Count("pk"),
+        lines=Sum("lines_count"),
+        excluded=Sum("excluded_count"),
+        gross=Sum("gross"),
+        deductions=Sum("deductions"),
+        net=Sum("net"),
+    )
+    for key in ("gross", "deductions", "net"):
+        totals[key] = totals[key] or ZERO
+    for key in ("lines", "excluded"):
+        totals[key] = totals[key] or 0
+    labels = dict(Statement.Status.choices)
+    counts = dict(qs.values("status").annotate(n=Count("pk")).order_by().values_list("status", "n"))
+    by_status = [{"status": s, "label": labels[s], "count": counts.get(s, 0)} for s in Statement.Status.values]
+    by_region = [
+        {"region": r["region_name"] or "-", "net": r["net"]}
+        for r in qs.values("region_name").annotate(net=Sum("net")).order_by("region_name")
+    ]
+    return {"totals": totals, "by_status": by_status, "by_region": by_region}
+
+
+def months_with_statements() -> list[datetime.date]:
+    return list(Statement.objects.order_by("-month").values_list("month", flat=True).distinct()[:36])
+
+
+def run_latest(*, month: datetime.date) -> SettlementRun | None:
+    return SettlementRun.objects.filter(month=month).order_by("-created_at", "-pk").first()
+
+
+def run_get(*, pk: int) -> SettlementRun:
+    return get_object_or_404(SettlementRun, pk=pk)
+
+
+def fee_rules_in_force(*, on: datetime.date | None = None):
+    qs = FeeRule.objects.all()
+    if on is not None:
+        qs = qs.filter(effective_from__lte=on).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+    return qs.order_by("kind", "-effective_from")
