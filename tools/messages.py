@@ -22,7 +22,7 @@ LANG = "zh_Hans"
 
 def run_makemessages() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "repairnet.settings", "PYTHONPATH": str(ROOT)}
-    django_admin = [sys.executable, "-m", "django"]
+    django_admin = [sys.executable, "-P", "-m", "django"]  # -P: an area's selectors.py must not shadow the stdlib
     opts = ["makemessages", "-l", LANG, "--no-obsolete", "--no-location"]
     ignores = [
         arg
