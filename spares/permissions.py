@@ -1,3 +1,20 @@
 from repairnet import roles
+from repairnet.roles import COORDINATOR, FINANCE, HQ, INSPECTOR, TECHNICIAN
 
-roles.register({})
+roles.register(
+    {
+        "spares.view": {HQ, FINANCE, INSPECTOR, COORDINATOR, TECHNICIAN},  # stock, catalogue, journal (scoped)
+        "spares.report": {HQ, FINANCE, INSPECTOR},  # network stock, value, ageing, overdue returns
+        "spares.ship": {HQ},
+        "spares.receive": {COORDINATOR, TECHNICIAN},
+        "spares.use": {COORDINATOR, TECHNICIAN},  # parts on a ticket, loans, swaps, sales
+        "spares.return_defective": {COORDINATOR, TECHNICIAN},
+        "spares.receive_defective": {HQ},
+        "spares.write_off.request": {COORDINATOR},
+        "spares.approve": {HQ},  # write-offs and stocktake adjustments
+        "spares.stocktake": {HQ, INSPECTOR},
+        "spares.reverse": {HQ},
+        "spares.deposit.view": {HQ, FINANCE, COORDINATOR},
+        "spares.deposit.record": {HQ, FINANCE},
+    }
+)

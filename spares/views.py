@@ -1,0 +1,371 @@
+"""Pages of the spares area. Thin: check the role and scope, call one service or selector, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from repairnet import roles
+from repairnet.roles import role_required
+
+from . import selectors, services
+from .forms import (
+    DecisionForm,
+    DepositForm,
+    ReverseForm,
+    SellForm,
+    ShipmentHeaderForm,
+    ShipmentLineFormSet,
+    WriteOffForm,
+)
+from .models import Item, Location, Movement, Obligation, SerialUnit, Shipment, StocktakeProposal, WriteOff
+
+
+def _station(pk):
+    from stations.models import Station
+
+    return get_object_or_404(Station, pk=pk)
+
+
+def _stations_for(user):
+    from stations.models import Station
+
+    return roles.scope_queryset(user, Station.objects.order_by("code"), station_field="pk")
+
+
+def _error(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required("spares.view")
+def stock(request):
+    """HQ: stock and value per station; station staff: straight to their own stock."""
+    if roles.is_station_staff(request.user) or not roles.can(request.user, "spares.report"):
+        if request.user.station_id:
+            return redirect("spares:station-stock", pk=request.user.station_id)
+        return render(request, "spares/no_station.html")
+    rows = selectors.stock_overview(stations=_stations_for(request.user))
+    return render(request, "spares/stock_overview.html", {"rows": rows})
+
+
+@role_required("spares.view")
+def station_stock(request, pk):
+    station = _station(pk)
+    roles.require(request.user, "spares.view", station)
+    context = {
+        "station": station,
+        "rows": selectors.stock_for_station(station=station),
+        "units": SerialUnit.objects.filter(location__station=station)
+        .exclude(location__kind=Location.Kind.CUSTOMER)
+        .select_related("item", "location")
+        .order_by("location__kind", "serial"),
+        "obligations": Obligation.objects.filter(
+            station=station, status__in=[Obligation.Status.OPEN, Obligation.Status.OVERDUE]
+        ).select_related("item", "serial_unit"),
+        "value_held": selectors.stock_value_held(station=station),
+        "sell_form": SellForm(),
+        "write_off_form": WriteOffForm(),
+        "deposit_form": DepositForm(),
+    }
+    if roles.can(request.user, "spares.deposit.view", station):
+        context["deposit"] = selectors.deposit_balance(station=station)
+        context["required_deposit"] = selectors.required_deposit(station=station)
+        context["deposit_entries"] = station.deposit_entries.select_related("actor")[:20]
+    return render(request, "spares/station_stock.html", context)
+
+
+@require_POST
+@role_required("spares.deposit.record")
+def deposit_record(request, pk):
+    station = _station(pk)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deposit_record(station=station, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Deposit entry recorded."))
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        messages.error(request, _("Please correct the deposit entry."))
+    return redirect("spares:station-stock", pk=pk)
+
+
+@require_POST
+@role_required("spares.use")
+def sell(request, pk):
+    station = _station(pk)
+    roles.require(request.user, "spares.use", station)
+    form = SellForm(request.POST)
+    if form.is_valid():
+        try:
+            services.accessory_sell(
+                station=station,
+                item_id=form.cleaned_data["item"].pk,
+                quantity=form.cleaned_data["quantity"],
+                actor=request.user,
+            )
+            messages.success(request, _("Sale recorded."))
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        messages.error(request, _("Please choose an accessory and a quantity."))
+    return redirect("spares:station-stock", pk=pk)
+
+
+@require_POST
+@role_required("spares.write_off.request")
+def write_off_request(request, pk):
+    station = _station(pk)
+    roles.require(request.user, "spares.write_off.request", station)
+    form = WriteOffForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.write_off_request(
+                station=station,
+                item_id=data["item"].pk,
+                quantity=data["quantity"],
+                serial=data["serial"],
+                reason=data["reason"],
+                defective=data["defective"],
+                actor=request.user,
+            )
+            messages.success(request, _("Write-off requested; HQ will decide."))
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        messages.error(request, _("Please correct the write-off request."))
+    return redirect("spares:station-stock", pk=pk)
+
+
+@role_required("spares.view")
+def shipment_list(request):
+    qs = roles.scope_queryset(request.user, Shipment.objects.select_related("station", "created_by"))
+    status = request.GET.get("status")
+    if status in Shipment.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request, "spares/shipment_list.html", {"page_obj": page, "status": status, "statuses": Shipment.Status.choices}
+    )
+
+
+@role_required("spares.ship")
+def shipment_create(request):
+    header = ShipmentHeaderForm(request.POST or None, initial={"station": request.GET.get("station")})
+    lines = ShipmentLineFormSet(request.POST or None, prefix="line")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        parsed = [line for line in (f.as_line() for f in lines.forms) if line]
+        try:
+            shipment = services.shipment_create(
+                station=header.cleaned_data["station"],
+                lines=parsed,
+                actor=request.user,
+                note=header.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Shipment %(number)s is on its way.") % {"number": shipment.number})
+            return redirect("spares:shipment-detail", pk=shipment.pk)
+    return render(request, "spares/shipment_form.html", {"header": header, "lines": lines})
+
+
+@role_required("spares.view")
+def shipment_detail(request, pk):
+    shipment = get_object_or_404(Shipment.objects.select_related("station", "created_by", "received_by"), pk=pk)
+    roles.require(request.user, "spares.view", shipment)
+    lines = list(shipment.lines.select_related("item", "serial_unit"))
+    can_receive = shipment.status == Shipment.Status.IN_TRANSIT and roles.can(request.user, "spares.receive", shipment)
+    if request.method == "POST":
+        roles.require(request.user, "spares.receive", shipment)
+        quantities = {line.pk: request.POST.get(f"qty_{line.pk}", "0") for line in lines if not line.serial_unit_id}
+        try:
+            services.shipment_receive(
+                shipment=shipment, actor=request.user, quantities=quantities, serials=request.POST.getlist("serial")
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Shipment %(number)s received.") % {"number": shipment.number})
+            return redirect("spares:station-stock", pk=shipment.station_id)
+    return render(
+        request, "spares/shipment_detail.html", {"shipment": shipment, "lines": lines, "can_receive": can_receive}
+    )
+
+
+@role_required("spares.view")
+def defectives(request):
+    """Station: defectives to return (obligations). HQ: defectives on their way in."""
+    if roles.is_station_staff(request.user):
+        station = request.user.station
+        if request.method == "POST":
+            roles.require(request.user, "spares.return_defective", station)
+            try:
+                ids = [int(i) for i in request.POST.getlist("obligation")]
+                services.defective_return(station=station, obligation_ids=ids, actor=request.user)
+                messages.success(request, _("Defectives sent back to HQ."))
+            except (ValueError, ValidationError) as exc:
+                _error(request, exc if isinstance(exc, ValidationError) else ValidationError(_("Unknown obligation.")))
+            return redirect("spares:defectives")
+        qs = Obligation.objects.filter(
+            station=station, status__in=[Obligation.Status.OPEN, Obligation.Status.OVERDUE]
+        ).select_related("item", "serial_unit")
+        return render(request, "spares/defectives_station.html", {"obligations": qs, "station": station})
+    qs = roles.scope_queryset(
+        request.user,
+        Obligation.objects.filter(status=Obligation.Status.RETURNED).select_related("station", "item", "serial_unit"),
+    )
+    return render(request, "spares/defectives_incoming.html", {"obligations": qs})
+
+
+@require_POST
+@role_required("spares.receive_defective")
+def defective_receive(request, pk):
+    obligation = get_object_or_404(Obligation, pk=pk)
+    try:
+        services.defective_receive(obligation=obligation, actor=request.user)
+        messages.success(request, _("Defective received at HQ."))
+    except ValidationError as exc:
+        _error(request, exc)
+    return redirect("spares:defectives")
+
+
+@role_required("spares.view")
+def obligations_overdue(request):
+    qs = roles.scope_queryset(request.user, selectors.obligations_overdue())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "spares/obligations_overdue.html", {"page_obj": page})
+
+
+@role_required("spares.view")
+def loans(request):
+    qs = selectors.loans_outstanding()
+    if roles.is_station_staff(request.user):
+        qs = qs.filter(location__station_id=request.user.station_id)
+    return render(request, "spares/loans.html", {"units": qs})
+
+
+@role_required("spares.view")
+def write_offs(request):
+    qs = roles.scope_queryset(
+        request.user, WriteOff.objects.select_related("station", "item", "serial_unit", "requested_by", "decided_by")
+    )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "spares/write_offs.html", {"page_obj": page, "form": DecisionForm()})
+
+
+@require_POST
+@role_required("spares.approve")
+def write_off_decide(request, pk):
+    write_off = get_object_or_404(WriteOff, pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.write_off_decide(
+                write_off=write_off,
+                approve=form.cleaned_data["decision"] == "approve",
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Decision recorded."))
+        except ValidationError as exc:
+            _error(request, exc)
+    return redirect("spares:write-offs")
+
+
+@role_required("spares.view")
+def stocktakes(request):
+    qs = roles.scope_queryset(
+        request.user, StocktakeProposal.objects.select_related("station", "item", "proposed_by", "decided_by")
+    )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "spares/stocktakes.html", {"page_obj": page})
+
+
+@require_POST
+@role_required("spares.approve")
+def stocktake_decide(request, pk):
+    proposal = get_object_or_404(StocktakeProposal, pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stocktake_decide(
+                proposal=proposal,
+                approve=form.cleaned_data["decision"] == "approve",
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Decision recorded."))
+        except ValidationError as exc:
+            _error(request, exc)
+    return redirect("spares:stocktakes")
+
+
+@role_required("spares.view")
+def movements(request):
+    qs = selectors.movements_visible(queryset=roles.scope_queryset(request.user, Movement.objects.all()))
+    kind = request.GET.get("type")
+    if kind in Movement.Type.values:
+        qs = qs.filter(type=kind)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "spares/movements.html", {"page_obj": page, "types": Movement.Type.choices, "type": kind})
+
+
+@require_POST
+@role_required("spares.reverse")
+def movement_reverse(request, pk):
+    movement = get_object_or_404(Movement, pk=pk)
+    form = ReverseForm(request.POST)
+    if form.is_valid():
+        try:
+            reversal = services.movement_reverse(movement=movement, actor=request.user, note=form.cleaned_data["note"])
+            messages.success(
+                request, _("Movement #%(id)s reversed by #%(rev)s.") % {"id": movement.pk, "rev": reversal.pk}
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        messages.error(request, _("Please give a reason."))
+    return redirect(reverse("spares:movements"))
+
+
+@role_required("spares.view")
+def ageing(request):
+    rows = selectors.stock_ageing_and_turnover(stations=_stations_for(request.user).filter(status="active"))
+    chart = {
+        "labels": [r["station"].code for r in rows],
+        "turnover": [float(r["turnover_days"]) if r["turnover_days"] is not None else None for r in rows],
+        "buckets": [[float(b) for b in r["buckets"]] for r in rows],
+        "target": selectors.TURNOVER_TARGET_DAYS,
+        "bucket_labels": [_("0–30 days"), _("31–90 days"), _("91–180 days"), _("over 180 days")],
+        "turnover_label": _("Turnover days"),
+        "target_label": _("Target"),
+    }
+    return render(request, "spares/ageing.html", {"rows": rows, "chart": chart})
+
+
+@role_required("spares.view")
+def export_stock(request):
+    from .exports import stock_workbook
+
+    station_id = request.GET.get("station")
+    if station_id:
+        station = _station(station_id)
+        roles.require(request.user, "spares.view", station)
+        stations = [station]
+    else:
+        roles.require(request.user, "spares.report")
+        stations = list(_stations_for(request.user))
+    return stock_workbook(stations=stations, filename_hint=stations[0].code if station_id else "network")
+
+
+@role_required("spares.view")
+def catalogue(request):
+    prices = selectors.item_prices()
+    items = [(item, prices.get(item.pk)) for item in Item.objects.filter(is_active=True).order_by("kind", "code")]
+    return render(request, "spares/catalogue.html", {"items": items})

@@ -1,0 +1,94 @@
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from repairnet import roles
+from spares import services
+from spares.models import Location, Shipment, StockBalance
+from tests.factories import StationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_hq_overview_constant_queries(client_for, stocked_station, django_assert_max_num_queries):
+    for _ in range(5):
+        StationFactory()
+    client = client_for(roles.HQ)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("spares:stock"))
+    assert response.status_code == 200
+    assert stocked_station.code in response.content.decode()
+
+
+def test_station_staff_is_sent_to_own_stock_and_refused_others(client_for, stocked_station, other_station):
+    client = client_for(roles.COORDINATOR, station=stocked_station)
+    response = client.get(reverse("spares:stock"))
+    assert response.url == reverse("spares:station-stock", args=[stocked_station.pk])
+    assert client.get(response.url).status_code == 200
+    assert client.get(reverse("spares:station-stock", args=[other_station.pk])).status_code == 403
+    assert client.get(reverse("spares:export-stock")).status_code == 403
+
+
+def test_ship_and_receive_through_pages(client_for, station, hq_user, part):
+    services.deposit_record(station=station, kind="paid", amount=Decimal("500.00"), actor=hq_user)
+    services.hq_stock_receive(item=part, quantity=20, actor=hq_user)
+    hq = client_for(roles.HQ)
+    data = {
+        "station": station.pk,
+        "note": "",
+        "line-TOTAL_FORMS": "5",
+        "line-INITIAL_FORMS": "0",
+        "line-0-item": part.pk,
+        "line-0-quantity": "30",
+    }
+    response = hq.post(reverse("spares:shipment-create"), data)
+    assert response.status_code == 200
+    assert "¥750.00" in response.content.decode()  # the stock-limit message with its figures
+    data["line-0-quantity"] = "4"
+    response = hq.post(reverse("spares:shipment-create"), data)
+    shipment = Shipment.objects.get()
+    assert response.url == reverse("spares:shipment-detail", args=[shipment.pk])
+    station_client = client_for(roles.COORDINATOR, station=station)
+    line = shipment.lines.get()
+    response = station_client.post(reverse("spares:shipment-detail", args=[shipment.pk]), {f"qty_{line.pk}": "4"})
+    assert response.status_code == 302
+    assert StockBalance.objects.get(location__station=station, location__kind=Location.Kind.STATION).on_hand == 4
+    page = station_client.get(reverse("spares:station-stock", args=[station.pk])).content.decode()
+    assert 'class="text-end on-hand">4<' in page
+
+
+def test_xlsx_export_opens_with_openpyxl(client_for, stocked_station, part):
+    response = client_for(roles.HQ).get(reverse("spares:export-stock") + f"?station={stocked_station.pk}")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.worksheets[1].iter_rows(values_only=True))
+    tuner = next(r for r in rows if r[1] == part.code)
+    assert tuner[4] == 10 and tuner[9] == 250
+    summary = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert summary[1][0] == stocked_station.code and summary[1][4] == 5000
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "shipments",
+        "defectives",
+        "obligations-overdue",
+        "loans",
+        "write-offs",
+        "stocktakes",
+        "movements",
+        "ageing",
+        "catalogue",
+    ],
+)
+def test_pages_render_for_hq_and_station(client_for, stocked_station, name):
+    assert client_for(roles.HQ).get(reverse(f"spares:{name}")).status_code == 200
+    assert client_for(roles.TECHNICIAN, station=stocked_station).get(reverse(f"spares:{name}")).status_code == 200
+
+
+def test_hotline_cannot_see_spares(client_for):
+    assert client_for(roles.HOTLINE).get(reverse("spares:stock")).status_code == 403
