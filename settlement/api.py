@@ -1,1 +1,337 @@
-urlpatterns = []
+"""Settlement API (/api/v1/settlement/...): runs, statements and their flow, PDF, month workbook, fee rules."""
+
+from django.core.exceptions import ValidationError
+from django.urls import path
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
+
+from repairnet import roles
+from repairnet.api import ActionPermission, Pagination
+from repairnet.exports import pdf_download, xlsx_download
+
+from . import exports, selectors, services
+from .models import Adjustment, ExcludedTicket, FeeRule, SettlementRun, Statement
+
+
+class FeeRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeRule
+        fields = ["id", "kind", "amount", "remote_allowance", "effective_from", "effective_to", "note"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m", read_only=True)
+
+    class Meta:
+        model = SettlementRun
+        fields = [
+            "id",
+            "month",
+            "status",
+            "progress",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "stations_count",
+            "drafts_count",
+            "locked_count",
+            "lines_count",
+            "excluded_count",
+            "message",
+        ]
+        read_only_fields = fields
+
+
+class RunCreateSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+
+
+class LineSerializer(serializers.Serializer):
+    ticket_id = serializers.IntegerField()
+    ticket_number = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    service_mode = serializers.CharField()
+    serial = serializers.CharField()
+    customer_phone = serializers.CharField(help_text="masked")
+    technician_name = serializers.CharField()
+    fee_kind = serializers.CharField()
+    fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    allowance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    basis = serializers.CharField()
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Adjustment
+        fields = ["id", "kind", "amount", "description", "source_ref", "created_at"]
+
+
+class ExcludedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExcludedTicket
+        fields = ["ticket_id", "ticket_number", "completed_at", "service_mode", "serial", "reason", "detail"]
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "month",
+            "station",
+            "station_code",
+            "station_name",
+            "region_name",
+            "status",
+            "lines_count",
+            "excluded_count",
+            "fees_total",
+            "allowances_total",
+            "additions_total",
+            "gross",
+            "deductions",
+            "net",
+            "issued_at",
+            "confirmed_at",
+            "dispute_reason",
+            "resolution",
+            "approved_at",
+            "paid_on",
+            "payment_reference",
+        ]
+        read_only_fields = fields
+
+
+class StatementDetailSerializer(StatementSerializer):
+    lines = serializers.SerializerMethodField()
+    adjustments = AdjustmentSerializer(many=True, read_only=True)
+    excluded = ExcludedSerializer(many=True, read_only=True)
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "rules_snapshot", "lines", "adjustments", "excluded"]
+        read_only_fields = fields
+
+    @extend_schema(responses=LineSerializer(many=True))
+    def get_lines(self, obj) -> list[dict]:
+        return LineSerializer(selectors.statement_lines(statement=obj), many=True).data
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class DisputeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=1000)
+    reopen = serializers.BooleanField(default=False)
+
+
+class PaymentSerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    reference = serializers.CharField(max_length=64)
+
+
+class AdjustSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    description = serializers.CharField(max_length=300)
+
+
+class StatementFilter(filters.FilterSet):
+    month = filters.CharFilter(method="filter_month", help_text="YYYY-MM")
+    status = filters.ChoiceFilter(choices=Statement.Status.choices)
+    station = filters.NumberFilter(field_name="station_id")
+
+    class Meta:
+        model = Statement
+        fields = ["month", "status", "station"]
+
+    def filter_month(self, queryset, name, value):
+        try:
+            return queryset.filter(month=services.parse_month(value))
+        except ValidationError:
+            return queryset.none()
+
+
+class FeeRuleViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = FeeRuleSerializer
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "settlement.rules"}
+    pagination_class = Pagination
+    queryset = FeeRule.objects.order_by("kind", "-effective_from")
+
+
+class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """GET: recent runs; POST {"month": "YYYY-MM"}: start a run (202); GET {id}: its progress."""
+
+    serializer_class = RunSerializer
+    permission_classes = [ActionPermission]
+    permission_actions = {"list": "settlement.view", "retrieve": "settlement.view", "create": "settlement.run"}
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        if roles.is_station_staff(self.request.user):
+            return SettlementRun.objects.none()
+        return SettlementRun.objects.order_by("-created_at", "-pk")
+
+    @extend_schema(request=RunCreateSerializer, responses={202: RunSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RunCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        month = services.parse_month(data.validated_data["month"])
+        run = services.settlement_run_start(month=month, actor=request.user)
+        run.refresh_from_db()
+        return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "settlement.view",
+        "retrieve": "settlement.view",
+        "pdf": "settlement.pdf",
+        "issue": "settlement.issue",
+        "confirm": "settlement.confirm",
+        "dispute": "settlement.dispute",
+        "resolve": "settlement.resolve",
+        "approve": "settlement.approve",
+        "pay": "settlement.pay",
+        "adjust": "settlement.adjust",
+    }
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = StatementFilter
+
+    def get_queryset(self):
+        qs = selectors.statement_list_for(user=self.request.user)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("adjustments", "excluded")
+        return qs
+
+    def get_serializer_class(self):
+        return StatementDetailSerializer if self.action == "retrieve" else StatementSerializer
+
+    def _act(self, request, serializer_class, call):
+        statement = self.get_object()
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(statement, request.user, data.validated_data)
+        statement = self.get_queryset().get(pk=statement.pk)
+        return Response(StatementSerializer(statement).data)
+
+    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        return self._act(
+            request,
+            NoteSerializer,
+            lambda s, u, d: services.statement_issue(statement_id=s.pk, actor=u, note=d["note"]),
+        )
+
+    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._act(
+            request,
+            NoteSerializer,
+            lambda s, u, d: services.statement_confirm(statement_id=s.pk, actor=u, note=d["note"]),
+        )
+
+    @extend_schema(request=DisputeSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        return self._act(
+            request,
+            DisputeSerializer,
+            lambda s, u, d: services.statement_dispute(statement_id=s.pk, actor=u, reason=d["reason"]),
+        )
+
+    @extend_schema(request=ResolveSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._act(
+            request,
+            ResolveSerializer,
+            lambda s, u, d: services.statement_resolve_dispute(
+                statement_id=s.pk, actor=u, resolution=d["resolution"], reopen=d["reopen"]
+            ),
+        )
+
+    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._act(
+            request,
+            NoteSerializer,
+            lambda s, u, d: services.statement_approve(statement_id=s.pk, actor=u, note=d["note"]),
+        )
+
+    @extend_schema(request=PaymentSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        return self._act(
+            request,
+            PaymentSerializer,
+            lambda s, u, d: services.statement_record_payment(
+                statement_id=s.pk, actor=u, paid_on=d["paid_on"], reference=d["reference"]
+            ),
+        )
+
+    @extend_schema(request=AdjustSerializer, responses=StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        return self._act(
+            request,
+            AdjustSerializer,
+            lambda s, u, d: services.adjustment_add(
+                statement_id=s.pk, actor=u, amount=d["amount"], description=d["description"]
+            ),
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        statement = self.get_object()
+        path = exports.statement_pdf_build(statement=statement)
+        return pdf_download(path, f"statement-{statement.month:%Y-%m}-{statement.station.code}.pdf")
+
+
+class MonthWorkbookView(APIView):
+    """GET the month's finance workbook (XLSX)."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {"get": "settlement.export"}
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    def get(self, request, month: str):
+        first = services.parse_month(month)
+        path = exports.workbook_build(month=first)
+        return xlsx_download(path, f"settlement-{first:%Y-%m}.xlsx")
+
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("settlement/fee-rules", FeeRuleViewSet, basename="settlement-fee-rule")
+router.register("settlement/runs", RunViewSet, basename="settlement-run")
+router.register("settlement/statements", StatementViewSet, basename="settlement-statement")
+
+urlpatterns = [
+    path(
+        "settlement/months/<str:month>/workbook/",
+        MonthWorkbookView.as_view(),
+        name="settlement-month-workbook",
+    ),
+    *router.urls,
+]

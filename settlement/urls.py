@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "settlement"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("months/", views.month_pick, name="month-pick"),
+    path("months/<str:month>/", views.month_view, name="month"),
+    path("months/<str:month>/run/", views.month_run, name="month-run"),
+    path("months/<str:month>/issue/", views.month_issue, name="month-issue"),
+    path("months/<str:month>/workbook/", views.month_workbook, name="month-workbook"),
+    path("runs/<int:pk>/status/", views.run_status, name="run-status"),
+    path("statements/", views.statement_list, name="statements"),
+    path("statements/<int:pk>/", views.statement_detail, name="statement"),
+    path("statements/<int:pk>/pdf/", views.statement_pdf, name="statement-pdf"),
+    path("statements/<int:pk>/tickets/<int:ticket_id>/", views.statement_ticket, name="statement-ticket"),
+    path("statements/<int:pk>/<slug:action>/", views.statement_action, name="statement-action"),
+]

@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from .models import Adjustment, ExcludedTicket, FeeRule, SettlementRun, Statement, StatementLine
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(admin.ModelAdmin):
+    """Fee rules are configuration: editable, each with its validity period."""
+
+    list_display = ("kind", "amount", "remote_allowance", "effective_from", "effective_to", "note")
+    list_filter = ("kind",)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Statements and runs are results of services: readable here, changed only through the flow."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(_ReadOnly):
+    list_display = ("month", "status", "progress", "created_at", "finished_at", "drafts_count", "lines_count")
+
+
+class LineInline(admin.TabularInline):
+    model = StatementLine
+    fields = ("ticket_number", "completed_at", "fee_kind", "fee", "allowance", "amount", "basis")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+class AdjustmentInline(admin.TabularInline):
+    model = Adjustment
+    fields = ("kind", "amount", "description", "source_ref")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class ExcludedInline(admin.TabularInline):
+    model = ExcludedTicket
+    fields = ("ticket_number", "completed_at", "reason", "detail")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Statement)
+class StatementAdmin(_ReadOnly):
+    list_display = ("month", "station", "status", "lines_count", "gross", "deductions", "net")
+    list_filter = ("status", "month")
+    search_fields = ("station__code", "station__name")
+    inlines = [LineInline, AdjustmentInline, ExcludedInline]

@@ -1,0 +1,247 @@
+"""Settlement pages: finance month view, statements, statement detail and drill-down, downloads."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from repairnet import roles
+from repairnet.exports import pdf_download, xlsx_download
+from repairnet.roles import role_required
+
+from . import exports, selectors, services
+from .forms import AdjustmentForm, DisputeForm, MonthForm, NoteForm, PaymentForm, ResolveForm
+from .models import Statement
+
+
+def _month(value: str) -> datetime.date:
+    try:
+        return services.parse_month(value)
+    except ValidationError:
+        raise Http404 from None
+
+
+def _error(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required("settlement.view")
+def index(request):
+    """Finance/HQ land on the latest month; a coordinator on their station's statements."""
+    if roles.is_station_staff(request.user):
+        return redirect("settlement:statements")
+    months = selectors.months_with_statements()
+    month = months[0] if months else services.previous_month()
+    return redirect("settlement:month", month=f"{month:%Y-%m}")
+
+
+@role_required("settlement.view")
+def month_view(request, month: str):
+    if roles.is_station_staff(request.user):
+        raise PermissionDenied
+    first = _month(month)
+    statements = selectors.statement_list_for(user=request.user, month=first)
+    status = request.GET.get("status", "")
+    if status in Statement.Status.values:
+        statements = statements.filter(status=status)
+    page = Paginator(statements, 50).get_page(request.GET.get("page"))
+    overview = selectors.month_overview(month=first)
+    prev_month = (first - datetime.timedelta(days=1)).replace(day=1)
+    next_month = (first + datetime.timedelta(days=32)).replace(day=1)
+    context = {
+        "month": first,
+        "month_label": f"{first:%Y-%m}",
+        "page_obj": page,
+        "overview": overview,
+        "chart": {
+            "labels": [r["region"] for r in overview["by_region"]],
+            "values": [float(r["net"]) for r in overview["by_region"]],
+            "label": _("Net payable (CNY)"),
+        },
+        "status_filter": status,
+        "run": selectors.run_latest(month=first),
+        "months": selectors.months_with_statements(),
+        "prev_month": f"{prev_month:%Y-%m}",
+        "next_month": f"{next_month:%Y-%m}" if next_month <= timezone.localdate().replace(day=1) else "",
+        "month_form": MonthForm(initial={"month": f"{first:%Y-%m}"}),
+    }
+    return render(request, "settlement/month.html", context)
+
+
+@role_required("settlement.view")
+def month_pick(request):
+    form = MonthForm(request.GET)
+    if form.is_valid():
+        try:
+            first = services.parse_month(form.cleaned_data["month"])
+        except ValidationError as exc:
+            _error(request, exc)
+            return redirect("settlement:index")
+        return redirect("settlement:month", month=f"{first:%Y-%m}")
+    return redirect("settlement:index")
+
+
+@require_POST
+@role_required("settlement.run")
+def month_run(request, month: str):
+    try:
+        first = services.parse_month(month)
+        run = services.settlement_run_start(month=first, actor=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("settlement:index")
+    messages.success(request, _("The settlement run for %(month)s has started.") % {"month": month})
+    return redirect(f"{reverse('settlement:month', kwargs={'month': month})}?run={run.pk}")
+
+
+@require_POST
+@role_required("settlement.issue")
+def month_issue(request, month: str):
+    first = _month(month)
+    count = services.statements_issue_month(month=first, actor=request.user)
+    messages.success(request, _("%(n)s statements issued to their stations.") % {"n": count})
+    return redirect("settlement:month", month=month)
+
+
+@role_required("settlement.view")
+def run_status(request, pk: int):
+    """Polled by the month page while a run is going."""
+    run = selectors.run_get(pk=pk)
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "month": f"{run.month:%Y-%m}",
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "progress": run.progress,
+            "message": run.message,
+            "done": run.status in ("done", "failed"),
+        }
+    )
+
+
+@role_required("settlement.export")
+def month_workbook(request, month: str):
+    first = _month(month)
+    path = exports.workbook_build(month=first)
+    return xlsx_download(path, f"settlement-{first:%Y-%m}.xlsx")
+
+
+@role_required("settlement.view")
+def statement_list(request):
+    statements = selectors.statement_list_for(user=request.user, status=request.GET.get("status", ""))
+    page = Paginator(statements, 50).get_page(request.GET.get("page"))
+    return render(request, "settlement/statements.html", {"page_obj": page, "statuses": Statement.Status.choices})
+
+
+@role_required("settlement.view")
+def statement_detail(request, pk: int):
+    statement = selectors.statement_get_visible_to(user=request.user, pk=pk)
+    user = request.user
+    context = {
+        "statement": statement,
+        "lines": selectors.statement_lines(statement=statement),
+        "adjustments": statement.adjustments.select_related("created_by").order_by("kind", "pk"),
+        "excluded": statement.excluded.order_by("completed_at", "pk"),
+        "can": {
+            action: roles.can(user, f"settlement.{action}", statement)
+            for action in ("issue", "confirm", "dispute", "resolve", "approve", "pay", "adjust", "pdf")
+        },
+        "dispute_form": DisputeForm(),
+        "resolve_form": ResolveForm(),
+        "note_form": NoteForm(),
+        "payment_form": PaymentForm(),
+        "adjustment_form": AdjustmentForm(),
+    }
+    return render(request, "settlement/statement_detail.html", context)
+
+
+@role_required("settlement.view")
+def statement_ticket(request, pk: int, ticket_id: int):
+    """Drill-down: why one ticket of the statement counts (or not), with the customer phone masked."""
+    statement = selectors.statement_get_visible_to(user=request.user, pk=pk)
+    line = statement.lines.filter(ticket_id=ticket_id).select_related("ticket__customer", "ticket__device").first()
+    excluded = None
+    if line is None:
+        excluded = get_object_or_404(
+            statement.excluded.select_related("ticket__customer", "ticket__device"), ticket_id=ticket_id
+        )
+    ticket = (line or excluded).ticket
+    try:
+        ticket_url = reverse("tickets:detail", args=[ticket.pk])
+    except NoReverseMatch:
+        ticket_url = ""
+    return render(
+        request,
+        "settlement/statement_ticket.html",
+        {"statement": statement, "line": line, "excluded": excluded, "ticket": ticket, "ticket_url": ticket_url},
+    )
+
+
+@role_required("settlement.pdf")
+def statement_pdf(request, pk: int):
+    statement = selectors.statement_get_visible_to(user=request.user, pk=pk)
+    roles.require(request.user, "settlement.pdf", statement)
+    path = exports.statement_pdf_build(statement=statement)
+    return pdf_download(path, f"statement-{statement.month:%Y-%m}-{statement.station.code}.pdf")
+
+
+ACTIONS = {
+    # action → (form class or None, service call)
+    "issue": (NoteForm, lambda s, u, d: services.statement_issue(statement_id=s.pk, actor=u, note=d["note"])),
+    "confirm": (NoteForm, lambda s, u, d: services.statement_confirm(statement_id=s.pk, actor=u, note=d["note"])),
+    "dispute": (
+        DisputeForm,
+        lambda s, u, d: services.statement_dispute(statement_id=s.pk, actor=u, reason=d["reason"]),
+    ),
+    "resolve": (
+        ResolveForm,
+        lambda s, u, d: services.statement_resolve_dispute(
+            statement_id=s.pk, actor=u, resolution=d["resolution"], reopen=d["reopen"]
+        ),
+    ),
+    "approve": (NoteForm, lambda s, u, d: services.statement_approve(statement_id=s.pk, actor=u, note=d["note"])),
+    "pay": (
+        PaymentForm,
+        lambda s, u, d: services.statement_record_payment(
+            statement_id=s.pk, actor=u, paid_on=d["paid_on"], reference=d["reference"]
+        ),
+    ),
+    "adjust": (
+        AdjustmentForm,
+        lambda s, u, d: services.adjustment_add(
+            statement_id=s.pk, actor=u, amount=d["amount"], description=d["description"]
+        ),
+    ),
+}
+
+
+@require_POST
+@role_required("settlement.view")
+def statement_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    statement = selectors.statement_get_visible_to(user=request.user, pk=pk)
+    roles.require(request.user, f"settlement.{action}", statement)
+    form_class, call = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("settlement:statement", pk=pk)
+    try:
+        call(statement, request.user, form.cleaned_data)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("settlement:statement", pk=pk)
