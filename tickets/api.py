@@ -1,1 +1,533 @@
-urlpatterns = []
+"""/api/v1/ endpoints of the tickets area (SPEC 7): look-ups, tickets and their actions, callbacks,
+complaints, daily reports. Thin: parse, call one service, serialise."""
+
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from repairnet import roles
+from repairnet.api import ActionPermission
+from repairnet.exports import mask_phone
+from repairnet.models import Region
+
+from . import selectors, services, sla
+from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Ticket
+
+# --- serializers --------------------------------------------------------------------------------
+
+
+class DeviceBriefSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.code")
+
+    class Meta:
+        model = Device
+        fields = ["id", "serial", "model", "purchase_date", "has_invoice"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    devices = DeviceBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "phone2", "address", "region", "carrier_account", "devices"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.code")
+    customer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Device
+        fields = ["id", "serial", "model", "purchase_date", "has_invoice", "customer"]
+
+    def get_customer(self, device) -> dict:
+        return {"id": device.customer_id, "name": device.customer.name, "phone": device.customer.phone}
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_phone = serializers.SerializerMethodField()
+    serial = serializers.CharField(source="device.serial", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True, default=None)
+    sla = serializers.SerializerMethodField()
+    callback_outcome = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "status", "priority", "service_mode", "fault_category", "description",
+            "customer", "customer_name", "customer_phone", "device", "serial", "station", "station_code",
+            "technician", "in_warranty", "warranty_reason", "is_repeat_repair", "repeat_of",
+            "received_at", "dispatched_at", "accepted_at", "appointment_at", "started_at", "completed_at",
+            "closed_at", "cancelled_at", "cancel_reason", "accept_due_at", "onsite_due_at", "complete_due_at",
+            "paused_seconds", "escalated_to", "fault_found", "diagnosis", "work_done", "parts_used",
+            "charge_amount", "charge_consent", "signoff_name", "signed_at", "callback_due_at", "sla",
+            "callback_outcome",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_customer_phone(self, ticket) -> str:
+        user = self.context["request"].user
+        if roles.is_station_staff(user) and ticket.status in (Ticket.Status.CLOSED, Ticket.Status.CANCELLED):
+            return mask_phone(ticket.customer.phone)
+        return ticket.customer.phone
+
+    def get_sla(self, ticket) -> list[dict]:
+        return [
+            {
+                "leg": r["leg"],
+                "due": r["due"],
+                "status": r["status"],
+                "late_minutes": int(r["late"].total_seconds() // 60) if r["late"] else 0,
+            }
+            for r in sla.leg_statuses(ticket)
+        ]
+
+    def get_callback_outcome(self, ticket) -> str | None:
+        try:
+            return ticket.callback.outcome or None
+        except Callback.DoesNotExist:
+            return None
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(required=False, allow_null=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    customer_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
+    carrier_account = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    serial = serializers.CharField(max_length=40)
+    device_model = serializers.PrimaryKeyRelatedField(
+        queryset=DeviceModel.objects.all(), required=False, allow_null=True
+    )
+    purchase_date = serializers.DateField(required=False, allow_null=True)
+    has_invoice = serializers.BooleanField(required=False, default=False)
+    fault_category = serializers.ChoiceField(choices=Ticket.FaultCategory.choices)
+    description = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
+    service_mode = serializers.ChoiceField(choices=Ticket.ServiceMode.choices, default=Ticket.ServiceMode.ONSITE)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispatchSerializer(serializers.Serializer):
+    station = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AcceptSerializer(serializers.Serializer):
+    technician = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    appointment_at = serializers.DateTimeField()
+
+
+class EscalateSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Ticket.Escalation.choices)
+    note = serializers.CharField()
+
+
+class PartSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+    serial = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+
+class CompleteSerializer(serializers.Serializer):
+    fault_found = serializers.CharField()
+    work_done = serializers.CharField()
+    diagnosis = serializers.CharField(required=False, allow_blank=True, default="")
+    parts = PartSerializer(many=True, required=False, default=list)
+    charge_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=0, min_value=0)
+    charge_consent = serializers.BooleanField(required=False, default=False)
+    signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    signature = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
+    customer_phone = serializers.CharField(source="ticket.customer.phone", read_only=True)
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id", "ticket", "ticket_number", "customer_phone", "status", "due_at", "escalated_at", "attempts",
+            "outcome", "technician_on_time", "charges_correct", "satisfaction", "comments", "completed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AttemptSerializer(serializers.Serializer):
+    reached = serializers.BooleanField()
+    repaired = serializers.BooleanField(required=False, allow_null=True, default=None)
+    technician_on_time = serializers.BooleanField(required=False, allow_null=True, default=None)
+    charges_correct = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfaction = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5, default=None)
+    comments = serializers.CharField(required=False, allow_blank=True, default="")
+    grievance = serializers.CharField(required=False, allow_blank=True, default="")
+    complaint_category = serializers.ChoiceField(
+        choices=Complaint.Category.choices, required=False, default=Complaint.Category.OTHER
+    )
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Complaint
+        fields = [
+            "id", "ticket", "station", "technician", "category", "source", "description", "status", "ack_due_at",
+            "resolve_due_at", "acknowledged_at", "resolved_at", "investigation", "verdict", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=Complaint.Category.choices)
+    description = serializers.CharField()
+
+
+class ResolveSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Complaint.Verdict.choices)
+    investigation = serializers.CharField()
+
+
+class DailyReportSerializer(serializers.ModelSerializer):
+    station_code = serializers.CharField(source="station.code", read_only=True)
+
+    class Meta:
+        model = DailyReport
+        fields = [
+            "id", "station", "station_code", "day", "received", "accepted", "completed", "open_total", "open_by_age",
+            "sla_breaches", "parts_used", "spares_on_loan", "remarks", "status", "deadline", "submitted_at", "is_late",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RemarksSerializer(serializers.Serializer):
+    remarks = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Hotline look-up: ``?phone=`` (prefix, at least 3 digits)."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "customers.lookup"}
+    serializer_class = CustomerSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("phone", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = Customer.objects.prefetch_related("devices__model").order_by("phone", "pk")
+        if self.action == "list":
+            phone = self.request.query_params.get("phone", "").strip()
+            if len(phone) < 3:
+                return qs.none()
+            qs = qs.filter(phone__startswith=phone) | qs.filter(phone2__startswith=phone)
+        return qs
+
+
+class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Hotline look-up: ``?serial=`` (prefix, at least 3 characters)."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "customers.lookup"}
+    serializer_class = DeviceSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("serial", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = Device.objects.select_related("model", "customer").order_by("serial")
+        if self.action == "list":
+            serial = self.request.query_params.get("serial", "").strip().upper()
+            if len(serial) < 3:
+                return qs.none()
+            qs = qs.filter(serial__startswith=serial)
+        return qs
+
+
+class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Tickets; state changes are POSTs to ``tickets/{id}/<action>/``."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "tickets.view",
+        "retrieve": "tickets.view",
+        "create": "tickets.create",
+        "dispatch_suggestions": "tickets.dispatch",
+        "dispatch_ticket": "tickets.dispatch",
+        "resolve_by_phone": "tickets.dispatch",
+        "reject": "tickets.reject",
+        "accept": "tickets.accept",
+        "schedule": "tickets.work",
+        "arrive": "tickets.work",
+        "await_parts": "tickets.work",
+        "resume": "tickets.work",
+        "escalate": "tickets.work",
+        "complete": "tickets.work",
+        "cancel": "tickets.cancel",
+    }
+    serializer_class = TicketSerializer
+    filterset_fields = ["status", "station", "priority", "service_mode", "in_warranty", "is_repeat_repair"]
+
+    def get_queryset(self):
+        return (
+            roles.scope_queryset(self.request.user, Ticket.objects.all())
+            .select_related("customer", "device", "station", "callback")
+            .order_by("-received_at", "-pk")
+        )
+
+    def get_serializer_class(self):
+        return TicketCreateSerializer if self.action == "create" else TicketSerializer
+
+    def _out(self, ticket, code=status.HTTP_200_OK):
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketSerializer(ticket, context={"request": self.request}).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(TicketCreateSerializer, request)
+        ticket = services.ticket_create(actor=request.user, **data)
+        return self._out(ticket, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], url_path="dispatch-suggestions")
+    def dispatch_suggestions(self, request, pk=None):
+        ticket = self.get_object()
+        rows = selectors.dispatch_suggestions(ticket=ticket)
+        return Response(
+            [
+                {
+                    "station": r["station"].pk,
+                    "code": r["station"].code,
+                    "name": r["station"].name,
+                    "tier": r["station"].tier,
+                    "open_load": r["open_load"],
+                    "reasons": [str(x) for x in r["reasons"]],
+                }
+                for r in rows
+            ]
+        )
+
+    @extend_schema(request=DispatchSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_ticket(self, request, pk=None):
+        data = _valid(DispatchSerializer, request)
+        ticket = services.ticket_dispatch(
+            ticket_id=self.get_object().pk, station_id=data["station"], actor=request.user, note=data["note"]
+        )
+        return self._out(ticket)
+
+    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="resolve-by-phone")
+    def resolve_by_phone(self, request, pk=None):
+        data = _valid(NoteSerializer, request)
+        return self._out(
+            services.ticket_resolve_by_phone(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = _valid(ReasonSerializer, request)
+        return self._out(
+            services.ticket_reject(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
+        )
+
+    @extend_schema(request=AcceptSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        data = _valid(AcceptSerializer, request)
+        technician = None
+        if data.get("technician"):
+            from repairnet.models import User
+
+            technician = User.objects.filter(pk=data["technician"]).first()
+            if technician is None:
+                raise serializers.ValidationError({"technician": [_("Unknown technician.")]})
+        return self._out(
+            services.ticket_accept(ticket_id=self.get_object().pk, actor=request.user, technician=technician)
+        )
+
+    @extend_schema(request=ScheduleSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        data = _valid(ScheduleSerializer, request)
+        return self._out(
+            services.ticket_schedule(
+                ticket_id=self.get_object().pk, actor=request.user, appointment_at=data["appointment_at"]
+            )
+        )
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        return self._out(services.ticket_arrive(ticket_id=self.get_object().pk, actor=request.user))
+
+    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="await-parts")
+    def await_parts(self, request, pk=None):
+        data = _valid(NoteSerializer, request)
+        return self._out(
+            services.ticket_await_parts(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
+        )
+
+    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        data = _valid(NoteSerializer, request)
+        return self._out(services.ticket_resume(ticket_id=self.get_object().pk, actor=request.user, note=data["note"]))
+
+    @extend_schema(request=EscalateSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        data = _valid(EscalateSerializer, request)
+        return self._out(
+            services.ticket_escalate(
+                ticket_id=self.get_object().pk, actor=request.user, to=data["to"], note=data["note"]
+            )
+        )
+
+    @extend_schema(request=CompleteSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        data = _valid(CompleteSerializer, request)
+        ticket = services.ticket_complete(
+            ticket_id=self.get_object().pk,
+            actor=request.user,
+            fault_found=data["fault_found"],
+            work_done=data["work_done"],
+            diagnosis=data["diagnosis"],
+            parts=[dict(p) for p in data["parts"]],
+            charge_amount=data["charge_amount"],
+            charge_consent=data["charge_consent"],
+            signoff_name=data["signoff_name"],
+            signature_data_url=data["signature"],
+        )
+        return self._out(ticket)
+
+    @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = _valid(ReasonSerializer, request)
+        return self._out(
+            services.ticket_cancel(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
+        )
+
+
+class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {"list": "callbacks.view", "retrieve": "callbacks.view", "attempt": "callbacks.make"}
+    serializer_class = CallbackSerializer
+    filterset_fields = ["status", "outcome"]
+
+    def get_queryset(self):
+        return Callback.objects.select_related("ticket", "ticket__customer").order_by("due_at", "pk")
+
+    @extend_schema(request=AttemptSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def attempt(self, request, pk=None):
+        data = _valid(AttemptSerializer, request)
+        callback = services.callback_attempt(callback_id=self.get_object().pk, actor=request.user, **data)
+        return Response(CallbackSerializer(self.get_queryset().get(pk=callback.pk)).data)
+
+
+class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "complaints.view",
+        "retrieve": "complaints.view",
+        "create": "complaints.create",
+        "acknowledge": "complaints.handle",
+        "resolve": "complaints.handle",
+    }
+    serializer_class = ComplaintSerializer
+    filterset_fields = ["status", "verdict", "station"]
+
+    def get_queryset(self):
+        return roles.scope_queryset(self.request.user, Complaint.objects.all()).order_by("-created_at", "-pk")
+
+    def get_serializer_class(self):
+        return ComplaintCreateSerializer if self.action == "create" else ComplaintSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(ComplaintCreateSerializer, request)
+        complaint = services.complaint_create(
+            actor=request.user, ticket_id=data["ticket"], category=data["category"], description=data["description"]
+        )
+        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoteSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        data = _valid(NoteSerializer, request)
+        complaint = services.complaint_acknowledge(
+            complaint_id=self.get_object().pk, actor=request.user, note=data["note"]
+        )
+        return Response(ComplaintSerializer(complaint).data)
+
+    @extend_schema(request=ResolveSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        data = _valid(ResolveSerializer, request)
+        complaint = services.complaint_resolve(complaint_id=self.get_object().pk, actor=request.user, **data)
+        return Response(ComplaintSerializer(complaint).data)
+
+
+class DailyReportViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "daily_reports.view",
+        "retrieve": "daily_reports.view",
+        "submit": "daily_reports.submit",
+    }
+    serializer_class = DailyReportSerializer
+    filterset_fields = ["day", "station", "status", "is_late"]
+
+    def get_queryset(self):
+        return roles.scope_queryset(self.request.user, DailyReport.objects.select_related("station")).order_by(
+            "-day", "station__code"
+        )
+
+    @extend_schema(request=RemarksSerializer, responses=DailyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        data = _valid(RemarksSerializer, request)
+        report = services.daily_report_submit(
+            report_id=self.get_object().pk, actor=request.user, remarks=data["remarks"]
+        )
+        return Response(DailyReportSerializer(report).data)
+
+
+from rest_framework.routers import SimpleRouter  # noqa: E402
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("devices", DeviceViewSet, basename="device")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("callbacks", CallbackViewSet, basename="callback")
+router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("daily-reports", DailyReportViewSet, basename="daily-report")
+
+urlpatterns = [path("", include(router.urls))]

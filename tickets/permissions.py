@@ -1,10 +1,10 @@
 from repairnet import roles
 
-H, C, T, HQ, I, F = roles.HOTLINE, roles.COORDINATOR, roles.TECHNICIAN, roles.HQ, roles.INSPECTOR, roles.FINANCE
+H, C, T, HQ, INSP, F = roles.HOTLINE, roles.COORDINATOR, roles.TECHNICIAN, roles.HQ, roles.INSPECTOR, roles.FINANCE
 
 roles.register(
     {
-        "tickets.view": {H, C, T, HQ, I, F},
+        "tickets.view": {H, C, T, HQ, INSP, F},
         "tickets.create": {H, HQ},
         "tickets.dispatch": {H, HQ},
         "tickets.reject": {C, T},

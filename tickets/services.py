@@ -281,7 +281,7 @@ def ticket_create(
 
 
 def _lock(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("station", "device__model").get(pk=ticket_id)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("station", "device__model").get(pk=ticket_id)
 
 
 def _technician_is_certified(user, on=None) -> bool:
@@ -718,7 +718,7 @@ def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
 
 
 def _callback_lock(callback_id: int) -> Callback:
-    return Callback.objects.select_for_update().select_related("ticket").get(pk=callback_id)
+    return Callback.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=callback_id)
 
 
 def _callback_finish(callback: Callback, *, outcome: str, actor, now) -> None:
@@ -865,7 +865,7 @@ def complaint_acknowledge(*, complaint_id: int, actor, note: str = "", now=None)
 @transaction.atomic
 def complaint_resolve(*, complaint_id: int, actor, verdict: str, investigation: str, now=None) -> Complaint:
     """Record the verdict; an upheld complaint raises the `complaint_upheld` penalty (idempotent per complaint)."""
-    complaint = Complaint.objects.select_for_update().select_related("station").get(pk=complaint_id)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("station").get(pk=complaint_id)
     roles.require(actor, "complaints.handle", complaint)
     ensure(verdict in Complaint.Verdict.values, _("Choose a verdict."), "verdict_required")
     ensure(bool((investigation or "").strip()), _("Write the investigation notes."), "investigation_required")

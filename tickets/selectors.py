@@ -1,0 +1,380 @@
+"""Reads of the tickets area: hotline look-ups, dispatch suggestions, queues, dashboards, assessment inputs."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repairnet import roles
+from repairnet.exports import mask_phone
+
+from .models import Callback, Complaint, Customer, DailyReport, Device, SlaBreach, Ticket, TicketRejection
+
+S = Ticket.Status
+
+
+def _recent_tickets(limit: int = 5):
+    return Prefetch(
+        "tickets",
+        queryset=Ticket.objects.select_related("station", "device").order_by("-received_at")[:limit],
+        to_attr="recent_tickets",
+    )
+
+
+def _ticket_brief(t: Ticket) -> dict:
+    return {
+        "id": t.pk,
+        "number": t.number,
+        "status": t.status,
+        "status_label": t.get_status_display(),
+        "serial": t.device.serial,
+        "received_at": timezone.localtime(t.received_at).strftime("%Y-%m-%d %H:%M"),
+        "station": t.station.name if t.station_id else "",
+        "is_open": t.is_open,
+    }
+
+
+def hotline_lookup(*, q: str, limit: int = 8) -> dict:
+    """Customers by phone prefix and devices by serial prefix, with devices and recent tickets (fixed queries)."""
+    q = (q or "").strip().upper()
+    if len(q) < 3:
+        return {"customers": [], "devices": []}
+    customers = (
+        Customer.objects.filter(Q(phone__startswith=q) | Q(phone2__startswith=q))
+        .select_related("region")
+        .prefetch_related(
+            Prefetch("devices", queryset=Device.objects.select_related("model").order_by("serial")), _recent_tickets()
+        )
+        .order_by("phone", "pk")[:limit]
+    )
+    devices = (
+        Device.objects.filter(serial__startswith=q)
+        .select_related("model", "customer", "customer__region")
+        .prefetch_related(_recent_tickets())
+        .order_by("serial")[:limit]
+    )
+    return {
+        "customers": [
+            {
+                "id": c.pk,
+                "name": c.name,
+                "phone": c.phone,
+                "address": c.address,
+                "region_id": c.region_id,
+                "region": c.region.full_name if c.region_id else "",
+                "carrier_account": c.carrier_account,
+                "devices": [
+                    {"id": d.pk, "serial": d.serial, "model_id": d.model_id, "model": d.model.code}
+                    for d in c.devices.all()
+                ],
+                "tickets": [_ticket_brief(t) for t in c.recent_tickets],
+            }
+            for c in customers
+        ],
+        "devices": [
+            {
+                "id": d.pk,
+                "serial": d.serial,
+                "model_id": d.model_id,
+                "model": d.model.code,
+                "purchase_date": d.purchase_date.isoformat() if d.purchase_date else "",
+                "has_invoice": d.has_invoice,
+                "customer": {
+                    "id": d.customer_id,
+                    "name": d.customer.name,
+                    "phone": d.customer.phone,
+                    "address": d.customer.address,
+                    "region_id": d.customer.region_id,
+                },
+                "tickets": [_ticket_brief(t) for t in d.recent_tickets],
+            }
+            for d in devices
+        ],
+    }
+
+
+def serial_warnings(*, serial: str, now: datetime.datetime | None = None) -> dict:
+    """Open ticket of the same serial (warn the agent) and the repeat-repair source, if any."""
+    from .services import repeat_source_for
+
+    device = Device.objects.filter(serial=(serial or "").strip().upper()).first()
+    if device is None:
+        return {"open_ticket": None, "repeat_of": None}
+    open_ticket = Ticket.objects.filter(device=device, status__in=Ticket.OPEN_STATES).order_by("-pk").first()
+    repeat = repeat_source_for(device_id=device.pk, now=now)
+    return {
+        "open_ticket": open_ticket.number if open_ticket else None,
+        "repeat_of": repeat.number if repeat else None,
+    }
+
+
+def _open_loads(station_ids) -> dict[int, int]:
+    rows = (
+        Ticket.objects.filter(station_id__in=station_ids, status__in=Ticket.OPEN_STATES)
+        .values("station_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["station_id"]: r["n"] for r in rows}
+
+
+TIER_ORDER = {"centre": 0, "station": 1, "accessory_point": 2}
+
+
+def dispatch_suggestions(*, ticket: Ticket, limit: int = 10) -> list[dict]:
+    """SPEC 2.4: stations covering the customer's district, then its city (via region ancestors); active,
+    with repair scope; by tier then open load; skipping stations that rejected the ticket. Each with reasons."""
+    from stations.models import Station, Tier
+
+    region = ticket.customer.region
+    if region is None:
+        return []
+    ancestors = region.ancestor_ids()  # district, city, province
+    city_id = region.parent_id if region.level == "district" else region.pk
+    rejected = set(TicketRejection.objects.filter(ticket=ticket).values_list("station_id", flat=True))
+    candidates = (
+        Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True)
+        .exclude(tier=Tier.ACCESSORY_POINT)
+        .filter(Q(regions__in=ancestors) | Q(regions__parent_id=city_id))
+        .exclude(pk__in=rejected)
+        .prefetch_related("regions")
+        .distinct()
+    )
+    loads = _open_loads([s.pk for s in candidates])
+    suggestions = []
+    for station in candidates:
+        region_ids = {r.pk: r for r in station.regions.all()}
+        if region.pk in region_ids:
+            match, why = 0, _("authorised for the district %(region)s") % {"region": region.name}
+        elif city_id in region_ids:
+            match, why = 1, _("authorised for the whole city %(region)s") % {"region": region_ids[city_id].name}
+        elif any(rid in region_ids for rid in ancestors):
+            match, why = 2, _("authorised for the province")
+        else:
+            match, why = 3, _("serves another district of the same city")
+        load = loads.get(station.pk, 0)
+        suggestions.append(
+            {
+                "station": station,
+                "match": match,
+                "open_load": load,
+                "reasons": [why, station.get_tier_display(), _("%(n)s open tickets") % {"n": load}],
+            }
+        )
+    suggestions.sort(
+        key=lambda s: (s["match"], TIER_ORDER.get(s["station"].tier, 9), s["open_load"], s["station"].code)
+    )
+    return suggestions[:limit]
+
+
+def _urgency():
+    return Case(
+        When(status=S.DISPATCHED, then=F("accept_due_at")),
+        When(status=S.ACCEPTED, then=F("onsite_due_at")),
+        When(status__in=[S.IN_REPAIR, S.ESCALATED], then=F("complete_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+def ticket_list_for(*, user, filters: dict | None = None):
+    """Tickets the user may see, newest first, with what list pages show (constant queries)."""
+    filters = filters or {}
+    qs = roles.scope_queryset(user, Ticket.objects.all()).select_related(
+        "customer", "device", "device__model", "station", "technician"
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("station"):
+        qs = qs.filter(station_id=filters["station"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(number__startswith=q.upper()) | Q(device__serial__startswith=q.upper()) | Q(customer__phone=q))
+    if filters.get("undispatched"):
+        qs = qs.filter(status=S.RECEIVED)
+    return qs.annotate(next_due=_urgency(), breach_count=Count("breaches")).order_by("-received_at", "-pk")
+
+
+def station_queue(*, station_id: int, technician=None):
+    """The station's open tickets, most urgent deadline first; paused and undated last."""
+    qs = (
+        Ticket.objects.filter(station_id=station_id, status__in=Ticket.OPEN_STATES)
+        .select_related("customer", "device", "device__model", "technician")
+        .annotate(next_due=_urgency())
+    )
+    if technician is not None:
+        qs = qs.filter(Q(technician=technician) | Q(technician__isnull=True))
+    return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
+
+
+def ticket_get_visible_to(*, user, pk: int) -> Ticket:
+    qs = roles.scope_queryset(user, Ticket.objects.all()).select_related(
+        "customer", "customer__region", "device", "device__model", "station", "technician", "repeat_of"
+    )
+    return qs.get(pk=pk)
+
+
+def customer_phone_for(*, user, ticket: Ticket) -> str:
+    """Station staff see the customer's phone masked once the ticket is closed (privacy)."""
+    if roles.is_station_staff(user) and ticket.status in (S.CLOSED, S.CANCELLED):
+        return mask_phone(ticket.customer.phone)
+    return ticket.customer.phone
+
+
+def callback_queue(*, status: str = Callback.Status.OPEN):
+    return (
+        Callback.objects.filter(status=status)
+        .select_related("ticket", "ticket__customer", "ticket__station", "ticket__device")
+        .order_by("due_at", "pk")
+    )
+
+
+def complaint_list_for(*, user, status: str = ""):
+    qs = roles.scope_queryset(user, Complaint.objects.all()).select_related("ticket", "station", "technician")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def daily_report_list_for(*, user, day: datetime.date | None = None):
+    qs = roles.scope_queryset(user, DailyReport.objects.all()).select_related("station", "submitted_by")
+    if day:
+        qs = qs.filter(day=day)
+    return qs.order_by("-day", "station__code")
+
+
+def daily_report_summary(*, day: datetime.date) -> dict:
+    rows = DailyReport.objects.filter(day=day)
+    agg = rows.aggregate(
+        stations=Count("pk"),
+        submitted=Count("pk", filter=Q(status=DailyReport.Status.SUBMITTED)),
+        late=Count("pk", filter=Q(is_late=True)),
+    )
+    for field in ("received", "accepted", "completed", "open_total", "sla_breaches", "parts_used", "spares_on_loan"):
+        agg[field] = sum(rows.values_list(field, flat=True))
+    return agg
+
+
+def _ratio(num, den) -> Decimal | None:
+    if not den:
+        return None
+    return (Decimal(num) / Decimal(den)).quantize(Decimal("0.0001"))
+
+
+def dashboard_figures(*, station_ids=None, start: datetime.date, end: datetime.date) -> dict:
+    """Network (or given stations) figures over [start, end]: open by state and age, SLA compliance,
+    callback rate within 24 h, satisfaction, first-time-fix — each per station too, in fixed queries."""
+    tz = timezone.get_current_timezone()
+    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    tickets = Ticket.objects.all()
+    if station_ids is not None:
+        tickets = tickets.filter(station_id__in=list(station_ids))
+    now = timezone.now()
+    open_qs = tickets.filter(status__in=Ticket.OPEN_STATES)
+    by_state = dict(open_qs.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    ages = open_qs.aggregate(
+        lt1=Count("pk", filter=Q(received_at__gte=now - datetime.timedelta(days=1))),
+        d1_3=Count(
+            "pk",
+            filter=Q(
+                received_at__lt=now - datetime.timedelta(days=1), received_at__gte=now - datetime.timedelta(days=3)
+            ),
+        ),
+        d3_7=Count(
+            "pk",
+            filter=Q(
+                received_at__lt=now - datetime.timedelta(days=3), received_at__gte=now - datetime.timedelta(days=7)
+            ),
+        ),
+        gt7=Count("pk", filter=Q(received_at__lt=now - datetime.timedelta(days=7))),
+    )
+    per_station = assessment_inputs(station_ids=station_ids, start=start, end=end, detailed=True)
+    done = tickets.filter(completed_at__gte=lo, completed_at__lt=hi)
+    totals = done.aggregate(
+        completed=Count("pk"),
+        breached=Count("pk", filter=Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))),
+        repeated=Count("pk", filter=Q(Exists(Ticket.objects.filter(repeat_of=OuterRef("pk"))))),
+        called=Count("pk", filter=Q(callback__completed_at__lte=F("completed_at") + datetime.timedelta(hours=24))),
+        due=Count("pk", filter=Q(callback_due_at__lte=now)),
+        satisfaction=Avg("callback__satisfaction"),
+    )
+    return {
+        "by_state": [(s, label, by_state.get(s, 0)) for s, label in S.choices if s in Ticket.OPEN_STATES],
+        "open_total": sum(by_state.values()),
+        "ages": ages,
+        "completed": totals["completed"],
+        "sla_compliance": _ratio(totals["completed"] - totals["breached"], totals["completed"]),
+        "first_time_fix": _ratio(totals["completed"] - totals["repeated"], totals["completed"]),
+        "callback_rate": _ratio(totals["called"], totals["due"]),
+        "satisfaction": Decimal(str(totals["satisfaction"])).quantize(Decimal("0.01"))
+        if totals["satisfaction"] is not None
+        else None,
+        "per_station": per_station,
+    }
+
+
+def assessment_inputs(*, station_ids, start: datetime.date, end: datetime.date, detailed: bool = False) -> dict:
+    """Contract for the quarterly assessment: per station over [start, end] (dates inclusive)::
+
+        {station_id: {callback_avg_satisfaction, sla_compliance (0–1), repeat_repair_rate (0–1), upheld_complaints}}
+
+    ``None`` where there is nothing to measure (the assessment then uses a neutral value).
+    """
+    tz = timezone.get_current_timezone()
+    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    done = Ticket.objects.filter(completed_at__gte=lo, completed_at__lt=hi, station__isnull=False)
+    if station_ids is not None:
+        done = done.filter(station_id__in=list(station_ids))
+    now = timezone.now()
+    rows = done.values("station_id").annotate(
+        completed=Count("pk"),
+        breached=Count("pk", filter=Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))),
+        repeated=Count("pk", filter=Q(Exists(Ticket.objects.filter(repeat_of=OuterRef("pk"))))),
+        satisfaction=Avg("callback__satisfaction"),
+        called=Count("pk", filter=Q(callback__completed_at__lte=F("completed_at") + datetime.timedelta(hours=24))),
+        due=Count("pk", filter=Q(callback_due_at__lte=now)),
+    )
+    complaints = Complaint.objects.filter(
+        verdict=Complaint.Verdict.UPHELD, resolved_at__gte=lo, resolved_at__lt=hi, station__isnull=False
+    )
+    if station_ids is not None:
+        complaints = complaints.filter(station_id__in=list(station_ids))
+    upheld = dict(complaints.values("station_id").annotate(n=Count("pk")).values_list("station_id", "n"))
+    ids = set(station_ids) if station_ids is not None else set()
+    result: dict[int, dict] = {
+        sid: {
+            "callback_avg_satisfaction": None,
+            "sla_compliance": None,
+            "repeat_repair_rate": None,
+            "upheld_complaints": upheld.get(sid, 0),
+        }
+        for sid in ids | set(upheld)
+    }
+    for row in rows:
+        sat = row["satisfaction"]
+        entry = result.setdefault(row["station_id"], {"upheld_complaints": upheld.get(row["station_id"], 0)})
+        entry.update(
+            {
+                "callback_avg_satisfaction": Decimal(str(sat)).quantize(Decimal("0.01")) if sat is not None else None,
+                "sla_compliance": _ratio(row["completed"] - row["breached"], row["completed"]),
+                "repeat_repair_rate": _ratio(row["repeated"], row["completed"]),
+            }
+        )
+        if detailed:
+            entry.update({"completed": row["completed"], "callback_rate": _ratio(row["called"], row["due"])})
+    return result

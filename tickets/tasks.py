@@ -1,0 +1,32 @@
+"""Periodic jobs of the tickets area (scheduled in the database by migration 0002). Idempotent, retried."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from repairnet.jobs import tracked_job
+
+from . import services
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def callbacks_sweep_task(self):
+    """Create due callback tasks once and escalate overdue ones (never a 24-hour countdown task)."""
+    return tracked_job("callbacks_sweep")(lambda: str(services.callbacks_sweep()))()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def sla_breaches_record_task(self):
+    return tracked_job("sla_breaches_record")(lambda: f"recorded {services.sla_breaches_record()}")()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def daily_reports_build_task(self, day: str = ""):
+    target = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    return tracked_job("daily_reports_build")(lambda: f"built {services.daily_reports_build(day=target)}")()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def daily_reports_close_task(self):
+    return tracked_job("daily_reports_close")(lambda: str(services.daily_reports_close()))()
