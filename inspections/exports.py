@@ -35,7 +35,6 @@ def _when(value) -> str:
 
 
 def _header(inspection: Inspection) -> list:
-    s = pdf_styles()
     station = inspection.station
     rows = [
         [_("Station"), f"{station.name}（{station.code}）", _("Inspector"), inspection.inspector.display_name],

@@ -93,8 +93,10 @@ def test_submit_refuses_unscored_items(schedule, inspector):
     inspection = schedule()
     first = inspection.scores.first()
     services.item_score_save(score_id=first.pk, actor=inspector, score=1)
-    with pytest.raises(ValidationError, match="not scored"):
+    with pytest.raises(ValidationError) as excinfo:
         services.inspection_submit(inspection_id=inspection.pk, actor=inspector)
+    assert excinfo.value.code == "unscored"
+    assert "16" in excinfo.value.messages[0]
     inspection.refresh_from_db()
     assert inspection.status == Inspection.Status.DRAFT
 

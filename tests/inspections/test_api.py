@@ -1,0 +1,109 @@
+import pytest
+from rest_framework.test import APIClient
+
+from inspections import services
+from inspections.models import Inspection, Rectification
+from repairnet import roles
+from tests.factories import StationFactory, make_user
+
+from .conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user) -> APIClient:
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+def test_templates_read_only(inspector):
+    c = api(inspector)
+    data = c.get("/api/v1/inspections/templates/").json()
+    template = data["results"][0]
+    assert template["version"] == 1
+    assert sum(i["max_score"] for s in template["sections"] for i in s["items"]) == 100
+    assert c.post("/api/v1/inspections/templates/", {}).status_code == 405
+    assert api(make_user(roles.COORDINATOR)).get("/api/v1/inspections/templates/").status_code == 403
+
+
+def test_schedule_fill_submit_via_api(station, inspector, hq):
+    response = api(hq).post(
+        "/api/v1/inspections/", {"station": station.pk, "inspector": inspector.pk, "scheduled_for": "2099-03-01"}
+    )
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    c = api(inspector)
+    scores = c.get(f"/api/v1/inspections/{pk}/scores/").json()
+    assert len(scores) == 17
+    for line in scores:
+        value = line["max_score"] - (2 if line["item_code"] == "service.staff" else 0)
+        r = c.post(f"/api/v1/inspections/{pk}/scores/{line['id']}/", {"score": value, "comment": "ok"})
+        assert r.status_code == 200, r.content
+    bad = c.post(f"/api/v1/inspections/{pk}/scores/{scores[0]['id']}/", {"score": 50})
+    assert bad.status_code == 400
+    assert bad.json()["detail"]
+    response = c.post(f"/api/v1/inspections/{pk}/submit/", {"summary": "良好"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["total"], response.json()["grade"]) == (98, "A")
+    assert c.post(f"/api/v1/inspections/{pk}/submit/").status_code == 400
+    rects = c.get("/api/v1/rectifications/").json()["results"]
+    assert [r["item_text"] for r in rects] == ["维修人员持证上岗、佩戴工牌"]
+
+
+def test_station_never_sees_drafts_or_other_stations(station, inspector, schedule):
+    draft = schedule()
+    done = schedule()
+    fill(done, inspector)
+    services.inspection_submit(inspection_id=done.pk, actor=inspector)
+    other = schedule(st=StationFactory())
+    fill(other, inspector)
+    services.inspection_submit(inspection_id=other.pk, actor=inspector)
+    c = api(make_user(roles.COORDINATOR, station))
+    ids = [row["id"] for row in c.get("/api/v1/inspections/").json()["results"]]
+    assert ids == [done.pk]
+    assert c.get(f"/api/v1/inspections/{draft.pk}/").status_code == 404
+    assert c.get(f"/api/v1/inspections/{draft.pk}/scores/").status_code == 404
+    assert c.get(f"/api/v1/inspections/{other.pk}/").status_code == 404
+    assert c.get(f"/api/v1/inspections/{done.pk}/").json()["total"] == 100
+    assert c.post(f"/api/v1/inspections/{draft.pk}/submit/").status_code == 403
+    assert c.post("/api/v1/inspections/", {}).status_code == 403
+
+
+def test_rectification_actions_via_api(station, inspector, schedule):
+    inspection = schedule()
+    fill(inspection, inspector, {"image.signage": 0})
+    services.inspection_submit(inspection_id=inspection.pk, actor=inspector)
+    rect = Rectification.objects.get()
+    coordinator = api(make_user(roles.COORDINATOR, station))
+    outsider = api(make_user(roles.COORDINATOR))
+    assert outsider.post(f"/api/v1/rectifications/{rect.pk}/answer/", {"answer": "x"}).status_code == 404
+    response = coordinator.post(f"/api/v1/rectifications/{rect.pk}/answer/", {"answer": ""})
+    assert response.status_code == 400 and "answer" in response.json()["errors"]
+    assert (
+        coordinator.post(f"/api/v1/rectifications/{rect.pk}/answer/", {"answer": "已更换门头"}).json()["status"]
+        == "answered"
+    )
+    assert coordinator.post(f"/api/v1/rectifications/{rect.pk}/confirm/").status_code == 403
+    insp = api(inspector)
+    assert insp.post(f"/api/v1/rectifications/{rect.pk}/reject/", {"reason": "未见照片"}).json()["status"] == "open"
+    assert insp.post(f"/api/v1/rectifications/{rect.pk}/confirm/").status_code == 400
+    coordinator.post(f"/api/v1/rectifications/{rect.pk}/answer/", {"answer": "补拍照片"})
+    assert insp.post(f"/api/v1/rectifications/{rect.pk}/confirm/").json()["status"] == "confirmed"
+
+
+def test_list_api_constant_queries(hq, inspector, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    for _ in range(4):
+        insp = services.inspection_schedule(
+            station=StationFactory(), inspector=inspector, scheduled_for=timezone.localdate(), actor=hq
+        )
+        fill(insp, inspector, {"image.clean": 0})
+        services.inspection_submit(inspection_id=insp.pk, actor=inspector)
+    c = api(hq)
+    with django_assert_max_num_queries(8):
+        assert len(c.get("/api/v1/inspections/").json()["results"]) == 4
+    with django_assert_max_num_queries(8):
+        assert len(c.get("/api/v1/rectifications/").json()["results"]) == 4
+    assert Inspection.objects.count() == 4
