@@ -347,6 +347,10 @@ class SiteVisitPhoto(models.Model):
     def __str__(self):
         return f"{self.application.reference} #{self.pk}"
 
+    @property
+    def document_key(self) -> str:
+        return f"photo-{self.pk}"
+
 
 class ScreeningScore(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")

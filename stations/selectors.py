@@ -275,3 +275,15 @@ def sanctions_for_settlement(*, station_ids, year: int, month: int):
         .select_related("rule")
         .order_by("station_id", "decided_at", "pk")
     )
+
+
+def hq_dashboard_counts() -> dict:
+    on = today()
+    return {
+        "open_applications": Application.objects.filter(status__in=Application.OPEN_STATES).count(),
+        "understaffed": Station.objects.filter(status=Station.Status.ACTIVE, understaffed_since__isnull=False).count(),
+        "expiring": Certificate.objects.filter(
+            status=Certificate.Status.VALID, expires_on__gte=on, expires_on__lte=on + datetime.timedelta(days=30)
+        ).count(),
+        "pending_assessments": Assessment.objects.filter(status=Assessment.Status.PENDING).count(),
+    }

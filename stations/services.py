@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import secrets
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -14,24 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
-from repairnet.models import User
+from repairnet.models import Region, User
 from repairnet.money import quantize
 from repairnet.services import apply_transition, audit_record, ensure
 
 from . import selectors
 from .models import (
+    Application,
+    Assessment,
     Certificate,
     CertificateKind,
     ExamResult,
     Position,
     Sanction,
     SanctionRule,
+    ScreeningScore,
+    SiteVisitPhoto,
     StaffProfile,
     Station,
     Tier,
     TierChange,
     TierRequirement,
 )
+from .validators import validate_document, validate_photo
 
 log = logging.getLogger("stations")
 
@@ -468,3 +474,533 @@ def sanction_mark_settled(*, sanction_ids, ref: str) -> int:
     return Sanction.objects.filter(pk__in=list(sanction_ids), status=Sanction.Status.APPROVED, settled_ref="").update(
         settled_ref=ref
     )
+
+
+# --- applications ----------------------------------------------------------------------------------
+
+PHONE_RE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def validate_phone(phone: str) -> str:
+    import re
+
+    phone = (phone or "").strip().replace(" ", "")
+    if not re.match(PHONE_RE, phone):
+        raise ValidationError({"contact_phone": [_("Enter a mobile number (11 digits) or a landline with area code.")]})
+    return phone
+
+
+def _new_reference() -> str:
+    day = timezone.localdate().strftime("%Y%m%d")
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(5))
+    return f"SQ{day}{suffix}"
+
+
+APPLICATION_FIELDS = (
+    "company_name",
+    "licence_number",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "email",
+    "address",
+    "region",
+    "tier_wanted",
+    "years_experience",
+    "brands_serviced",
+    "staff_list",
+    "coordinators",
+    "engineers",
+    "clerks",
+    "reception_area",
+    "repair_area",
+    "storage_area",
+    "has_repair_tools",
+    "has_computer",
+    "has_instruments",
+    "has_service_phone",
+    "equipment_notes",
+    "declares_no_counterfeit",
+)
+
+
+@transaction.atomic
+def application_submit(*, data: dict, business_licence, financial_report) -> Application:
+    """Public: store a new application with its two documents; returns it with its reference number."""
+    errors = {}
+    for name, upload in (("business_licence", business_licence), ("financial_report", financial_report)):
+        try:
+            validate_document(upload)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    values = {k: data[k] for k in APPLICATION_FIELDS if k in data}
+    try:
+        values["contact_phone"] = validate_phone(values.get("contact_phone", ""))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    region = values.get("region")
+    if isinstance(region, int | str):
+        region = Region.objects.filter(pk=region).first()
+        values["region"] = region
+    if region is None or region.level == Region.Level.PROVINCE:
+        errors["region"] = [_("Choose a city or a district/county.")]
+    if values.get("tier_wanted") not in Tier.values:
+        errors["tier_wanted"] = [_("Choose a level.")]
+    for name in ("reception_area", "repair_area", "storage_area"):
+        if values.get(name) is not None and Decimal(str(values[name])) < 0:
+            errors[name] = [_("Must not be negative.")]
+    if errors:
+        raise ValidationError(errors)
+    application = Application(**values, business_licence=business_licence, financial_report=financial_report)
+    application.full_clean(exclude=["reference", "business_licence", "financial_report"])
+    for _attempt in range(5):
+        application.reference = _new_reference()
+        if not Application.objects.filter(reference=application.reference).exists():
+            break
+    application.save()
+    audit_record(obj=application, verb="submitted", to_state=application.status, note=application.company_name)
+    return application
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+@transaction.atomic
+def application_check_documents(*, application: Application, actor, note: str = "") -> Application:
+    roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    application.documents_note = note
+    return apply_transition(
+        application,
+        to=Application.Status.DOCUMENTS_CHECKED,
+        actor=actor,
+        note=note,
+        verb="documents_checked",
+        extra_update_fields=("documents_note",),
+    )
+
+
+@transaction.atomic
+def application_record_visit(
+    *, application: Application, actor, visited_on: datetime.date, visited_by: str, notes: str, photos=()
+) -> Application:
+    roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    ensure(visited_on is not None and visited_on <= selectors.today(), _("The visit date may not be in the future."))
+    ensure(bool((visited_by or "").strip()), _("Say who visited the site."))
+    for photo in photos:
+        validate_photo(photo)
+    application.visited_on, application.visited_by, application.visit_notes = visited_on, visited_by.strip(), notes
+    apply_transition(
+        application,
+        to=Application.Status.SITE_VISITED,
+        actor=actor,
+        note=notes,
+        verb="site_visited",
+        extra_update_fields=("visited_on", "visited_by", "visit_notes"),
+    )
+    for photo in photos:
+        SiteVisitPhoto.objects.create(application=application, image=photo)
+    return application
+
+
+@transaction.atomic
+def application_score(*, application: Application, actor, points: dict, comments: dict | None = None) -> Application:
+    """Record the screening score sheet (criterion code → points); computes total and recommended tier."""
+    roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    ensure(
+        application.status in (Application.Status.SITE_VISITED, Application.Status.SCREENED),
+        _("Scores are recorded after the site visit and before the decision."),
+    )
+    comments = comments or {}
+    criteria = selectors.screening_criteria()
+    errors = {}
+    parsed = {}
+    for criterion in criteria:
+        raw = points.get(criterion.code)
+        try:
+            value = Decimal(str(raw))
+        except Exception:  # noqa: BLE001 - any unparsable input
+            errors[criterion.code] = [_("Enter a number.")]
+            continue
+        if not (0 <= value <= criterion.max_points):
+            errors[criterion.code] = [_("Between 0 and %(max)s points.") % {"max": criterion.max_points}]
+        parsed[criterion] = value
+    if errors:
+        raise ValidationError(errors)
+    for criterion, value in parsed.items():
+        ScreeningScore.objects.update_or_create(
+            application=application,
+            criterion=criterion,
+            defaults={"points": value, "comment": comments.get(criterion.code, "")[:200]},
+        )
+    application.total_score = sum(parsed.values(), Decimal(0))
+    application.recommended_tier = selectors.recommended_tier(application=application)
+    fields = ("total_score", "recommended_tier")
+    data = {"total": str(application.total_score), "recommended": application.recommended_tier}
+    if application.status == Application.Status.SCREENED:
+        application.save(update_fields=[*fields, "updated_at"])
+        audit_record(obj=application, verb="rescored", actor=actor, data=data)
+        return application
+    return apply_transition(
+        application, to=Application.Status.SCREENED, actor=actor, verb="screened", extra_update_fields=fields, data=data
+    )
+
+
+def _station_code_for(region: Region) -> str:
+    prefix = {"41": "HA", "51": "SC"}.get(region.code[:2], "ST")
+    codes = Station.objects.filter(code__regex=rf"^{prefix}\d{{4}}$").values_list("code", flat=True)
+    seq = max((int(c[2:]) for c in codes), default=0) + 1
+    return f"{prefix}{seq:04d}"
+
+
+def _deposit_handoff(*, station: Station, amount: Decimal, actor, note: str) -> bool:
+    """Record the deposit in the spares ledger (a ledger entry, not a field)."""
+    try:
+        from spares.services import deposit_record
+    except ImportError:
+        log.warning(
+            "spares.services.deposit_record not available: deposit of %s for %s not recorded", amount, station.code
+        )
+        return False
+    deposit_record(station=station, kind="paid", amount=amount, actor=actor, note=note)
+    return True
+
+
+@transaction.atomic
+def application_approve(
+    *,
+    application: Application,
+    actor,
+    tier: str,
+    note: str = "",
+    code: str = "",
+    regions=None,
+    scope_accessory_sales: bool = True,
+    scope_simple_repair: bool | None = None,
+    scope_swap: bool = False,
+    is_remote: bool = False,
+    agreement_date: datetime.date | None = None,
+    coordinator_username: str = "",
+) -> Application:
+    """Final decision: approve → active station with code, tier, regions, scope, deposit and coordinator."""
+    roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    ensure(application.status == Application.Status.SCREENED, _("Only a screened application can be approved."))
+    ensure(tier in Tier.values, _("Choose a level."))
+    eligibility = {row["tier"]: row for row in selectors.tier_eligibility(application=application)}
+    row = eligibility.get(tier)
+    ensure(row is not None, _("No requirements are configured for this level."))
+    if not row["hard_ok"]:
+        failed = ", ".join(str(c["label"]) for c in row["checks"] if not c["passed"])
+        raise ValidationError(
+            _("The application does not meet the hard requirements of this level: %(failed)s.") % {"failed": failed},
+            code="hard_requirements",
+        )
+    ensure(
+        row["score_ok"],
+        _("The screening score %(score)s is below this level's minimum of %(min)s.")
+        % {"score": application.total_score, "min": row["requirement"].min_score},
+        code="score",
+    )
+    code = (code or "").strip().upper() or _station_code_for(application.region)
+    ensure(not Station.objects.filter(code=code).exists(), _("Station code %(code)s is already used.") % {"code": code})
+    agreement_date = agreement_date or selectors.today()
+    ensure(agreement_date <= selectors.today(), _("The agreement date may not be in the future."))
+    station = Station.objects.create(
+        code=code,
+        name=application.company_name,
+        tier=tier,
+        status=Station.Status.ACTIVE,
+        scope_accessory_sales=scope_accessory_sales,
+        scope_simple_repair=(tier != Tier.ACCESSORY_POINT) if scope_simple_repair is None else scope_simple_repair,
+        scope_swap=scope_swap,
+        is_remote=is_remote,
+        address=application.address,
+        phone=application.contact_phone,
+        agreement_date=agreement_date,
+    )
+    station.regions.set(list(regions) if regions else [application.region])
+    TierChange.objects.create(
+        station=station,
+        from_tier="",
+        to_tier=tier,
+        reason=_("Approved application %(ref)s") % {"ref": application.reference},
+        actor=actor,
+    )
+    audit_record(obj=station, verb="created", actor=actor, to_state=station.status, note=note)
+    # Coordinator: link an existing login or create one from the application's contact.
+    application.coordinator_password = ""
+    username = (coordinator_username or "").strip()
+    coordinator = User.objects.filter(username__iexact=username).first() if username else None
+    if coordinator is not None:
+        ensure(
+            coordinator.station_id in (None, station.pk),
+            _("User %(name)s already belongs to another station.") % {"name": coordinator.username},
+        )
+        coordinator.station = station
+        coordinator.save(update_fields=["station"])
+        coordinator.groups.add(Group.objects.get(name=roles.COORDINATOR))
+        StaffProfile.objects.update_or_create(user=coordinator, defaults={"position": Position.COORDINATOR})
+    else:
+        password = secrets.token_urlsafe(9)
+        coordinator = User(
+            username=username or f"{code.lower()}-coord",
+            last_name=application.contact_name[:1],
+            first_name=application.contact_name[1:],
+            phone=application.contact_phone,
+            email=application.email,
+            station=station,
+        )
+        ensure(
+            not User.objects.filter(username__iexact=coordinator.username).exists(),
+            _("This username is already taken."),
+        )
+        coordinator.set_password(password)
+        coordinator.save()
+        coordinator.groups.add(Group.objects.get(name=roles.COORDINATOR))
+        StaffProfile.objects.create(user=coordinator, position=Position.COORDINATOR, joined_on=agreement_date)
+        application.coordinator_password = password
+    requirement = TierRequirement.objects.get(tier=tier)
+    _deposit_handoff(
+        station=station,
+        amount=quantize(requirement.deposit),
+        actor=actor,
+        note=_("Deposit paid on approval of %(ref)s") % {"ref": application.reference},
+    )
+    station_staffing_refresh(station=station, on=agreement_date)
+    application.station = station
+    application.decision_reason = note
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    apply_transition(
+        application,
+        to=Application.Status.APPROVED,
+        actor=actor,
+        note=note,
+        verb="approved",
+        extra_update_fields=("station", "decision_reason", "decided_by", "decided_at"),
+        data={"station": station.code, "tier": tier, "coordinator": coordinator.username},
+    )
+    application.coordinator = coordinator
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application: Application, actor, reason: str) -> Application:
+    roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    application.decision_reason, application.decided_by, application.decided_at = reason, actor, timezone.now()
+    return apply_transition(
+        application,
+        to=Application.Status.REJECTED,
+        actor=actor,
+        note=reason,
+        verb="rejected",
+        require_note=True,
+        extra_update_fields=("decision_reason", "decided_by", "decided_at"),
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor=None, reason: str = "") -> Application:
+    """The applicant (by reference + phone) or HQ withdraws an application before the decision."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        roles.require(actor, "stations.applications.review")
+    application = _lock(application)
+    application.decision_reason = reason
+    return apply_transition(
+        application,
+        to=Application.Status.WITHDRAWN,
+        actor=actor,
+        note=reason or _("Withdrawn by the applicant."),
+        verb="withdrawn",
+        extra_update_fields=("decision_reason",),
+    )
+
+
+# --- quarterly assessment --------------------------------------------------------------------------
+
+HUNDRED = Decimal(100)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    ensure(1 <= quarter <= 4, _("The quarter must be 1 to 4."))
+    start = datetime.date(year, 3 * (quarter - 1) + 1, 1)
+    return start, start + relativedelta(months=3) - datetime.timedelta(days=1)
+
+
+def _assessment_inputs(station_ids: list[int], start: datetime.date, end: datetime.date):
+    """The contract selectors of tickets and inspections; neutral (empty) while they are absent."""
+    try:
+        from tickets.selectors import assessment_inputs
+    except ImportError:
+        tickets_inputs = {}
+    else:
+        tickets_inputs = assessment_inputs(station_ids=station_ids, start=start, end=end)
+    try:
+        from inspections.selectors import latest_inspection_scores
+    except ImportError:
+        inspection_scores = {}
+    else:
+        inspection_scores = latest_inspection_scores(station_ids=station_ids, on=end)
+    return tickets_inputs, inspection_scores
+
+
+def assessment_components(*, ticket_inputs: dict | None, inspection_score) -> dict[str, Decimal]:
+    """Each component on a 0–100 scale; a missing input counts as the neutral score (setting)."""
+    neutral = Decimal(str(_setting("ASSESSMENT_NEUTRAL_SCORE", 75)))
+    ticket_inputs = ticket_inputs or {}
+    satisfaction = ticket_inputs.get("callback_avg_satisfaction")
+    sla = ticket_inputs.get("sla_compliance")
+    repeat = ticket_inputs.get("repeat_repair_rate")
+    return {
+        "inspection": Decimal(str(inspection_score)) if inspection_score is not None else neutral,
+        "satisfaction": (Decimal(str(satisfaction)) - 1) / 4 * HUNDRED if satisfaction is not None else neutral,
+        "sla": Decimal(str(sla)) * HUNDRED if sla is not None else neutral,
+        "first_time_fix": (1 - Decimal(str(repeat))) * HUNDRED if repeat is not None else neutral,
+    }
+
+
+def assessment_total(components: dict[str, Decimal]) -> Decimal:
+    weights = _setting("ASSESSMENT_WEIGHTS", {"inspection": 40, "satisfaction": 30, "sla": 20, "first_time_fix": 10})
+    total = sum((components[k] * Decimal(weights[k]) for k in weights), Decimal(0)) / HUNDRED
+    return total.quantize(Decimal("0.1"))
+
+
+def _tier_by_rank() -> list[TierRequirement]:
+    return list(TierRequirement.objects.order_by("rank"))
+
+
+def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, certified: int, coordinators: int):
+    thresholds = _setting("ASSESSMENT_THRESHOLDS", {"upgrade": 85, "downgrade": 60, "revocation": 40})
+    ladder = _tier_by_rank()
+    index = next((i for i, t in enumerate(ladder) if t.tier == station.tier), None)
+    if total < thresholds["revocation"]:
+        return Assessment.Suggestion.REVOCATION, ""
+    if total < thresholds["downgrade"]:
+        if index:
+            return Assessment.Suggestion.DOWNGRADE, ladder[index - 1].tier
+        return Assessment.Suggestion.REVOCATION, ""
+    if (
+        total >= thresholds["upgrade"]
+        and previous is not None
+        and previous.total >= thresholds["upgrade"]
+        and index is not None
+        and index + 1 < len(ladder)
+    ):
+        higher = ladder[index + 1]
+        if certified >= higher.min_engineers and coordinators >= higher.min_coordinators:
+            return Assessment.Suggestion.UPGRADE, higher.tier
+    return Assessment.Suggestion.NONE, ""
+
+
+@transaction.atomic
+def assessment_run(*, year: int, quarter: int, actor=None) -> list[Assessment]:
+    """Score every active or suspended station for the quarter; repeatable (decided rows stay as they are)."""
+    if actor is not None:
+        roles.require(actor, "stations.assessments.decide")
+    start, end = quarter_bounds(year, quarter)
+    stations = list(Station.objects.filter(status__in=[Station.Status.ACTIVE, Station.Status.SUSPENDED]).order_by("pk"))
+    ids = [s.pk for s in stations]
+    ticket_inputs, inspection_scores = _assessment_inputs(ids, start, end)
+    certified = selectors.certified_engineer_counts(station_ids=ids, on=end)
+    coordinators = dict(
+        User.objects.filter(station_id__in=ids, groups__name=roles.COORDINATOR, is_active=True)
+        .values("station_id")
+        .annotate(n=models_count("pk"))
+        .values_list("station_id", "n")
+    )
+    prev_year, prev_quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    previous = {
+        a.station_id: a for a in Assessment.objects.filter(year=prev_year, quarter=prev_quarter, station_id__in=ids)
+    }
+    existing = {a.station_id: a for a in Assessment.objects.select_for_update().filter(year=year, quarter=quarter)}
+    results = []
+    for station in stations:
+        current = existing.get(station.pk)
+        if current is not None and current.status in (Assessment.Status.APPROVED, Assessment.Status.REJECTED):
+            results.append(current)
+            continue
+        inputs = ticket_inputs.get(station.pk)
+        components = assessment_components(ticket_inputs=inputs, inspection_score=inspection_scores.get(station.pk))
+        total = assessment_total(components)
+        suggestion, suggested_tier = _suggest(
+            station=station,
+            total=total,
+            previous=previous.get(station.pk),
+            certified=certified.get(station.pk, 0),
+            coordinators=coordinators.get(station.pk, 0),
+        )
+        values = {
+            "inspection_score": components["inspection"].quantize(Decimal("0.1")),
+            "satisfaction_score": components["satisfaction"].quantize(Decimal("0.1")),
+            "sla_score": components["sla"].quantize(Decimal("0.1")),
+            "first_time_fix_score": components["first_time_fix"].quantize(Decimal("0.1")),
+            "total": total,
+            "upheld_complaints": int((inputs or {}).get("upheld_complaints") or 0),
+            "inputs": {
+                "tickets": {k: (str(v) if v is not None else None) for k, v in (inputs or {}).items()},
+                "inspection": str(inspection_scores[station.pk]) if station.pk in inspection_scores else None,
+            },
+            "tier_at_assessment": station.tier,
+            "suggestion": suggestion,
+            "suggested_tier": suggested_tier,
+            "status": Assessment.Status.NO_ACTION
+            if suggestion == Assessment.Suggestion.NONE
+            else Assessment.Status.PENDING,
+        }
+        assessment, created = Assessment.objects.update_or_create(
+            station=station, year=year, quarter=quarter, defaults=values
+        )
+        if created:
+            audit_record(
+                obj=assessment, verb="assessed", actor=actor, to_state=assessment.status, data={"total": str(total)}
+            )
+        results.append(assessment)
+    return results
+
+
+def models_count(field: str):
+    from django.db.models import Count
+
+    return Count(field, distinct=True)
+
+
+@transaction.atomic
+def assessment_decide(*, assessment: Assessment, actor, approve: bool, note: str = "") -> Assessment:
+    """HQ approves (the tier changes / the station is suspended for revocation review) or rejects a suggestion."""
+    roles.require(actor, "stations.assessments.decide")
+    assessment = Assessment.objects.select_for_update().select_related("station").get(pk=assessment.pk)
+    if not approve:
+        ensure(bool(note.strip()), _("Please give a reason."))
+    assessment.decided_by, assessment.decided_at, assessment.decision_note = actor, timezone.now(), note
+    apply_transition(
+        assessment,
+        to=Assessment.Status.APPROVED if approve else Assessment.Status.REJECTED,
+        actor=actor,
+        note=note,
+        verb="approved" if approve else "rejected",
+        extra_update_fields=("decided_by", "decided_at", "decision_note"),
+    )
+    if approve:
+        reason = note or _("Quarterly assessment %(year)sQ%(q)s: %(total)s") % {
+            "year": assessment.year,
+            "q": assessment.quarter,
+            "total": assessment.total,
+        }
+        if assessment.suggestion in (Assessment.Suggestion.UPGRADE, Assessment.Suggestion.DOWNGRADE):
+            station_change_tier(
+                station=assessment.station, to_tier=assessment.suggested_tier, actor=actor, reason=reason
+            )
+        elif (
+            assessment.suggestion == Assessment.Suggestion.REVOCATION
+            and assessment.station.status == Station.Status.ACTIVE
+        ):
+            station_transition(
+                station=assessment.station, to=Station.Status.SUSPENDED, actor=actor, note=reason, verb="suspend"
+            )
+    return assessment

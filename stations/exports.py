@@ -1,0 +1,130 @@
+"""PDF documents of the stations area: comprehensive review report and authorisation certificate."""
+
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer
+
+from repairnet.exports import build_pdf, pdf_styles, pdf_table
+
+from . import selectors
+from .models import Application, Station, Tier
+
+
+def _yes_no(value: bool) -> str:
+    return _("Pass") if value else _("Fail")
+
+
+def application_review_pdf(*, application: Application) -> Path:
+    """综合评审报告: the application, scores, hard requirements, recommendation and decision (in Chinese)."""
+    with override("zh-hans"):
+        styles = pdf_styles()
+        a = application
+        story = [
+            Paragraph(_("Comprehensive review report"), styles["title"]),
+            Paragraph(f"{_('Reference number')}: {a.reference}", styles["center"]),
+            Spacer(1, 4 * mm),
+            Paragraph(_("Applicant"), styles["h2"]),
+            pdf_table(
+                [
+                    [_("Company name"), a.company_name, _("Business licence number"), a.licence_number],
+                    [_("Legal representative"), a.legal_representative, _("Contact person"), a.contact_name],
+                    [_("Contact phone"), a.contact_phone, _("Region wanted"), a.region.full_name],
+                    [_("Address"), a.address, _("Level wanted"), Tier(a.tier_wanted).label],
+                    [_("Years of after-sales experience"), a.years_experience, _("Brands serviced"), a.brands_serviced],
+                    [_("Coordinators"), a.coordinators, _("Certified engineers"), a.engineers],
+                    [_("Repair area (m²)"), a.repair_area, _("Storage area (m²)"), a.storage_area],
+                ],
+                col_widths=[32 * mm, 55 * mm, 32 * mm, 55 * mm],
+                header=False,
+            ),
+            Paragraph(_("Screening score sheet"), styles["h2"]),
+        ]
+        rows = [[_("Criterion"), _("Maximum points"), _("Points"), _("Comment")]]
+        for score in a.scores.select_related("criterion"):
+            rows.append([score.criterion.name, score.criterion.max_points, score.points, score.comment])
+        rows.append([_("Total score"), "100", a.total_score if a.total_score is not None else "—", ""])
+        story.append(pdf_table(rows, col_widths=[70 * mm, 25 * mm, 20 * mm, 59 * mm]))
+        story.append(Paragraph(_("Hard requirements"), styles["h2"]))
+        rows = [[_("Level"), _("Requirement"), _("Required"), _("Actual"), _("Result")]]
+        for row in selectors.tier_eligibility(application=a):
+            for check in row["checks"]:
+                rows.append(
+                    [
+                        Tier(row["tier"]).label,
+                        check["label"],
+                        check["required"],
+                        check["actual"],
+                        _yes_no(check["passed"]),
+                    ]
+                )
+        story.append(pdf_table(rows, col_widths=[38 * mm, 60 * mm, 22 * mm, 22 * mm, 32 * mm]))
+        story.append(Paragraph(_("Recommendation and decision"), styles["h2"]))
+        decision = a.get_status_display()
+        story.append(
+            pdf_table(
+                [
+                    [
+                        _("Recommended level"),
+                        Tier(a.recommended_tier).label if a.recommended_tier else _("Not eligible"),
+                    ],
+                    [_("Site visit"), f"{a.visited_on or '—'} {a.visited_by} {a.visit_notes}"],
+                    [_("Decision"), decision],
+                    [_("Decision reason"), a.decision_reason or "—"],
+                    [_("Station"), str(a.station) if a.station_id else "—"],
+                    [_("Printed at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+                ],
+                col_widths=[40 * mm, 134 * mm],
+                header=False,
+            )
+        )
+        return build_pdf(story, title=f"{_('Comprehensive review report')} {a.reference}")
+
+
+def station_certificate_pdf(*, station: Station) -> Path:
+    """Authorisation certificate (授权证书) of an active station."""
+    with override("zh-hans"):
+        styles = pdf_styles()
+        regions = "、".join(r.full_name for r in station.regions.select_related("parent__parent"))
+        scope = [
+            label
+            for flag, label in (
+                (station.scope_accessory_sales, _("Accessory sales")),
+                (station.scope_simple_repair, _("Simple fault repair")),
+                (station.scope_swap, _("Spare-machine swap")),
+            )
+            if flag
+        ]
+        story = [
+            Spacer(1, 20 * mm),
+            Paragraph(_("Authorisation certificate"), styles["title"]),
+            Spacer(1, 10 * mm),
+            Paragraph(
+                _("%(name)s is hereby authorised as %(tier)s.")
+                % {"name": station.name, "tier": station.get_tier_display()},
+                styles["center"],
+            ),
+            Spacer(1, 8 * mm),
+            pdf_table(
+                [
+                    [_("Station code"), station.code],
+                    [_("Station name"), station.name],
+                    [_("Level"), station.get_tier_display()],
+                    [_("Authorised regions"), regions],
+                    [_("Scope"), "、".join(str(s) for s in scope)],
+                    [_("Agreement date"), station.agreement_date or "—"],
+                    [_("Address"), station.address or "—"],
+                ],
+                col_widths=[40 * mm, 134 * mm],
+                header=False,
+            ),
+            Spacer(1, 10 * mm),
+            Paragraph(_("The station may not open branches or hand its work to third parties."), styles["body"]),
+            Spacer(1, 14 * mm),
+            Paragraph(_("Headquarters after-sales department"), styles["center"]),
+            Paragraph(timezone.localdate().strftime("%Y-%m-%d"), styles["center"]),
+        ]
+        return build_pdf(story, title=f"{_('Authorisation certificate')} {station.code}")

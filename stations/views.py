@@ -1,0 +1,599 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from repairnet import roles
+from repairnet.exports import pdf_download
+from repairnet.models import User
+from repairnet.selectors import audit_list_for_object
+
+from . import exports, forms, selectors, services
+from .models import Application, Assessment, Certificate, Sanction, SiteVisitPhoto, Station
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, msgs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- public application ---------------------------------------------------------------------------
+
+
+def apply(request):
+    """Public application form (no login)."""
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("business_licence", "financial_report")}
+        try:
+            application = services.application_submit(
+                data=data,
+                business_licence=form.cleaned_data["business_licence"],
+                financial_report=form.cleaned_data["financial_report"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            request.session["stations_application_ref"] = application.reference
+            return redirect("stations:apply-done")
+    return render(request, "stations/apply.html", {"form": form})
+
+
+def apply_done(request):
+    reference = request.session.get("stations_application_ref")
+    if not reference:
+        return redirect("stations:apply")
+    return render(request, "stations/apply_done.html", {"reference": reference})
+
+
+def application_status(request):
+    """Applicants see their own application's status with reference number + contact phone."""
+    form = forms.StatusLookupForm(request.POST or request.GET or None)
+    application = None
+    if form.is_bound and form.is_valid():
+        application = selectors.application_for_applicant(
+            reference=form.cleaned_data["reference"], phone=form.cleaned_data["phone"]
+        )
+        if application is None:
+            form.add_error(None, _("No application matches this reference number and phone."))
+        elif request.method == "POST" and request.POST.get("withdraw"):
+            try:
+                application = services.application_withdraw(
+                    application=application, reason=request.POST.get("reason", "")
+                )
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("Your application was withdrawn."))
+    return render(
+        request,
+        "stations/application_status.html",
+        {"form": form, "application": application, "open_states": Application.OPEN_STATES},
+    )
+
+
+# --- HQ review ------------------------------------------------------------------------------------
+
+
+@roles.role_required("stations.applications.review")
+def application_list(request):
+    status = request.GET.get("status", "")
+    qs = selectors.application_list(status=status, q=request.GET.get("q", "").strip())
+    counts = dict(Application.objects.values_list("status").annotate(n=Count("pk")))
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    states = [(value, label, counts.get(value, 0)) for value, label in Application.Status.choices]
+    return render(request, "stations/application_list.html", {"page_obj": page, "states": states, "status": status})
+
+
+def _application_context(application, **extra):
+    criteria = selectors.screening_criteria()
+    scores = {s.criterion.code: s for s in application.scores.select_related("criterion")}
+    context = {
+        "application": application,
+        "eligibility": selectors.tier_eligibility(application=application),
+        "scores": [(c, scores.get(c.code)) for c in criteria],
+        "events": audit_list_for_object(obj=application),
+        "photos": list(application.photos.all()),
+        "documents_form": forms.NoteForm(prefix="doc"),
+        "visit_form": forms.SiteVisitForm(prefix="visit", initial={"visited_on": timezone.localdate()}),
+        "score_form": forms.ScoreForm(
+            prefix="score", criteria=criteria, initial_scores={k: v.points for k, v in scores.items()}
+        ),
+        "approve_form": forms.ApproveForm(
+            prefix="approve",
+            initial={
+                "tier": application.recommended_tier or application.tier_wanted,
+                "regions": [application.region_id],
+                "scope_simple_repair": (application.recommended_tier or application.tier_wanted) != "accessory_point",
+            },
+        ),
+        "reject_form": forms.ReasonForm(prefix="reject"),
+    }
+    context.update(extra)
+    return context
+
+
+@roles.role_required("stations.applications.review")
+def application_detail(request, pk: int):
+    application = get_object_or_404(Application.objects.select_related("region__parent__parent", "station"), pk=pk)
+    return render(request, "stations/application_detail.html", _application_context(application))
+
+
+@require_POST
+@roles.role_required("stations.applications.review")
+def application_action(request, pk: int, action: str):
+    application = get_object_or_404(Application.objects.select_related("region__parent__parent"), pk=pk)
+    user = request.user
+    extra = {}
+    try:
+        if action == "check-documents":
+            form = forms.NoteForm(request.POST, prefix="doc")
+            form.is_valid()
+            services.application_check_documents(
+                application=application, actor=user, note=form.cleaned_data.get("note", "")
+            )
+            messages.success(request, _("Documents checked."))
+        elif action == "visit":
+            form = forms.SiteVisitForm(request.POST, request.FILES, prefix="visit")
+            if not form.is_valid():
+                extra["visit_form"] = form
+                raise ValidationError(_("Please correct the site visit record."))
+            services.application_record_visit(
+                application=application,
+                actor=user,
+                visited_on=form.cleaned_data["visited_on"],
+                visited_by=form.cleaned_data["visited_by"],
+                notes=form.cleaned_data["notes"],
+                photos=form.cleaned_data["photos"],
+            )
+            messages.success(request, _("Site visit recorded."))
+        elif action == "score":
+            form = forms.ScoreForm(request.POST, prefix="score", criteria=selectors.screening_criteria())
+            if not form.is_valid():
+                extra["score_form"] = form
+                raise ValidationError(_("Please correct the scores."))
+            services.application_score(application=application, actor=user, points=form.points())
+            messages.success(request, _("Screening scores saved."))
+        elif action == "approve":
+            form = forms.ApproveForm(request.POST, prefix="approve")
+            if not form.is_valid():
+                extra["approve_form"] = form
+                raise ValidationError(_("Please correct the approval form."))
+            d = form.cleaned_data
+            application = services.application_approve(
+                application=application,
+                actor=user,
+                tier=d["tier"],
+                code=d["code"],
+                regions=list(d["regions"]),
+                scope_accessory_sales=d["scope_accessory_sales"],
+                scope_simple_repair=d["scope_simple_repair"],
+                scope_swap=d["scope_swap"],
+                is_remote=d["is_remote"],
+                agreement_date=d["agreement_date"],
+                coordinator_username=d["coordinator_username"],
+                note=d["note"],
+            )
+            text = _("Approved: station %(code)s is active.") % {"code": application.station.code}
+            if application.coordinator_password:
+                text += " " + _("Coordinator login %(user)s, initial password %(pw)s (shown once).") % {
+                    "user": application.coordinator.username,
+                    "pw": application.coordinator_password,
+                }
+            messages.success(request, text)
+            return redirect("stations:station-detail", pk=application.station.pk)
+        elif action == "reject":
+            form = forms.ReasonForm(request.POST, prefix="reject")
+            services.application_reject(application=application, actor=user, reason=form.data.get("reject-reason", ""))
+            messages.success(request, _("Application rejected."))
+        elif action == "withdraw":
+            services.application_withdraw(application=application, actor=user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Application withdrawn."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        if extra:
+            application.refresh_from_db()
+            return render(
+                request, "stations/application_detail.html", _application_context(application, **extra), status=400
+            )
+    return redirect("stations:application-detail", pk=application.pk)
+
+
+@roles.role_required("stations.applications.review")
+def application_document(request, pk: int, which: str):
+    """Uploaded documents are private: streamed only to HQ reviewers."""
+    application = get_object_or_404(Application, pk=pk)
+    if which in ("business_licence", "financial_report"):
+        field = getattr(application, which)
+    elif which.startswith("photo-") and which[6:].isdigit():
+        field = get_object_or_404(SiteVisitPhoto, application=application, pk=int(which[6:])).image
+    else:
+        raise Http404
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = f"{application.reference}-{which}{field.name[field.name.rfind('.') :]}"
+    return FileResponse(handle, as_attachment=False, filename=name)
+
+
+@roles.role_required("stations.applications.review")
+def application_report(request, pk: int):
+    application = get_object_or_404(Application.objects.select_related("region__parent__parent", "station"), pk=pk)
+    path = exports.application_review_pdf(application=application)
+    return pdf_download(path, f"review-{application.reference}.pdf")
+
+
+# --- stations -------------------------------------------------------------------------------------
+
+
+@roles.role_required("stations.directory")
+def directory(request):
+    form = forms.StationFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.station_list_for(user=request.user, filters=filters)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    requirements = selectors.tier_requirements()
+    return render(request, "stations/directory.html", {"form": form, "page_obj": page, "requirements": requirements})
+
+
+@roles.role_required("stations.view")
+def my_station(request):
+    if request.user.station_id is None:
+        raise Http404
+    return redirect("stations:station-detail", pk=request.user.station_id)
+
+
+@roles.role_required("stations.view")
+def station_detail(request, pk: int):
+    station = get_object_or_404(Station.objects.prefetch_related("regions__parent__parent"), pk=pk)
+    roles.require(request.user, "stations.view", station)
+    can_staff = roles.can(request.user, "stations.staff.view", station)
+    requirement = selectors.tier_requirements().get(station.tier)
+    context = {
+        "station": station,
+        "requirement": requirement,
+        "staff": list(selectors.station_staff(station=station)) if can_staff else None,
+        "tier_changes": list(station.tier_changes.select_related("actor")),
+        "certified": selectors.certified_engineer_counts(station_ids=[station.pk]).get(station.pk, 0),
+        "deposit": selectors.station_deposit_balance(station=station),
+        "open_tickets": selectors.station_open_tickets(station=station),
+        "latest_inspection": selectors.station_latest_inspection(station=station),
+        "sanctions": list(station.sanctions.select_related("rule")[:10])
+        if roles.can(request.user, "stations.sanctions.view", station)
+        else None,
+        "assessments": list(station.assessments.all()[:4]),
+        "state_form": forms.StationStateForm(),
+        "events": list(audit_list_for_object(obj=station).reverse()[:20]),
+    }
+    return render(request, "stations/station_detail.html", context)
+
+
+STATE_ACTIONS = {
+    "suspend": services.station_suspend,
+    "reinstate": services.station_reinstate,
+    "revoke": services.station_revoke,
+    "exit": services.station_exit,
+}
+
+
+@require_POST
+@roles.role_required("stations.manage")
+def station_state(request, pk: int):
+    station = get_object_or_404(Station, pk=pk)
+    form = forms.StationStateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action and give a reason."))
+    else:
+        try:
+            STATE_ACTIONS[form.cleaned_data["action"]](
+                station=station, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Station status updated."))
+    return redirect("stations:station-detail", pk=station.pk)
+
+
+@roles.role_required("stations.view")
+def station_certificate(request, pk: int):
+    station = get_object_or_404(Station, pk=pk)
+    roles.require(request.user, "stations.view", station)
+    if station.status != Station.Status.ACTIVE:
+        messages.error(request, _("Only an active station has an authorisation certificate."))
+        return redirect("stations:station-detail", pk=station.pk)
+    return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+
+
+# --- staff and certificates -------------------------------------------------------------------------
+
+
+@roles.role_required("stations.staff.view")
+def staff_list(request, pk: int):
+    station = get_object_or_404(Station, pk=pk)
+    roles.require(request.user, "stations.staff.view", station)
+    form = forms.StaffForm(request.POST or None)
+    if request.method == "POST":
+        roles.require(request.user, "stations.staff.manage", station)
+        if form.is_valid():
+            try:
+                services.staff_add(station=station, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Staff member added."))
+                return redirect("stations:staff", pk=station.pk)
+    return render(
+        request,
+        "stations/staff_list.html",
+        {
+            "station": station,
+            "staff": list(selectors.station_staff(station=station)),
+            "form": form,
+            "can_manage": roles.can(request.user, "stations.staff.manage", station),
+        },
+    )
+
+
+@roles.role_required("stations.staff.view")
+def staff_detail(request, user_id: int):
+    person = get_object_or_404(
+        User.objects.select_related("station", "staff_profile"), pk=user_id, station__isnull=False
+    )
+    roles.require(request.user, "stations.staff.view", person.station)
+    profile = getattr(person, "staff_profile", None)
+    edit_form = forms.StaffEditForm(
+        request.POST or None,
+        initial={
+            "last_name": person.last_name,
+            "first_name": person.first_name,
+            "phone": person.phone,
+            "position": profile.position if profile else "repair_technician",
+            "id_number": profile.id_number if profile else "",
+            "active": person.is_active,
+        },
+    )
+    if request.method == "POST":
+        roles.require(request.user, "stations.staff.manage", person.station)
+        if edit_form.is_valid():
+            try:
+                services.staff_update(user=person, actor=request.user, **edit_form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(edit_form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("stations:staff-detail", user_id=person.pk)
+    return render(
+        request,
+        "stations/staff_detail.html",
+        {
+            "person": person,
+            "profile": profile,
+            "form": edit_form,
+            "exam_form": forms.ExamForm(),
+            "exams": list(person.exam_results.all()),
+            "certificates": list(person.certificates.all()),
+            "can_manage": roles.can(request.user, "stations.staff.manage", person.station),
+            "can_certify": roles.can(request.user, "stations.certificates.manage"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@roles.role_required("stations.certificates.manage")
+def staff_exam(request, user_id: int):
+    person = get_object_or_404(User, pk=user_id, station__isnull=False)
+    form = forms.ExamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the exam record.") + " " + form.errors.as_text())
+        return redirect("stations:staff-detail", user_id=person.pk)
+    d = form.cleaned_data
+    try:
+        exam = services.exam_record(
+            user=person,
+            kind=d["kind"],
+            trained_on=d["trained_on"],
+            exam_on=d["exam_on"],
+            theory_score=d["theory_score"],
+            practical_score=d["practical_score"],
+            actor=request.user,
+        )
+        if exam.passed and d["issue"]:
+            cert = services.certificate_issue(exam=exam, actor=request.user)
+            messages.success(request, _("Exam passed; certificate %(number)s issued.") % {"number": cert.number})
+        elif exam.passed:
+            messages.success(request, _("Exam passed."))
+        else:
+            messages.warning(request, _("Exam not passed; no certificate."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("stations:staff-detail", user_id=person.pk)
+
+
+@require_POST
+@roles.role_required("stations.certificates.manage")
+def certificate_action(request, pk: int, action: str):
+    cert = get_object_or_404(Certificate, pk=pk)
+    try:
+        if action == "renew":
+            services.certificate_renew(certificate=cert, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Certificate renewed."))
+        elif action == "revoke":
+            services.certificate_revoke(certificate=cert, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Certificate revoked."))
+        elif action == "issue":
+            raise Http404
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(request.POST.get("next") or reverse("stations:staff-detail", args=[cert.user_id]))
+
+
+@roles.role_required("stations.certificates.view")
+def certificate_list(request):
+    qs = Certificate.objects.select_related("user__station").order_by("expires_on", "pk")
+    qs = roles.scope_queryset(request.user, qs, station_field="user__station")
+    show = request.GET.get("show", "valid")
+    today = timezone.localdate()
+    if show == "expiring":
+        qs = qs.filter(status="valid", expires_on__gte=today, expires_on__lte=today + timezone.timedelta(days=30))
+    elif show == "expired":
+        qs = qs.filter(status="valid", expires_on__lt=today)
+    elif show == "valid":
+        qs = qs.filter(status="valid", expires_on__gte=today)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "stations/certificate_list.html", {"page_obj": page, "show": show, "today": today})
+
+
+# --- assessments ------------------------------------------------------------------------------------
+
+
+@roles.role_required("stations.assessments.view")
+def assessment_list(request):
+    today = timezone.localdate()
+    run_form = forms.AssessmentRunForm(
+        request.POST or None, initial={"year": today.year, "quarter": (today.month - 1) // 3 + 1}
+    )
+    if request.method == "POST":
+        roles.require(request.user, "stations.assessments.decide")
+        if run_form.is_valid():
+            try:
+                rows = services.assessment_run(
+                    year=run_form.cleaned_data["year"], quarter=run_form.cleaned_data["quarter"], actor=request.user
+                )
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("%(n)s stations assessed.") % {"n": len(rows)})
+                return redirect(
+                    f"{reverse('stations:assessments')}?year={run_form.cleaned_data['year']}"
+                    f"&quarter={run_form.cleaned_data['quarter']}"
+                )
+    year = request.GET.get("year")
+    quarter = request.GET.get("quarter")
+    qs = selectors.assessment_list(
+        user=request.user,
+        year=int(year) if (year or "").isdigit() else None,
+        quarter=int(quarter) if (quarter or "").isdigit() else None,
+        status=request.GET.get("status", ""),
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "stations/assessment_list.html",
+        {
+            "page_obj": page,
+            "run_form": run_form,
+            "statuses": Assessment.Status.choices,
+            "can_decide": roles.can(request.user, "stations.assessments.decide"),
+        },
+    )
+
+
+@require_POST
+@roles.role_required("stations.assessments.decide")
+def assessment_decide(request, pk: int):
+    assessment = get_object_or_404(Assessment, pk=pk)
+    form = forms.DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_decide(
+                assessment=assessment,
+                actor=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect(request.POST.get("next") or reverse("stations:assessments"))
+
+
+# --- sanctions --------------------------------------------------------------------------------------
+
+
+@roles.role_required("stations.sanctions.view")
+def sanction_list(request):
+    status = request.GET.get("status", "")
+    qs = selectors.sanction_list(user=request.user, status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    raise_form = forms.SanctionRaiseForm(request.POST or None)
+    if request.method == "POST":
+        roles.require(request.user, "stations.sanctions.raise")
+        if raise_form.is_valid():
+            d = raise_form.cleaned_data
+            try:
+                services.sanction_raise(
+                    station=d["station"],
+                    rule_code=d["rule"].code,
+                    actor=request.user,
+                    note=d["note"],
+                    evidence_ref=d["evidence_ref"],
+                )
+            except ValidationError as exc:
+                _form_errors(raise_form, exc)
+            else:
+                messages.success(request, _("Record raised; the station may appeal within the window."))
+                return redirect("stations:sanctions")
+    return render(
+        request,
+        "stations/sanction_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": Sanction.Status.choices,
+            "raise_form": raise_form if roles.can(request.user, "stations.sanctions.raise") else None,
+            "can_appeal": roles.can(request.user, "stations.sanctions.appeal"),
+            "can_decide": roles.can(request.user, "stations.sanctions.decide"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@roles.role_required("stations.sanctions.view")
+def sanction_action(request, pk: int, action: str):
+    sanction = get_object_or_404(Sanction, pk=pk)
+    roles.require(request.user, "stations.sanctions.view", sanction)
+    try:
+        if action == "appeal":
+            services.sanction_appeal(sanction=sanction, actor=request.user, text=request.POST.get("text", ""))
+            messages.success(request, _("Appeal submitted."))
+        elif action == "decide":
+            services.sanction_decide(
+                sanction=sanction,
+                actor=request.user,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Decision recorded."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    except PermissionDenied:
+        raise
+    return redirect("stations:sanctions")
