@@ -1,0 +1,32 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from spares.models import DepositEntry, Movement
+from spares.selectors import deposit_balance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_is_idempotent_and_ledger_verifies():
+    from repairnet import demo as repairnet_demo
+    from spares import demo
+    from stations import demo as stations_demo
+    from stations.models import Station
+
+    out = StringIO()
+    repairnet_demo.seed(stdout=out)
+    stations_demo.seed(stdout=out)
+    demo.seed(stdout=out)
+    count = Movement.objects.count()
+    assert count > 50
+    demo.seed(stdout=out)
+    assert Movement.objects.count() == count
+    assert DepositEntry.objects.count() == 3
+    expected = {"ZZ001": "10000.00", "CD001": "5000.00", "AB001": "2000.00"}
+    for code, amount in expected.items():
+        assert str(deposit_balance(station=Station.objects.get(code=code))) == amount
+    verify = StringIO()
+    call_command("spares_verify", stdout=verify)
+    assert "Ledger OK" in verify.getvalue()
