@@ -222,14 +222,26 @@ def _candidate_tickets(*, station_ids, month: datetime.date):
 
 
 # ------------------------------------------------------------------------------------------ the run
-def _explain(row, rule: FeeRule, allowance: Decimal) -> str:
-    outcome = {"confirmed": _("callback confirmed"), "unreachable": _("customer unreachable after 3 calls")}.get(
-        row["callback__outcome"], row["callback__outcome"]
-    )
-    parts = [_("In warranty"), _("certified technician"), outcome, f"{FeeKind(row['fee_kind']).label} ¥{rule.amount}"]
-    if allowance:
-        parts.append(_("remote-area allowance ¥%(amount)s") % {"amount": allowance})
-    return " · ".join(str(p) for p in parts)
+class _Explainer:
+    """Why a line counts, in the user's language; the sentence is built once per distinct case."""
+
+    def __init__(self):
+        self.cache: dict[tuple, str] = {}
+        self.outcomes = {
+            "confirmed": str(_("callback confirmed")),
+            "unreachable": str(_("customer unreachable after 3 calls")),
+        }
+        self.prefix = f"{_('In warranty')} · {_('certified technician')}"
+
+    def __call__(self, outcome: str, rule: FeeRule, allowance: Decimal) -> str:
+        key = (outcome, rule.kind, rule.amount, allowance)
+        text = self.cache.get(key)
+        if text is None:
+            parts = [self.prefix, self.outcomes.get(outcome, outcome), f"{FeeKind(rule.kind).label} ¥{rule.amount}"]
+            if allowance:
+                parts.append(_("remote-area allowance ¥%(amount)s") % {"amount": allowance})
+            text = self.cache[key] = " · ".join(str(p) for p in parts)[:300]
+        return text
 
 
 def _technician_name(row) -> str:
@@ -379,6 +391,7 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
         by_station = {sid: drafts[sid].pk for sid in stations_with_work}
 
         lines, excluded = [], []
+        explain = _Explainer()
         for row in rows:
             sid, serial = row["station_id"], row["device__serial"] or ""
             common = {
@@ -415,7 +428,7 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
                     fee=rule.amount,
                     allowance=allowance,
                     amount=quantize(rule.amount + allowance),
-                    basis=_explain(row, rule, allowance)[:300],
+                    basis=explain(row["callback__outcome"], rule, allowance),
                     technician_name=_technician_name(row)[:100],
                     **common,
                 )
