@@ -253,3 +253,28 @@ def test_run_uses_a_constant_number_of_queries(month, simple_month, django_asser
     with django_assert_max_num_queries(40):
         settlement_month_build(month=month)
     assert Statement.objects.get(station=a, month=month).lines_count == 25
+
+
+def test_real_sanctions_flow_in_and_are_marked_settled_on_issue(month, finance):
+    """Integration with stations: approved rewards/penalties become adjustments, then are consumed."""
+    from stations.models import Sanction, SanctionRule
+
+    station = StationFactory()
+    rule = SanctionRule.objects.get(code="complaint_upheld")
+    sanction = Sanction.objects.create(
+        station=station,
+        rule=rule,
+        amount=rule.amount,
+        status=Sanction.Status.APPROVED,
+        appeal_deadline=month,
+        decided_at=at(month, 12),
+    )
+    settlement_month_build(month=month)
+    st = Statement.objects.get(station=station, month=month)
+    assert st.net == rule.amount and st.adjustments.get().source_ref == f"sanction:{sanction.pk}"
+    statement_issue(statement_id=st.pk, actor=finance)
+    sanction.refresh_from_db()
+    assert sanction.settled_ref
+    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
+    settlement_month_build(month=next_month)
+    assert not Statement.objects.filter(station=station, month=next_month).exists()
