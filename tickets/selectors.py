@@ -55,7 +55,7 @@ def hotline_lookup(*, q: str, limit: int = 8) -> dict:
         return {"customers": [], "devices": []}
     customers = (
         Customer.objects.filter(Q(phone__startswith=q) | Q(phone2__startswith=q))
-        .select_related("region")
+        .select_related("region__parent__parent")
         .prefetch_related(
             Prefetch("devices", queryset=Device.objects.select_related("model").order_by("serial")), _recent_tickets()
         )

@@ -1,3 +1,25 @@
+from django.urls import path
+
+from . import views
+
 app_name = "tickets"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("hotline/", views.hotline, name="hotline"),
+    path("lookup/", views.lookup, name="lookup"),
+    path("queue/", views.queue, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/do/<str:verb>/", views.ticket_action, name="action"),
+    path("<int:pk>/complete/", views.ticket_complete, name="complete"),
+    path("<int:pk>/report.pdf", views.repair_report, name="report"),
+    path("<int:pk>/file/<str:field>/", views.ticket_file, name="file"),
+    path("callbacks/", views.callback_list, name="callbacks"),
+    path("callbacks/<int:pk>/", views.callback_detail, name="callback"),
+    path("complaints/", views.complaint_list, name="complaints"),
+    path("complaints/new/", views.complaint_create, name="complaint-new"),
+    path("complaints/<int:pk>/", views.complaint_detail, name="complaint"),
+    path("daily-reports/", views.daily_report_list, name="daily-reports"),
+    path("daily-reports/<int:pk>/submit/", views.daily_report_submit, name="daily-report-submit"),
+]

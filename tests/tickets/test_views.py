@@ -1,0 +1,152 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from repairnet import roles
+from tests.factories import StationFactory, make_user, region
+from tickets import services
+from tickets.models import Callback, DailyReport, Ticket
+
+from .factories import DeviceModelFactory, TicketFactory, certified_technician, completed_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_hotline_page_logs_a_call(client_for, station):
+    client = client_for(roles.HOTLINE)
+    assert client.get("/tickets/hotline/").status_code == 200
+    response = client.post(
+        "/tickets/hotline/",
+        {
+            "phone": "13700001234",
+            "customer_name": "钱七",
+            "region": region("410102").pk,
+            "serial": "HD2504000001",
+            "device_model": DeviceModelFactory().pk,
+            "fault_category": "no_picture",
+            "priority": "normal",
+            "service_mode": "onsite",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response.url == f"/tickets/{ticket.pk}/"
+    page = client.get(response.url).content.decode()
+    assert station.code in page and "dispatch-suggested" in page
+
+
+def test_hotline_page_shows_field_error_for_bad_serial(client_for):
+    response = client_for(roles.HOTLINE).post(
+        "/tickets/hotline/",
+        {"phone": "13700001234", "customer_name": "钱七", "serial": "BAD", "device_model": DeviceModelFactory().pk,
+         "fault_category": "no_picture", "priority": "normal", "service_mode": "onsite"},
+    )  # fmt: skip
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    assert response.context["form"].errors["serial"]
+
+
+def test_lookup_json_and_query_count(client_for, django_assert_max_num_queries):
+    customer_ticket = None
+    for i in range(20):
+        customer_ticket = TicketFactory(device__customer__phone=f"1501234{i:04d}")
+    client = client_for(roles.HOTLINE)
+    with django_assert_max_num_queries(12):
+        data = client.get("/tickets/lookup/?q=1501234").json()
+    assert len(data["customers"]) == 8 and data["customers"][0]["tickets"]
+    data = client.get(f"/tickets/lookup/?q={customer_ticket.device.serial}").json()
+    assert data["warnings"]["open_ticket"] == customer_ticket.number
+
+
+def test_lookup_refused_to_station_staff(client_for, station):
+    assert client_for(roles.TECHNICIAN, station).get("/tickets/lookup/?q=139").status_code == 403
+
+
+def test_queue_sorted_by_urgency_and_query_count(client_for, station, django_assert_max_num_queries):
+    now = timezone.now()
+    late = TicketFactory(station=station, status="dispatched", accept_due_at=now - datetime.timedelta(hours=1))
+    soon = TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=1))
+    for _ in range(10):
+        TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=5))
+    client = client_for(roles.TECHNICIAN, station)
+    with django_assert_max_num_queries(10):
+        page = client.get("/tickets/queue/").content.decode()
+    assert page.index(late.number) < page.index(soon.number)
+
+
+def test_ticket_list_and_dashboard_query_counts(client_for, django_assert_max_num_queries):
+    station = StationFactory()
+    for _ in range(12):
+        completed_ticket(station=station, callback_outcome=Callback.Outcome.CONFIRMED)
+    hq = client_for(roles.HQ)
+    with django_assert_max_num_queries(10):
+        assert hq.get("/tickets/").status_code == 200
+    with django_assert_max_num_queries(14):
+        page = hq.get("/tickets/dashboard/").content.decode()
+    assert station.name in page
+
+
+def test_other_station_cannot_open_ticket(client_for, station):
+    ticket = completed_ticket(station=station)
+    assert client_for(roles.TECHNICIAN, StationFactory()).get(f"/tickets/{ticket.pk}/").status_code == 404
+    assert client_for(roles.TECHNICIAN, station).get(f"/tickets/{ticket.pk}/").status_code == 200
+
+
+def test_technician_accepts_arrives_and_completes_by_pages(client, station):
+    tech = certified_technician(station)
+    ticket = TicketFactory()
+    services.ticket_dispatch(ticket_id=ticket.pk, station_id=station.pk, actor=make_user(roles.HOTLINE))
+    client.force_login(tech)
+    client.post(f"/tickets/{ticket.pk}/do/accept/", {"next": "queue"})
+    client.post(f"/tickets/{ticket.pk}/do/arrive/")
+    response = client.post(f"/tickets/{ticket.pk}/complete/", {"fault_found": "x", "work_done": "y"})
+    assert response.status_code == 200 and response.context["form"].errors["signoff_name"]
+    response = client.post(
+        f"/tickets/{ticket.pk}/complete/", {"fault_found": "主板虚焊", "work_done": "补焊", "signoff_name": "客户"}
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "completed"
+    pdf = client.get(f"/tickets/{ticket.pk}/report.pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_bad_action_shows_message_not_500(client_for, station):
+    ticket = TicketFactory()
+    client = client_for(roles.HOTLINE)
+    response = client.post(f"/tickets/{ticket.pk}/do/dispatch/", {"station": "abc"}, follow=True)
+    assert response.status_code == 200 and list(response.context["messages"])
+
+
+def test_callback_page_records_outcome(client_for):
+    ticket = completed_ticket()
+    services.callbacks_sweep()
+    client = client_for(roles.HOTLINE)
+    assert client.get("/tickets/callbacks/").status_code == 200
+    response = client.post(
+        f"/tickets/callbacks/{ticket.callback.pk}/", {"reached": "1", "repaired": "1", "satisfaction": "5"}
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).status == "closed"
+
+
+def test_complaint_pages(client_for):
+    ticket = completed_ticket()
+    agent = client_for(roles.HOTLINE)
+    response = agent.post(
+        "/tickets/complaints/new/", {"ticket_number": ticket.number, "category": "late", "description": "迟到"}
+    )
+    assert response.status_code == 302
+    hq = client_for(roles.HQ)
+    assert hq.get("/tickets/complaints/").status_code == 200
+    assert hq.get(response.url).status_code == 200
+
+
+def test_daily_reports_page_submit(client_for, station):
+    services.daily_reports_build(day=timezone.localdate())
+    coordinator = client_for(roles.COORDINATOR, station)
+    report = DailyReport.objects.get(station=station)
+    assert coordinator.get("/tickets/daily-reports/").status_code == 200
+    coordinator.post(f"/tickets/daily-reports/{report.pk}/submit/", {"remarks": "无异常"})
+    report.refresh_from_db()
+    assert report.status == "submitted" and report.remarks == "无异常"
+    assert client_for(roles.HQ).get(f"/tickets/daily-reports/?day={report.day}").status_code == 200

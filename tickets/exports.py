@@ -1,0 +1,47 @@
+"""The repair report (维修报告) PDF the customer can be given."""
+
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, Spacer
+
+from repairnet.exports import build_pdf, mask_phone, pdf_styles, pdf_table
+from repairnet.money import format_cny
+
+
+def repair_report_pdf(*, ticket) -> Path:
+    styles = pdf_styles()
+    local = timezone.localtime
+
+    def when(value):
+        return local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    parts = "；".join(f"{p.get('name', p.get('item_id'))} × {p.get('quantity')}" for p in ticket.parts_used) or "—"
+    rows = [
+        [_("Item"), _("Details")],
+        [_("Ticket number"), ticket.number],
+        [_("Customer"), f"{ticket.customer.name} {mask_phone(ticket.customer.phone)}"],
+        [_("Device"), f"{ticket.device.model.code} / {ticket.device.serial}"],
+        [_("Warranty decision"), ticket.warranty_reason],
+        [_("Station"), str(ticket.station) if ticket.station_id else "—"],
+        [_("Technician"), str(ticket.technician) if ticket.technician_id else "—"],
+        [_("Received"), when(ticket.received_at)],
+        [_("Completed"), when(ticket.completed_at)],
+        [_("Fault found"), ticket.fault_found or "—"],
+        [_("Diagnosis"), ticket.diagnosis or "—"],
+        [_("Work done / actions"), ticket.work_done or "—"],
+        [_("Parts used"), parts],
+        [_("Charge to customer"), format_cny(ticket.charge_amount)],
+        [_("Customer sign-off"), f"{ticket.signoff_name or ''} {when(ticket.signed_at)}"],
+    ]
+    story = [
+        Paragraph(_("Repair report"), styles["title"]),
+        Spacer(1, 4 * mm),
+        pdf_table(rows, col_widths=[40 * mm, 130 * mm]),
+    ]
+    if ticket.signoff_image:
+        story += [Spacer(1, 4 * mm), Paragraph(_("Customer signature"), styles["h2"])]
+        story.append(Image(ticket.signoff_image.path, width=60 * mm, height=25 * mm, kind="proportional"))
+    return build_pdf(story, title=_("Repair report %(number)s") % {"number": ticket.number})

@@ -1,0 +1,137 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from repairnet.models import Region
+
+from .models import Complaint, DeviceModel, Ticket
+
+
+class LogCallForm(forms.Form):
+    """One form for the whole call: customer, device, fault."""
+
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    phone = forms.CharField(label=_("Phone"), max_length=20)
+    customer_name = forms.CharField(label=_("Customer name"), max_length=50, required=False)
+    region = forms.ModelChoiceField(
+        label=_("District/county"),
+        queryset=Region.objects.filter(level="district").select_related("parent"),
+        required=False,
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    carrier_account = forms.CharField(label=_("Carrier account number"), max_length=40, required=False)
+    serial = forms.CharField(label=_("Serial number"), max_length=40)
+    device_model = forms.ModelChoiceField(
+        label=_("Device model"), queryset=DeviceModel.objects.filter(is_active=True), required=False
+    )
+    purchase_date = forms.DateField(
+        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    has_invoice = forms.BooleanField(label=_("Invoice present"), required=False)
+    fault_category = forms.ChoiceField(label=_("Fault category"), choices=Ticket.FaultCategory.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices, initial=Ticket.Priority.NORMAL)
+    service_mode = forms.ChoiceField(label=_("Service mode"), choices=Ticket.ServiceMode.choices)
+    description = forms.CharField(
+        label=_("Fault description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
+            field.widget.attrs.setdefault("id", f"id_{name}")
+
+    def clean_purchase_date(self):
+        value = self.cleaned_data.get("purchase_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The purchase date cannot be in the future."))
+        return value
+
+
+class BootstrapForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput | forms.RadioSelect):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class CompleteForm(BootstrapForm):
+    fault_found = forms.CharField(label=_("Fault found"), widget=forms.Textarea(attrs={"rows": 2}))
+    diagnosis = forms.CharField(label=_("Diagnosis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    work_done = forms.CharField(label=_("Work done / actions"), widget=forms.Textarea(attrs={"rows": 2}))
+    part_item = forms.TypedChoiceField(label=_("Part used"), required=False, coerce=int, empty_value=None)
+    part_quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
+    part_serial = forms.CharField(label=_("Part serial number"), required=False, max_length=40)
+    charge_amount = forms.DecimalField(
+        label=_("Charge to customer (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    charge_consent = forms.BooleanField(label=_("Customer was told the price and agreed"), required=False)
+    photo_before = forms.ImageField(label=_("Photo before"), required=False)
+    photo_after = forms.ImageField(label=_("Photo after"), required=False)
+    signoff_name = forms.CharField(label=_("Customer name (typed sign-off)"), required=False, max_length=50)
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, part_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part_item"].choices = [("", "—"), *part_choices]
+
+    def parts(self) -> list[dict]:
+        item = self.cleaned_data.get("part_item")
+        if not item:
+            return []
+        return [
+            {
+                "item_id": item,
+                "quantity": self.cleaned_data.get("part_quantity") or 1,
+                "serial": self.cleaned_data.get("part_serial") or None,
+            }
+        ]
+
+
+YES_NO = [("", "—"), ("1", _("Yes")), ("0", _("No"))]
+
+
+def _tri(value):
+    return {"1": True, "0": False}.get(value)
+
+
+class CallbackForm(BootstrapForm):
+    reached = forms.ChoiceField(label=_("Customer reached"), choices=YES_NO[1:], widget=forms.RadioSelect)
+    repaired = forms.TypedChoiceField(label=_("Repair confirmed"), choices=YES_NO, required=False, coerce=_tri)
+    technician_on_time = forms.TypedChoiceField(
+        label=_("Technician on time"), choices=YES_NO, required=False, coerce=_tri
+    )
+    charges_correct = forms.TypedChoiceField(label=_("Charges correct"), choices=YES_NO, required=False, coerce=_tri)
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction (1–5)"),
+        choices=[("", "—")] + [(str(i), str(i)) for i in range(5, 0, -1)],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    grievance = forms.CharField(
+        label=_("Grievance (opens a complaint)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    complaint_category = forms.ChoiceField(
+        label=_("Complaint category"), choices=Complaint.Category.choices, required=False
+    )
+
+
+class ComplaintForm(BootstrapForm):
+    ticket_number = forms.CharField(label=_("Ticket number"), max_length=20)
+    category = forms.ChoiceField(label=_("Category"), choices=Complaint.Category.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(BootstrapForm):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=Complaint.Verdict.choices)
+    investigation = forms.CharField(label=_("Investigation notes"), widget=forms.Textarea(attrs={"rows": 3}))

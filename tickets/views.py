@@ -1,0 +1,454 @@
+"""Pages of the tickets area. Thin: check role and scope, call one service or selector, render."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from repairnet import roles
+from repairnet.exports import pdf_download
+from repairnet.selectors import audit_list_for_object
+
+from . import selectors, services, sla
+from .exports import repair_report_pdf
+from .forms import CallbackForm, ComplaintForm, CompleteForm, LogCallForm, ResolveForm
+from .models import Callback, Complaint, DailyReport, Ticket
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- hotline ------------------------------------------------------------------------------------
+
+
+@login_required
+@roles.role_required("customers.lookup")
+@require_GET
+def lookup(request):
+    """As-you-type look-up for the hotline page: customers by phone, devices by serial (JSON)."""
+    q = request.GET.get("q", "")[:40]
+    data = selectors.hotline_lookup(q=q)
+    data["warnings"] = selectors.serial_warnings(serial=request.GET.get("serial", q)) if len(q) >= 6 else {}
+    return JsonResponse(data)
+
+
+@login_required
+@roles.role_required("tickets.create")
+def hotline(request):
+    form = LogCallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            ticket = services.ticket_create(actor=request.user, **data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Ticket %(number)s logged.") % {"number": ticket.number})
+            return redirect("tickets:detail", pk=ticket.pk)
+    undispatched = selectors.ticket_list_for(user=request.user, filters={"undispatched": True})[:10]
+    return render(request, "tickets/hotline.html", {"form": form, "undispatched": undispatched})
+
+
+# --- tickets ------------------------------------------------------------------------------------
+
+
+@login_required
+@roles.role_required("tickets.view")
+def ticket_list(request):
+    filters = {k: request.GET.get(k, "") for k in ("status", "q")}
+    page = Paginator(selectors.ticket_list_for(user=request.user, filters=filters), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {"page_obj": page, "filters": filters, "statuses": Ticket.Status.choices, "now": timezone.now()},
+    )
+
+
+@login_required
+@roles.role_required("tickets.view")
+def ticket_detail(request, pk: int):
+    try:
+        ticket = selectors.ticket_get_visible_to(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "ticket": ticket,
+        "phone": selectors.customer_phone_for(user=request.user, ticket=ticket),
+        "legs": sla.leg_statuses(ticket),
+        "events": audit_list_for_object(obj=ticket),
+        "rejections": ticket.rejections.select_related("station"),
+        "escalations": Ticket.Escalation.choices,
+        "callback": Callback.objects.filter(ticket=ticket).first(),
+    }
+    if ticket.status == Ticket.Status.RECEIVED and roles.can(request.user, "tickets.dispatch", ticket):
+        context["suggestions"] = selectors.dispatch_suggestions(ticket=ticket)
+        context["warnings"] = selectors.serial_warnings(serial=ticket.device.serial)
+        from stations.models import Station
+
+        context["all_stations"] = Station.objects.filter(status=Station.Status.ACTIVE).order_by("code")
+    if ticket.status == Ticket.Status.DISPATCHED and roles.can(request.user, "tickets.accept", ticket):
+        from repairnet.models import User
+
+        context["technicians"] = User.objects.filter(
+            station_id=ticket.station_id, groups__name=roles.TECHNICIAN, is_active=True
+        )
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+def _dt(value: str):
+    parsed = parse_datetime(value or "")
+    if parsed and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+ACTIONS = {
+    "dispatch": lambda r, t: services.ticket_dispatch(
+        ticket_id=t, station_id=_int(r.POST.get("station")), actor=r.user, note=r.POST.get("note", "")
+    ),
+    "reject": lambda r, t: services.ticket_reject(ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")),
+    "accept": lambda r, t: services.ticket_accept(ticket_id=t, actor=r.user, technician=_technician(r)),
+    "schedule": lambda r, t: services.ticket_schedule(
+        ticket_id=t, actor=r.user, appointment_at=_dt(r.POST.get("appointment_at"))
+    ),
+    "arrive": lambda r, t: services.ticket_arrive(ticket_id=t, actor=r.user),
+    "await_parts": lambda r, t: services.ticket_await_parts(ticket_id=t, actor=r.user, note=r.POST.get("note", "")),
+    "resume": lambda r, t: services.ticket_resume(ticket_id=t, actor=r.user, note=r.POST.get("note", "")),
+    "escalate": lambda r, t: services.ticket_escalate(
+        ticket_id=t, actor=r.user, to=r.POST.get("to", ""), note=r.POST.get("note", "")
+    ),
+    "cancel": lambda r, t: services.ticket_cancel(ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")),
+    "resolve_by_phone": lambda r, t: services.ticket_resolve_by_phone(
+        ticket_id=t, actor=r.user, note=r.POST.get("note", "")
+    ),
+}
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Choose a station.")) from None
+
+
+def _technician(request):
+    from repairnet.models import User
+
+    tid = request.POST.get("technician")
+    if not tid:
+        return None
+    try:
+        return User.objects.get(pk=int(tid))
+    except (User.DoesNotExist, ValueError):
+        raise ValidationError(_("Unknown technician.")) from None
+
+
+@login_required
+@require_POST
+def ticket_action(request, pk: int, verb: str):
+    if verb not in ACTIONS:
+        raise Http404
+    roles.require(request.user, "tickets.view")
+    try:
+        ticket = ACTIONS[verb](request, pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, _("%(number)s: %(status)s") % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
+    if request.POST.get("next") == "queue":
+        return redirect("tickets:queue")
+    return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@roles.role_required("tickets.work")
+def ticket_complete(request, pk: int):
+    try:
+        ticket = selectors.ticket_get_visible_to(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    roles.require(request.user, "tickets.work", ticket)
+    choices = _part_choices(ticket.station)
+    form = CompleteForm(request.POST or None, request.FILES or None, part_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.ticket_complete(
+                ticket_id=ticket.pk,
+                actor=request.user,
+                fault_found=d["fault_found"],
+                diagnosis=d["diagnosis"],
+                work_done=d["work_done"],
+                parts=form.parts(),
+                charge_amount=d.get("charge_amount") or 0,
+                charge_consent=d["charge_consent"],
+                signoff_name=d["signoff_name"],
+                signature_data_url=d["signature"],
+                photo_before=d.get("photo_before"),
+                photo_after=d.get("photo_after"),
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Ticket %(number)s completed.") % {"number": ticket.number})
+            return redirect("tickets:detail", pk=ticket.pk)
+    return render(request, "tickets/complete.html", {"ticket": ticket, "form": form})
+
+
+def _part_choices(station):
+    try:
+        from spares.selectors import stock_expected_for_count
+    except ImportError:
+        return []
+    try:
+        rows = stock_expected_for_count(station=station)
+    except Exception:  # noqa: BLE001 - the form still works without the stock list
+        return []
+    return [(r["item_id"], f"{r['item_name']} ({r['quantity']})") for r in rows if r.get("quantity")]
+
+
+@login_required
+@roles.role_required("tickets.view")
+def repair_report(request, pk: int):
+    try:
+        ticket = selectors.ticket_get_visible_to(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    if ticket.completed_at is None:
+        raise Http404
+    return pdf_download(repair_report_pdf(ticket=ticket), f"{ticket.number}.pdf")
+
+
+@login_required
+@roles.role_required("tickets.view")
+def ticket_file(request, pk: int, field: str):
+    """Photos and signatures are private: streamed only to users who may see the ticket."""
+    if field not in ("photo_before", "photo_after", "signoff_image"):
+        raise Http404
+    try:
+        ticket = selectors.ticket_get_visible_to(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    file = getattr(ticket, field)
+    if not file:
+        raise Http404
+    return FileResponse(file.open("rb"), content_type="image/png" if field == "signoff_image" else None)
+
+
+@login_required
+@roles.role_required("tickets.queue")
+def queue(request):
+    """The technician's phone page: my station's open tickets, most urgent deadline first."""
+    if not request.user.station_id:
+        raise PermissionDenied
+    mine_only = request.GET.get("mine") == "1"
+    tickets = selectors.station_queue(
+        station_id=request.user.station_id, technician=request.user if mine_only else None
+    )[:100]
+    now = timezone.now()
+    return render(request, "tickets/queue.html", {"tickets": tickets, "now": now, "mine_only": mine_only})
+
+
+# --- callbacks ----------------------------------------------------------------------------------
+
+
+@login_required
+@roles.role_required("callbacks.view")
+def callback_list(request):
+    status = request.GET.get("status", Callback.Status.OPEN)
+    if status not in Callback.Status.values:
+        status = Callback.Status.OPEN
+    page = Paginator(selectors.callback_queue(status=status), 30).get_page(request.GET.get("page"))
+    return render(request, "tickets/callback_list.html", {"page_obj": page, "status": status, "now": timezone.now()})
+
+
+@login_required
+@roles.role_required("callbacks.make")
+def callback_detail(request, pk: int):
+    callback = get_object_or_404(
+        Callback.objects.select_related("ticket", "ticket__customer", "ticket__device", "ticket__station"), pk=pk
+    )
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.callback_attempt(
+                callback_id=callback.pk,
+                actor=request.user,
+                reached=d["reached"] == "1",
+                repaired=d.get("repaired"),
+                technician_on_time=d.get("technician_on_time"),
+                charges_correct=d.get("charges_correct"),
+                satisfaction=d.get("satisfaction"),
+                comments=d.get("comments", ""),
+                grievance=d.get("grievance", ""),
+                complaint_category=d.get("complaint_category") or Complaint.Category.OTHER,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Callback recorded."))
+            return redirect("tickets:callbacks")
+    return render(
+        request,
+        "tickets/callback_detail.html",
+        {"callback": callback, "form": form, "attempts": callback.attempt_log.select_related("actor")},
+    )
+
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+@login_required
+@roles.role_required("complaints.view")
+def complaint_list(request):
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.complaint_list_for(user=request.user, status=status), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tickets/complaint_list.html",
+        {"page_obj": page, "status": status, "statuses": Complaint.Status.choices, "now": timezone.now()},
+    )
+
+
+@login_required
+@roles.role_required("complaints.create")
+def complaint_create(request):
+    form = ComplaintForm(request.POST or None, initial={"ticket_number": request.GET.get("ticket", "")})
+    if request.method == "POST" and form.is_valid():
+        ticket = Ticket.objects.filter(number=form.cleaned_data["ticket_number"].strip().upper()).first()
+        if ticket is None:
+            form.add_error("ticket_number", _("No ticket with this number."))
+        else:
+            try:
+                complaint = services.complaint_create(
+                    actor=request.user,
+                    ticket_id=ticket.pk,
+                    category=form.cleaned_data["category"],
+                    description=form.cleaned_data["description"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Complaint recorded."))
+                return redirect("tickets:complaint", pk=complaint.pk)
+    return render(request, "tickets/complaint_form.html", {"form": form})
+
+
+@login_required
+@roles.role_required("complaints.view")
+def complaint_detail(request, pk: int):
+    complaint = get_object_or_404(
+        roles.scope_queryset(request.user, Complaint.objects.select_related("ticket", "station", "technician")), pk=pk
+    )
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("verb") == "acknowledge":
+                services.complaint_acknowledge(complaint_id=pk, actor=request.user, note=request.POST.get("note", ""))
+                messages.success(request, _("Complaint acknowledged."))
+                return redirect("tickets:complaint", pk=pk)
+            if form.is_valid():
+                services.complaint_resolve(complaint_id=pk, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Complaint resolved."))
+                return redirect("tickets:complaint", pk=pk)
+        except ValidationError as exc:
+            _errors(request, exc)
+    can_handle = roles.can(request.user, "complaints.handle", complaint)
+    return render(
+        request,
+        "tickets/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "form": form,
+            "can_handle": can_handle,
+            "events": audit_list_for_object(obj=complaint),
+        },
+    )
+
+
+# --- daily reports and dashboard ----------------------------------------------------------------
+
+
+@login_required
+@roles.role_required("daily_reports.view")
+def daily_report_list(request):
+    day = parse_date(request.GET.get("day", "") or "")
+    if day is None and not roles.is_station_staff(request.user):
+        day = timezone.localdate() - datetime.timedelta(days=1)
+        if not DailyReport.objects.filter(day=day).exists():
+            day = DailyReport.objects.order_by("-day").values_list("day", flat=True).first() or day
+    reports = selectors.daily_report_list_for(user=request.user, day=day)
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    summary = selectors.daily_report_summary(day=day) if day and not roles.is_station_staff(request.user) else None
+    return render(request, "tickets/daily_reports.html", {"page_obj": page, "day": day, "summary": summary})
+
+
+@login_required
+@roles.role_required("daily_reports.submit")
+@require_POST
+def daily_report_submit(request, pk: int):
+    try:
+        services.daily_report_submit(report_id=pk, actor=request.user, remarks=request.POST.get("remarks", ""))
+    except DailyReport.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Daily report submitted."))
+    return redirect("tickets:daily-reports")
+
+
+@login_required
+@roles.role_required("tickets.dashboard")
+def dashboard(request):
+    today = timezone.localdate()
+    try:
+        days = max(1, min(int(request.GET.get("days", 30)), 366))
+    except ValueError:
+        days = 30
+    start = today - datetime.timedelta(days=days - 1)
+    station_ids = [request.user.station_id] if roles.is_station_staff(request.user) else None
+    figures = selectors.dashboard_figures(station_ids=station_ids, start=start, end=today)
+    from stations.models import Station
+
+    names = dict(Station.objects.filter(pk__in=list(figures["per_station"])).values_list("pk", "name"))
+    per_station = sorted(
+        ({"name": names.get(sid, sid), **row} for sid, row in figures["per_station"].items()),
+        key=lambda r: str(r["name"]),
+    )
+    return render(
+        request,
+        "tickets/dashboard.html",
+        {"f": figures, "per_station": per_station, "days": days, "start": start, "end": today},
+    )
