@@ -307,7 +307,7 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
 
     def get_queryset(self):
-        qs = selectors.rectification_list_visible_to(self.request.user).order_by("deadline", "id")
+        qs = selectors.rectification_order_for_work(selectors.rectification_list_visible_to(self.request.user))
         params = self.request.query_params
         if params.get("status") in Rectification.Status.values:
             qs = qs.filter(status=params["status"])

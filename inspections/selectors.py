@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from repairnet import roles
@@ -61,6 +61,17 @@ def rectification_list_visible_to(user) -> QuerySet[Rectification]:
     qs = Rectification.objects.select_related("station", "item_score", "inspection", "inspection__inspector")
     qs = roles.scope_queryset(user, qs)
     return qs
+
+
+def rectification_order_for_work(qs: QuerySet[Rectification]) -> QuerySet[Rectification]:
+    """Open items first (overdue ones on top), then answered, then confirmed; by deadline within each."""
+    rank = Case(
+        When(status=Rectification.Status.OPEN, then=Value(0)),
+        When(status=Rectification.Status.ANSWERED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(work_rank=rank).order_by("work_rank", "-is_overdue", "deadline", "id")
 
 
 def rectification_get_visible(*, user, rectification_id: int) -> Rectification:

@@ -267,7 +267,7 @@ def rectification_list(request):
         qs = qs.filter(is_overdue=True)
     if request.GET.get("mine") == "1":
         qs = qs.filter(inspection__inspector=request.user)
-    page = Paginator(qs.order_by("status", "deadline", "id"), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.rectification_order_for_work(qs), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "inspections/rectification_list.html",
