@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Sum
+from django.utils import translation
 
 from spares import services
 from spares.models import Location, Movement, SerialUnit, StockBalance
@@ -23,6 +24,7 @@ def _run_threads(count, target):
     lock = threading.Lock()
 
     def worker(index):
+        translation.activate("en")
         try:
             barrier.wait()
             outcome = target(index)

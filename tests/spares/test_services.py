@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from spares import selectors, services
 from spares.models import AppendOnlyError, DepositEntry, Location, Movement, Obligation, SerialUnit, StockBalance
@@ -128,7 +128,7 @@ def test_out_of_warranty_use_and_sale_are_charged(stocked_station, part, accesso
 
 def test_using_more_than_on_hand_is_refused_and_changes_nothing(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station)
-    with pytest.raises(ValidationError, match="10 available"):
+    with translation.override("en"), pytest.raises(ValidationError, match="10 available, 11 wanted"):
         services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 11}], actor=hq_user)
     assert on_hand(stocked_station, part) == 10
     assert not Movement.objects.filter(type=Movement.Type.USE).exists()
