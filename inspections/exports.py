@@ -1,9 +1,11 @@
 """PDFs of the inspections area: the inspection report and the rectification confirmation form."""
 
+import io
 from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer
 
@@ -12,6 +14,7 @@ from repairnet.exports import build_pdf, pdf_styles, pdf_table
 from .models import Inspection, Rectification
 
 PHOTO_BOX = (80 * mm, 60 * mm)
+PDF_PHOTO_EDGE = 640
 
 
 def _photo(field, box=PHOTO_BOX):
@@ -19,9 +22,14 @@ def _photo(field, box=PHOTO_BOX):
     if not field:
         return None
     try:
-        path = field.path
-        image = Image(path)
-    except (OSError, NotImplementedError, ValueError):
+        with field.open("rb") as fh, PILImage.open(fh) as source:
+            source = source.convert("RGB")
+            source.thumbnail((PDF_PHOTO_EDGE, PDF_PHOTO_EDGE))  # ~200 dpi at the printed size
+            data = io.BytesIO()
+            source.save(data, format="JPEG", quality=75)
+        data.seek(0)
+        image = Image(data)
+    except (OSError, ValueError):
         return None
     ratio = min(box[0] / image.imageWidth, box[1] / image.imageHeight, 1)
     image.drawWidth = image.imageWidth * ratio
