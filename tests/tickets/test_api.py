@@ -118,7 +118,7 @@ def test_ticket_list_query_count(django_assert_max_num_queries):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_agents_dispatching_at_once_exactly_one_wins():
     from tickets import services
 

@@ -10,7 +10,7 @@ from tickets.tasks import callbacks_sweep_task, sla_breaches_record_task
 
 from .factories import completed_ticket
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_callback_and_sla_jobs_run_through_a_real_worker_and_are_idempotent():

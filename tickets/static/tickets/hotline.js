@@ -65,6 +65,16 @@
       fillDevice(d);
       fillCustomer(d.customer);
     }));
+    // A repeat caller: an exact phone or serial match fills the form at once (no mouse needed).
+    const phoneValue = $("id_phone").value.trim();
+    const serialValue = $("id_serial").value.trim().toUpperCase();
+    const byPhone = data.customers.filter((c) => c.phone === phoneValue);
+    if (byPhone.length === 1 && !$("id_customer_id").value) fillCustomer(byPhone[0]);
+    const bySerial = data.devices.filter((d) => d.serial === serialValue);
+    if (bySerial.length === 1) {
+      fillDevice(bySerial[0]);
+      if (!$("id_customer_id").value) fillCustomer(bySerial[0].customer);
+    }
     const w = data.warnings || {};
     const warn = $("serial-warning");
     if (warn) {
