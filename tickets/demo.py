@@ -1,2 +1,252 @@
+"""Demo data for tickets (idempotent): model catalogue, holidays, customers in the demo stations' regions,
+~300 tickets over the last 3 months in every state, callbacks, complaints, SLA breaches, daily reports."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from repairnet import roles
+from repairnet.models import Region, User
+
+from . import services, sla
+from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, Ticket
+
+MODELS = [
+    ("HD-100", "高清机顶盒 HD-100", 12, r"^HD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
+    ("SD-200", "标清机顶盒 SD-200", 12, r"^SD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
+    ("IP-300", "智能网络机顶盒 IP-300", 24, r"^IP(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
+]
+HOLIDAYS = [
+    ("2026-01-01", "元旦"),
+    *[(f"2026-02-{d:02d}", "春节") for d in range(15, 24)],
+    ("2026-04-05", "清明节"),
+    *[(f"2026-05-{d:02d}", "劳动节") for d in range(1, 6)],
+    ("2026-06-19", "端午节"),
+    ("2026-09-25", "中秋节"),
+    *[(f"2026-10-{d:02d}", "国庆节") for d in range(1, 8)],
+]
+TICKETS = 300
+FAULT_TEXT = {
+    "no_signal": "开机后提示无信号",
+    "no_power": "插电后指示灯不亮",
+    "no_picture": "有声音无图像，偶尔死机",
+    "remote": "遥控器按键失灵",
+    "card_reader": "提示请插入智能卡",
+    "software": "升级后反复重启",
+    "accessory": "电源适配器发烫",
+    "other": "其他故障",
+}
+
+
 def seed(*, stdout) -> None:
-    """Demo data for this area (idempotent); called by manage.py seed_demo."""
+    for code, name, months, regex in MODELS:
+        DeviceModel.objects.get_or_create(
+            code=code, defaults={"name": name, "warranty_months": months, "serial_regex": regex}
+        )
+    for day, name in HOLIDAYS:
+        Holiday.objects.get_or_create(date=datetime.date.fromisoformat(day), defaults={"name": name})
+    if Ticket.objects.exists():
+        stdout.write("tickets: demo tickets already present")
+        return
+    from stations.models import Station
+
+    stations = list(
+        Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True).prefetch_related("regions")
+    )
+    agent = User.objects.filter(groups__name=roles.HOTLINE).order_by("pk").first()
+    hq = User.objects.filter(groups__name=roles.HQ).order_by("pk").first()
+    if not stations or agent is None:
+        stdout.write("tickets: no demo stations or hotline agent; skipped")
+        return
+    with transaction.atomic():
+        count = _seed_tickets(stations=stations, agent=agent, hq=hq)
+    services.sla_breaches_record()
+    services.callbacks_sweep()
+    today = timezone.localdate()
+    for back in range(14, 0, -1):
+        services.daily_reports_build(day=today - datetime.timedelta(days=back))
+    rng = random.Random(7)
+    for report in DailyReport.objects.filter(status=DailyReport.Status.DRAFT).exclude(
+        day=today - datetime.timedelta(days=1)
+    ):
+        if rng.random() < 0.85:
+            when = report.deadline - datetime.timedelta(hours=rng.randint(-3, 12))
+            DailyReport.objects.filter(pk=report.pk).update(
+                status=DailyReport.Status.SUBMITTED,
+                remarks="今日工作正常",
+                submitted_at=when,
+                is_late=when > report.deadline,
+            )
+    services.daily_reports_close()
+    stdout.write(f"tickets: {count} demo tickets")
+
+
+def _seed_tickets(*, stations, agent, hq) -> int:
+    from faker import Faker
+
+    fake = Faker("zh_CN")
+    fake.seed_instance(2026)
+    rng = random.Random(2026)
+    now = timezone.now()
+    models = list(DeviceModel.objects.all())
+    techs = {s.pk: list(User.objects.filter(station=s, groups__name=roles.TECHNICIAN)) for s in stations}
+    districts = {}
+    for station in stations:
+        city_ids = {r.parent_id if r.level == "district" else r.pk for r in station.regions.all()}
+        districts[station.pk] = list(Region.objects.filter(parent_id__in=city_ids, level="district")) or list(
+            station.regions.all()
+        )
+    policies = {p: sla.policy_minutes(priority=p) for p in Ticket.Priority.values}
+    calendars = {s.pk: sla.calendar_for(s) for s in stations}
+    customers = []
+    for i in range(TICKETS):
+        station = stations[i % len(stations)]
+        if i % 30 == 0:
+            minutes = rng.randint(2, 15)  # just logged, not yet dispatched
+        elif i % 5 == 0:
+            minutes = rng.randint(20, 30 * 60)  # today's and yesterday's work in progress
+        else:
+            minutes = rng.randint(10, 90 * 24 * 60)
+        received = now - datetime.timedelta(minutes=minutes)
+        model = rng.choice(models)
+        made = received.date() - datetime.timedelta(days=rng.randint(60, 900))
+        serial = f"{model.code[:2]}{made:%y%m}{rng.randint(0, 999999):06d}"
+        repeat_source = None
+        if customers and rng.random() < 0.06:
+            device = rng.choice(customers)
+            customer = device.customer
+        else:
+            customer = Customer.objects.create(
+                name=fake.name(),
+                phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
+                address=fake.street_address(),
+                region=rng.choice(districts[station.pk]),
+                carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
+            )
+            has_invoice = rng.random() < 0.7
+            device, _created = Device.objects.get_or_create(
+                serial=serial,
+                defaults={
+                    "model": model,
+                    "customer": customer,
+                    "has_invoice": has_invoice,
+                    "purchase_date": made + datetime.timedelta(days=rng.randint(10, 50)) if has_invoice else None,
+                },
+            )
+            customers.append(device)
+        repeat_source = services.repeat_source_for(device_id=device.pk, now=received)
+        in_warranty, reason = services.warranty_decide(device=device, on=received.date())
+        priority = "urgent" if repeat_source or rng.random() < 0.15 else "normal"
+        fault = rng.choice(Ticket.FaultCategory.values)
+        ticket = Ticket(
+            number=services.ticket_number_next(day=timezone.localtime(received).date()),
+            customer=customer,
+            device=device,
+            fault_category=fault,
+            description=FAULT_TEXT[fault],
+            priority=priority,
+            service_mode=rng.choices(["onsite", "carry_in", "mail_in"], weights=[6, 3, 1])[0],
+            in_warranty=in_warranty,
+            warranty_reason=reason,
+            is_repeat_repair=repeat_source is not None,
+            repeat_of=repeat_source,
+            received_at=received,
+            created_by=agent,
+        )
+        _advance(ticket, station=station, techs=techs[station.pk], rng=rng, now=now, policy=policies[priority],
+                 calendar=calendars[station.pk])  # fmt: skip
+        ticket.save()
+        if ticket.status == "closed" and ticket.station_id:
+            _callback(ticket, agent=agent, rng=rng)
+    # a few complaints, some resolved
+    for ticket in Ticket.objects.filter(status="closed", station__isnull=False).order_by("?")[:12]:
+        complaint = services.complaint_create(
+            actor=agent, ticket_id=ticket.pk, category=rng.choice(Complaint.Category.values),
+            description="客户反映" + rng.choice(["上门迟到", "收费不清", "态度生硬", "修后又坏"]),
+            now=ticket.closed_at,
+        )  # fmt: skip
+        if hq and rng.random() < 0.6:
+            try:
+                with transaction.atomic():
+                    services.complaint_resolve(
+                        complaint_id=complaint.pk, actor=hq, verdict=rng.choice(["upheld", "not_upheld"]),
+                        investigation="已电话核实并约谈服务站", now=ticket.closed_at + datetime.timedelta(hours=30),
+                    )  # fmt: skip
+            except Exception:  # noqa: BLE001 - sanctions may not be seeded yet; the complaint stays open
+                pass
+    return TICKETS
+
+
+def _advance(ticket, *, station, techs, rng, now, policy, calendar):
+    """Walk a demo ticket through the lifecycle as far as its age makes plausible."""
+    age_hours = (now - ticket.received_at).total_seconds() / 3600
+    if rng.random() < 0.05:
+        ticket.status, ticket.cancelled_at, ticket.cancel_reason = (
+            "cancelled",
+            ticket.received_at + datetime.timedelta(hours=1),
+            "客户自行解决",
+        )
+        return
+    if rng.random() < 0.06:
+        ticket.status, ticket.service_mode = "closed", "phone"
+        ticket.closed_at = ticket.received_at + datetime.timedelta(minutes=15)
+        ticket.work_done = "电话指导客户重新搜台后恢复"
+        return
+    if age_hours < 0.3:
+        return  # received
+    ticket.station = station
+    ticket.dispatched_at = ticket.received_at + datetime.timedelta(minutes=rng.randint(3, 20))
+    ticket.accept_due_at = calendar.add(ticket.dispatched_at, policy.get("accept", 120))
+    ticket.onsite_due_at = calendar.add(ticket.received_at, policy.get("onsite", 1440))
+    ticket.complete_due_at = calendar.add(ticket.received_at, policy.get("complete", 2880))
+    if age_hours < 1.5 or (age_hours < 30 and rng.random() < 0.15) or not techs:
+        ticket.status = "dispatched"
+        return
+    ticket.technician = rng.choice(techs)
+    ticket.accepted_at = ticket.dispatched_at + datetime.timedelta(minutes=rng.randint(5, 200))
+    if age_hours < 4:
+        ticket.status = "accepted"
+        ticket.appointment_at = ticket.accepted_at + datetime.timedelta(hours=3)
+        return
+    ticket.started_at = ticket.accepted_at + datetime.timedelta(hours=rng.uniform(1, 30))
+    if age_hours < 30:
+        ticket.status = rng.choice(["in_repair", "in_repair", "awaiting_parts", "escalated"])
+        if ticket.status == "awaiting_parts":
+            ticket.paused_at = ticket.started_at + datetime.timedelta(hours=1)
+        if ticket.status == "escalated":
+            ticket.escalated_to = "hq"
+        return
+    ticket.completed_at = min(ticket.started_at + datetime.timedelta(hours=rng.uniform(0.5, 40)), now)
+    ticket.fault_found = "主板电源模块损坏"
+    ticket.work_done = "更换电源模块并测试"
+    ticket.signoff_name = ticket.customer.name
+    ticket.signed_at = ticket.completed_at
+    ticket.callback_due_at = ticket.completed_at + datetime.timedelta(hours=24)
+    if not ticket.in_warranty:
+        ticket.charge_amount, ticket.charge_consent = Decimal("60.00"), True
+        ticket.charge_consent_at = ticket.completed_at
+    if now - ticket.completed_at < datetime.timedelta(hours=20):
+        ticket.status = "completed"
+        return
+    ticket.status = "closed"
+    ticket.closed_at = ticket.completed_at + datetime.timedelta(hours=rng.uniform(2, 26))
+
+
+def _callback(ticket, *, agent, rng):
+    outcome = rng.choices(["confirmed", "unreachable", "disputed", "not_repaired"], weights=[85, 7, 4, 4])[0]
+    Callback.objects.create(
+        ticket=ticket,
+        status=Callback.Status.DONE,
+        due_at=ticket.callback_due_at,
+        attempts=3 if outcome == "unreachable" else 1,
+        outcome=outcome,
+        technician_on_time=rng.random() < 0.9,
+        charges_correct=rng.random() < 0.95,
+        satisfaction=None if outcome == "unreachable" else rng.choices([5, 4, 3, 2], weights=[60, 25, 10, 5])[0],
+        comments="" if outcome == "confirmed" else "客户反映问题",
+        agent=agent,
+        completed_at=ticket.closed_at,
+    )
