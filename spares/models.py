@@ -402,12 +402,14 @@ class Obligation(models.Model):
         OVERDUE = "overdue", _("Overdue")
         RETURNED = "returned", _("Returned")
         RECEIVED = "received", _("Received by HQ")
+        CANCELLED = "cancelled", _("Cancelled (usage reversed)")
 
     TRANSITIONS = {
-        Status.OPEN: (Status.OVERDUE, Status.RETURNED),
-        Status.OVERDUE: (Status.RETURNED,),
+        Status.OPEN: (Status.OVERDUE, Status.RETURNED, Status.CANCELLED),
+        Status.OVERDUE: (Status.RETURNED, Status.CANCELLED),
         Status.RETURNED: (Status.RECEIVED,),
         Status.RECEIVED: (),
+        Status.CANCELLED: (),
     }
 
     station = models.ForeignKey(

@@ -792,8 +792,46 @@ def movement_reverse(*, movement: Movement, actor, note: str) -> Movement:
         note=note,
         reversal_of=original,
     )
+    _obligation_cancel_for(original=original, actor=actor, note=note)
     audit_record(obj=reversal, verb="reversal", actor=actor, note=note, data={"reverses": original.pk})
     return reversal
+
+
+def _obligation_cancel_for(*, original: Movement, actor, note: str) -> None:
+    """Reversing a usage (or swap-in) also takes back the defective it produced and cancels its obligation."""
+    obligation = Obligation.objects.select_for_update().filter(use_movement=original).first()
+    if obligation is None:
+        return
+    ensure(
+        obligation.status in (Obligation.Status.OPEN, Obligation.Status.OVERDUE),
+        _("The defective has already been sent back; reverse its return first."),
+    )
+    if original.type == MT.USE:
+        collected = (
+            Movement.objects.filter(
+                type=MT.DEFECTIVE_COLLECTED,
+                ticket_id=original.ticket_id,
+                item_id=original.item_id,
+                quantity=original.quantity,
+                pk__gt=original.pk,
+                reversed_by__isnull=True,
+            )
+            .select_related("item", "from_location", "to_location")
+            .order_by("pk")
+            .first()
+        )
+        if collected is not None:
+            _move(
+                type=MT.REVERSAL,
+                lines=[_Line(item=collected.item, quantity=collected.quantity, unit_cost=collected.unit_cost)],
+                from_location=collected.to_location,
+                to_location=collected.from_location,
+                station=collected.station,
+                actor=actor,
+                note=note,
+                reversal_of=collected,
+            )
+    apply_transition(obligation, to=Obligation.Status.CANCELLED, actor=actor, note=note)
 
 
 def obligation_mark_overdue(*, today: datetime.date | None = None, actor=None) -> int:

@@ -229,3 +229,13 @@ def test_ageing_and_turnover(stocked_station, part, hq_user):
     assert row["buckets"][0] == Decimal("365.00")
     assert row["turnover_days"] == Decimal("146.0")
     assert row["meets_target"] is False
+
+
+def test_reversing_an_in_warranty_use_cancels_its_obligation(stocked_station, part, hq_user):
+    ticket = TicketFactory(station=stocked_station, in_warranty=True)
+    (used,) = services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 2}], actor=hq_user)
+    services.movement_reverse(movement=used, actor=hq_user, note="用错工单")
+    assert on_hand(stocked_station, part) == 10
+    assert on_hand(stocked_station, part, Location.Kind.DEFECTIVE) == 0
+    assert Obligation.objects.get(use_movement=used).status == Obligation.Status.CANCELLED
+    call_command("spares_verify", stdout=StringIO())
