@@ -15,6 +15,7 @@ from django.db.models import (
     Q,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,21 +49,33 @@ def _ticket_brief(t: Ticket) -> dict:
     }
 
 
+def _prefix(field: str, q: str) -> Q:
+    """``field`` starts with ``q`` as a range on the plain b-tree index (ordered, no full scan)."""
+    upper = q[:-1] + chr(ord(q[-1]) + 1)
+    return Q(**{f"{field}__gte": q, f"{field}__lt": upper, f"{field}__startswith": q})
+
+
 def hotline_lookup(*, q: str, limit: int = 8) -> dict:
     """Customers by phone prefix and devices by serial prefix, with devices and recent tickets (fixed queries)."""
     q = (q or "").strip().upper()
     if len(q) < 3:
         return {"customers": [], "devices": []}
-    customers = (
-        Customer.objects.filter(Q(phone__startswith=q) | Q(phone2__startswith=q))
+    customer_prefetch = (
+        Prefetch("devices", queryset=Device.objects.select_related("model").order_by("serial")),
+        _recent_tickets(),
+    )
+    customers = list(
+        Customer.objects.filter(_prefix("phone", q))
         .select_related("region__parent__parent")
-        .prefetch_related(
-            Prefetch("devices", queryset=Device.objects.select_related("model").order_by("serial")), _recent_tickets()
-        )
         .order_by("phone", "pk")[:limit]
     )
+    if len(customers) < limit:  # second numbers, searched separately so each query stays an index range scan
+        seen = {c.pk for c in customers}
+        extra = Customer.objects.filter(_prefix("phone2", q)).select_related("region__parent__parent")
+        customers += [c for c in extra.order_by("phone2", "pk")[:limit] if c.pk not in seen][: limit - len(customers)]
+    prefetch_related_objects(customers, *customer_prefetch)
     devices = (
-        Device.objects.filter(serial__startswith=q)
+        Device.objects.filter(_prefix("serial", q))
         .select_related("model", "customer", "customer__region")
         .prefetch_related(_recent_tickets())
         .order_by("serial")[:limit]
@@ -205,7 +218,9 @@ def ticket_list_for(*, user, filters: dict | None = None):
         qs = qs.filter(Q(number__startswith=q.upper()) | Q(device__serial__startswith=q.upper()) | Q(customer__phone=q))
     if filters.get("undispatched"):
         qs = qs.filter(status=S.RECEIVED)
-    return qs.annotate(next_due=_urgency(), breach_count=Count("breaches")).order_by("-received_at", "-pk")
+    return qs.annotate(
+        next_due=_urgency(), breach_count=Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))
+    ).order_by("-received_at", "-pk")
 
 
 def station_queue(*, station_id: int, technician=None):
