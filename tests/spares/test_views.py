@@ -92,3 +92,18 @@ def test_pages_render_for_hq_and_station(client_for, stocked_station, name):
 
 def test_hotline_cannot_see_spares(client_for):
     assert client_for(roles.HOTLINE).get(reverse("spares:stock")).status_code == 403
+
+
+def test_station_pages_constant_queries(client_for, stocked_station, part, hq_user, django_assert_max_num_queries):
+    from tests.tickets.factories import TicketFactory
+
+    for _ in range(5):
+        ticket = TicketFactory(station=stocked_station, in_warranty=True)
+        services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
+    client = client_for(roles.HQ)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("spares:station-stock", args=[stocked_station.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("spares:movements")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("spares:defectives")).status_code == 200
