@@ -1021,6 +1021,7 @@ def daily_reports_close(*, now=None) -> dict:
     late = DailyReport.objects.filter(status=DailyReport.Status.DRAFT, deadline__lt=now, is_late=False).update(
         is_late=True
     )
+    penalties = daily_report_late_penalties_raise(now=now)
     day = timezone.localtime(now).date() - datetime.timedelta(days=1)
     sent = 0
     recipients = getattr(settings, "HQ_REPORT_EMAILS", [])
@@ -1035,4 +1036,31 @@ def daily_reports_close(*, now=None) -> dict:
         send_mail(_("RepairNet daily summary %(day)s") % {"day": day}, body, None, recipients)
         JobRun.objects.create(name="daily_reports_summary_mail", ok=True, result=str(day), finished_at=now)
         sent = 1
-    return {"late": late, "mailed": sent}
+    return {"late": late, "penalties": penalties, "mailed": sent}
+
+
+def daily_report_late_penalties_raise(*, now=None) -> int:
+    """SPEC 1.5: each late daily report beyond the allowance (2) in a month → `daily_report_late` penalty.
+    Idempotent: the sanction's source_ref is the report."""
+    now = now or timezone.now()
+    month_start = timezone.localtime(now).date().replace(day=1)
+    allowance = rule("DAILY_REPORT_LATE_ALLOWANCE", 2)
+    late = (
+        DailyReport.objects.filter(is_late=True, day__gte=month_start)
+        .select_related("station")
+        .order_by("station_id", "day")
+    )
+    try:
+        from stations.services import sanction_raise
+    except ImportError:
+        return 0
+    raised, seen = 0, {}
+    for report in late:
+        seen[report.station_id] = seen.get(report.station_id, 0) + 1
+        if seen[report.station_id] > allowance:
+            sanction_raise(
+                station=report.station, rule_code="daily_report_late", actor=None,
+                note=str(report.day), source_ref=f"daily_report:{report.pk}",
+            )  # fmt: skip
+            raised += 1
+    return raised

@@ -427,3 +427,19 @@ def test_daily_report_close_marks_late():
     result = services.daily_reports_close()
     assert result["late"] >= 1
     assert DailyReport.objects.get(station=station).is_late
+
+
+def test_third_late_daily_report_in_a_month_raises_penalty_once(station):
+    from stations.models import Sanction
+
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    days = [start + datetime.timedelta(days=i) for i in range(3)]
+    if days[-1] >= today:
+        pytest.skip("needs three past days in the current month")
+    for day in days:
+        services.daily_reports_build(day=day)
+    DailyReport.objects.filter(station=station).update(is_late=True)
+    services.daily_report_late_penalties_raise()
+    services.daily_report_late_penalties_raise()
+    assert Sanction.objects.filter(station=station, rule__code="daily_report_late").count() == 1
