@@ -1,1 +1,680 @@
-urlpatterns = []
+"""/api/v1/ endpoints of the stations area (SPEC 7): applications (create is public), stations, staff,
+certificates, assessments, sanctions. Thin: parse, call one service, serialise."""
+
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from repairnet import roles
+from repairnet.api import ActionPermission
+from repairnet.exports import pdf_download
+from repairnet.models import Region, User
+
+from . import exports, filters, selectors, services
+from .models import Application, Assessment, Certificate, Position, Sanction, Station
+
+# --- serializers ------------------------------------------------------------------------------------
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    company_name = serializers.CharField(max_length=100)
+    licence_number = serializers.CharField(max_length=30)
+    legal_representative = serializers.CharField(max_length=50)
+    contact_name = serializers.CharField(max_length=50)
+    contact_phone = serializers.CharField(max_length=20)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200)
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
+    tier_wanted = serializers.CharField(max_length=20)
+    years_experience = serializers.IntegerField(min_value=0, max_value=100)
+    brands_serviced = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    staff_list = serializers.CharField()
+    coordinators = serializers.IntegerField(min_value=0, max_value=100)
+    engineers = serializers.IntegerField(min_value=0, max_value=1000)
+    clerks = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
+    reception_area = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=0)
+    repair_area = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=0)
+    storage_area = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=0)
+    has_repair_tools = serializers.BooleanField(required=False, default=False)
+    has_computer = serializers.BooleanField(required=False, default=False)
+    has_instruments = serializers.BooleanField(required=False, default=False)
+    has_service_phone = serializers.BooleanField(required=False, default=False)
+    equipment_notes = serializers.CharField(required=False, allow_blank=True)
+    declares_no_counterfeit = serializers.BooleanField(required=False, default=False)
+    business_licence = serializers.FileField()
+    financial_report = serializers.FileField()
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    region_name = serializers.CharField(source="region.full_name", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True, default=None)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_label",
+            "company_name",
+            "licence_number",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "email",
+            "address",
+            "region",
+            "region_name",
+            "tier_wanted",
+            "years_experience",
+            "brands_serviced",
+            "staff_list",
+            "coordinators",
+            "engineers",
+            "clerks",
+            "reception_area",
+            "repair_area",
+            "storage_area",
+            "has_repair_tools",
+            "has_computer",
+            "has_instruments",
+            "has_service_phone",
+            "equipment_notes",
+            "declares_no_counterfeit",
+            "documents_note",
+            "visited_on",
+            "visited_by",
+            "visit_notes",
+            "total_score",
+            "recommended_tier",
+            "decision_reason",
+            "decided_at",
+            "station",
+            "station_code",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationReceiptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+
+
+class StationsNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StationsReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class StationsVisitSerializer(serializers.Serializer):
+    visited_on = serializers.DateField()
+    visited_by = serializers.CharField(max_length=100)
+    notes = serializers.CharField(allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class StationsScoreSerializer(serializers.Serializer):
+    points = serializers.DictField(child=serializers.DecimalField(max_digits=5, decimal_places=1))
+    comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+
+
+class StationsApproveSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    code = serializers.CharField(required=False, allow_blank=True, default="")
+    regions = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), many=True, required=False)
+    scope_accessory_sales = serializers.BooleanField(required=False, default=True)
+    scope_simple_repair = serializers.BooleanField(required=False, allow_null=True, default=None)
+    scope_swap = serializers.BooleanField(required=False, default=False)
+    is_remote = serializers.BooleanField(required=False, default=False)
+    agreement_date = serializers.DateField(required=False, allow_null=True, default=None)
+    coordinator_username = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    tier_label = serializers.CharField(source="get_tier_display", read_only=True)
+    region_names = serializers.SerializerMethodField()
+    certified_engineers = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Station
+        fields = [
+            "id",
+            "code",
+            "name",
+            "tier",
+            "tier_label",
+            "status",
+            "status_label",
+            "regions",
+            "region_names",
+            "scope_accessory_sales",
+            "scope_simple_repair",
+            "scope_swap",
+            "is_remote",
+            "address",
+            "phone",
+            "agreement_date",
+            "service_start",
+            "service_end",
+            "understaffed_since",
+            "certified_engineers",
+        ]
+        read_only_fields = fields
+
+    def get_region_names(self, station) -> list[str]:
+        return [r.full_name for r in station.regions.all()]
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    position = serializers.SerializerMethodField()
+    is_certified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "name",
+            "last_name",
+            "first_name",
+            "phone",
+            "station",
+            "position",
+            "is_active",
+            "is_certified",
+        ]
+        read_only_fields = fields
+
+    def get_position(self, user) -> str:
+        profile = getattr(user, "staff_profile", None)
+        return profile.position if profile else ""
+
+
+class StaffCreateSerializer(serializers.Serializer):
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all(), required=False)
+    username = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    first_name = serializers.CharField(max_length=150, allow_blank=True)
+    position = serializers.ChoiceField(choices=Position.choices)
+    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    password = serializers.CharField(min_length=8, required=False, allow_blank=True, default="", write_only=True)
+
+
+class StaffUpdateSerializer(serializers.Serializer):
+    last_name = serializers.CharField(max_length=150)
+    first_name = serializers.CharField(max_length=150, allow_blank=True)
+    position = serializers.ChoiceField(choices=Position.choices)
+    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    active = serializers.BooleanField(default=True)
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    holder = serializers.CharField(source="user.display_name", read_only=True)
+    station = serializers.IntegerField(source="user.station_id", read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "user",
+            "holder",
+            "station",
+            "kind",
+            "issued_on",
+            "expires_on",
+            "renewed_on",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class StationsExamSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(station__isnull=False))
+    kind = serializers.CharField()
+    trained_on = serializers.DateField()
+    exam_on = serializers.DateField()
+    theory_score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
+    practical_score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "station",
+            "station_code",
+            "year",
+            "quarter",
+            "inspection_score",
+            "satisfaction_score",
+            "sla_score",
+            "first_time_fix_score",
+            "total",
+            "upheld_complaints",
+            "tier_at_assessment",
+            "suggestion",
+            "suggested_tier",
+            "status",
+            "decision_note",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentRunSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    quarter = serializers.IntegerField(min_value=1, max_value=4)
+
+
+class StationsDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    rule_code = serializers.CharField(source="rule.code", read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True)
+
+    class Meta:
+        model = Sanction
+        fields = [
+            "id",
+            "station",
+            "station_code",
+            "rule_code",
+            "rule_name",
+            "amount",
+            "status",
+            "note",
+            "evidence_ref",
+            "source_ref",
+            "raised_at",
+            "appeal_deadline",
+            "appeal_text",
+            "decided_at",
+            "decision_note",
+            "settled_ref",
+        ]
+        read_only_fields = fields
+
+
+class SanctionRaiseSerializer(serializers.Serializer):
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all())
+    rule_code = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_ref = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StationsAppealSerializer(serializers.Serializer):
+    text = serializers.CharField()
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def _data(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ApplicationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Station applications. POST (multipart) is public; everything else is HQ review."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "create": "public",
+        "*": "stations.applications.review",
+    }
+    serializer_class = ApplicationSerializer
+    filterset_class = filters.ApplicationFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        return Application.objects.select_related("region__parent__parent", "station").order_by("-created_at", "-pk")
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationReceiptSerializer})
+    def create(self, request, *args, **kwargs):
+        data = dict(_data(ApplicationCreateSerializer, request))
+        licence, report = data.pop("business_licence"), data.pop("financial_report")
+        application = services.application_submit(data=data, business_licence=licence, financial_report=report)
+        return Response(
+            {"id": application.pk, "reference": application.reference, "status": application.status},
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _done(self, application):
+        application.refresh_from_db()
+        return Response(ApplicationSerializer(application).data)
+
+    @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"], url_path="check-documents")
+    def check_documents(self, request, pk=None):
+        data = _data(StationsNoteSerializer, request)
+        return self._done(
+            services.application_check_documents(application=self.get_object(), actor=request.user, note=data["note"])
+        )
+
+    @extend_schema(request=StationsVisitSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def visit(self, request, pk=None):
+        data = _data(StationsVisitSerializer, request)
+        return self._done(
+            services.application_record_visit(
+                application=self.get_object(),
+                actor=request.user,
+                visited_on=data["visited_on"],
+                visited_by=data["visited_by"],
+                notes=data["notes"],
+                photos=data["photos"],
+            )
+        )
+
+    @extend_schema(request=StationsScoreSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def score(self, request, pk=None):
+        data = _data(StationsScoreSerializer, request)
+        return self._done(
+            services.application_score(
+                application=self.get_object(), actor=request.user, points=data["points"], comments=data["comments"]
+            )
+        )
+
+    @extend_schema(request=StationsApproveSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = dict(_data(StationsApproveSerializer, request))
+        application = services.application_approve(application=self.get_object(), actor=request.user, **data)
+        body = ApplicationSerializer(application).data
+        body["coordinator_username"] = application.coordinator.username
+        body["coordinator_password"] = application.coordinator_password or None
+        return Response(body)
+
+    @extend_schema(request=StationsReasonSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = _data(StationsReasonSerializer, request)
+        return self._done(
+            services.application_reject(application=self.get_object(), actor=request.user, reason=data["reason"])
+        )
+
+    @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = _data(StationsNoteSerializer, request)
+        return self._done(
+            services.application_withdraw(application=self.get_object(), actor=request.user, reason=data["note"])
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        application = self.get_object()
+        return pdf_download(
+            exports.application_review_pdf(application=application), f"review-{application.reference}.pdf"
+        )
+
+
+class StationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stations (scoped: station staff see only their own); state actions for HQ, each with a reason."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.view",
+        "retrieve": "stations.view",
+        "certificate": "stations.view",
+        "suspend": "stations.manage",
+        "reinstate": "stations.manage",
+        "revoke": "stations.manage",
+        "exit": "stations.manage",
+    }
+    serializer_class = StationSerializer
+    filterset_class = filters.StationFilter
+
+    def get_queryset(self):
+        return selectors.station_list_for(user=self.request.user)
+
+    def _state(self, request, func):
+        data = _data(StationsReasonSerializer, request)
+        station = func(station=self.get_object(), actor=request.user, note=data["reason"])
+        return Response(StationSerializer(self.get_queryset().get(pk=station.pk)).data)
+
+    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        return self._state(request, services.station_suspend)
+
+    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._state(request, services.station_reinstate)
+
+    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return self._state(request, services.station_revoke)
+
+    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
+    @action(detail=True, methods=["post"])
+    def exit(self, request, pk=None):
+        return self._state(request, services.station_exit)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def certificate(self, request, pk=None):
+        station = self.get_object()
+        return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+
+
+class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Station staff (users of a station). Coordinators manage their own station's staff only."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.staff.view",
+        "retrieve": "stations.staff.view",
+        "create": "stations.staff.manage",
+        "update_staff": "stations.staff.manage",
+    }
+    serializer_class = StaffSerializer
+    filterset_fields = ["station", "is_active"]
+
+    def get_queryset(self):
+        from django.db.models import Exists, OuterRef
+
+        on = selectors.today()
+        qs = (
+            User.objects.filter(station__isnull=False)
+            .select_related("staff_profile")
+            .annotate(
+                is_certified=Exists(
+                    Certificate.objects.filter(selectors._valid_technician_q("", on), user=OuterRef("pk"))
+                )
+            )
+            .order_by("station_id", "last_name", "pk")
+        )
+        return roles.scope_queryset(self.request.user, qs)
+
+    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
+    def create(self, request, *args, **kwargs):
+        data = dict(_data(StaffCreateSerializer, request))
+        station = data.pop("station", None)
+        if roles.is_station_staff(request.user):
+            station = station or request.user.station
+        if station is None:
+            raise serializers.ValidationError({"station": ["This field is required."]})
+        roles.require(request.user, "stations.staff.manage", station)
+        user = services.staff_add(station=station, actor=request.user, **data)
+        return Response(StaffSerializer(self.get_queryset().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StaffUpdateSerializer, responses=StaffSerializer)
+    @action(detail=True, methods=["post"], url_path="update")
+    def update_staff(self, request, pk=None):
+        person = self.get_object()
+        data = _data(StaffUpdateSerializer, request)
+        services.staff_update(user=person, actor=request.user, **data)
+        return Response(StaffSerializer(self.get_queryset().get(pk=person.pk)).data)
+
+
+class CertificateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Technician certificates. POST records an exam and, if it passed, issues the certificate."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.certificates.view",
+        "retrieve": "stations.certificates.view",
+        "create": "stations.certificates.manage",
+        "renew": "stations.certificates.manage",
+        "revoke": "stations.certificates.manage",
+    }
+    serializer_class = CertificateSerializer
+    filterset_class = filters.CertificateFilter
+
+    def get_queryset(self):
+        qs = Certificate.objects.select_related("user").order_by("-issued_on", "-pk")
+        return roles.scope_queryset(self.request.user, qs, station_field="user__station")
+
+    @extend_schema(request=StationsExamSerializer, responses={201: CertificateSerializer})
+    def create(self, request, *args, **kwargs):
+        data = dict(_data(StationsExamSerializer, request))
+        exam = services.exam_record(actor=request.user, **data)
+        if not exam.passed:
+            from django.utils.translation import gettext as _
+
+            raise serializers.ValidationError({"theory_score": [_("Exam not passed; no certificate.")]})
+        cert = services.certificate_issue(exam=exam, actor=request.user)
+        return Response(CertificateSerializer(cert).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StationsNoteSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        data = _data(StationsNoteSerializer, request)
+        return Response(
+            CertificateSerializer(
+                services.certificate_renew(certificate=self.get_object(), actor=request.user, note=data["note"])
+            ).data
+        )
+
+    @extend_schema(request=StationsReasonSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        data = _data(StationsReasonSerializer, request)
+        return Response(
+            CertificateSerializer(
+                services.certificate_revoke(certificate=self.get_object(), actor=request.user, note=data["reason"])
+            ).data
+        )
+
+
+class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.assessments.view",
+        "retrieve": "stations.assessments.view",
+        "run": "stations.assessments.decide",
+        "decide": "stations.assessments.decide",
+    }
+    serializer_class = AssessmentSerializer
+    filterset_class = filters.AssessmentFilter
+
+    def get_queryset(self):
+        return roles.scope_queryset(self.request.user, Assessment.objects.select_related("station"))
+
+    @extend_schema(request=AssessmentRunSerializer, responses=AssessmentSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        data = _data(AssessmentRunSerializer, request)
+        rows = services.assessment_run(year=data["year"], quarter=data["quarter"], actor=request.user)
+        return Response(AssessmentSerializer(rows, many=True).data)
+
+    @extend_schema(request=StationsDecisionSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        data = _data(StationsDecisionSerializer, request)
+        assessment = services.assessment_decide(assessment=self.get_object(), actor=request.user, **data)
+        return Response(AssessmentSerializer(assessment).data)
+
+
+class SanctionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Reward/penalty records: HQ raises and decides, the station appeals within the window."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.sanctions.view",
+        "retrieve": "stations.sanctions.view",
+        "create": "stations.sanctions.raise",
+        "appeal": "stations.sanctions.appeal",
+        "decide": "stations.sanctions.decide",
+    }
+    serializer_class = SanctionSerializer
+    filterset_class = filters.SanctionFilter
+
+    def get_queryset(self):
+        return roles.scope_queryset(self.request.user, Sanction.objects.select_related("station", "rule"))
+
+    @extend_schema(request=SanctionRaiseSerializer, responses={201: SanctionSerializer})
+    def create(self, request, *args, **kwargs):
+        data = dict(_data(SanctionRaiseSerializer, request))
+        sanction = services.sanction_raise(actor=request.user, **data)
+        return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StationsAppealSerializer, responses=SanctionSerializer)
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        data = _data(StationsAppealSerializer, request)
+        return Response(
+            SanctionSerializer(
+                services.sanction_appeal(sanction=self.get_object(), actor=request.user, text=data["text"])
+            ).data
+        )
+
+    @extend_schema(request=StationsDecisionSerializer, responses=SanctionSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        data = _data(StationsDecisionSerializer, request)
+        return Response(
+            SanctionSerializer(services.sanction_decide(sanction=self.get_object(), actor=request.user, **data)).data
+        )
+
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("stations", StationViewSet, basename="station")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("sanctions", SanctionViewSet, basename="sanction")
+
+urlpatterns = [path("", include(router.urls))]

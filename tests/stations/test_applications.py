@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from repairnet import roles
 from repairnet.models import User
 from repairnet.services import InvalidTransition
-from stations import exports, selectors, services
+from stations import exports, services
 from stations.models import Application, Station, TierChange
 from tests.factories import make_user
 

@@ -1,0 +1,221 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from repairnet import roles
+from stations import services
+from stations.models import Assessment, Station
+from tests.factories import StationFactory, make_user
+
+from .factories import certified_technician
+from .helpers import application_data, pdf_upload, png_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def many_stations(n):
+    for i in range(n):
+        services.application_submit(
+            data=application_data(company_name=f"公司{i}"), business_licence=pdf_upload(), financial_report=png_upload()
+        )
+        s = StationFactory(tier="centre" if i % 2 else "station")
+        certified_technician(s)
+        make_user(roles.COORDINATOR, s)
+        services.sanction_raise(station=s, rule_code="complaint_upheld", actor=None)
+        services.station_staffing_refresh(station=s)
+
+
+def test_coordinator_sees_and_edits_only_own_station_staff(client_for):
+    mine, other = StationFactory(), StationFactory()
+    coord = client_for(roles.COORDINATOR, mine)
+    mine_tech, their_tech = certified_technician(mine), certified_technician(other)
+    assert coord.get(reverse("stations:staff", args=[mine.pk])).status_code == 200
+    assert coord.get(reverse("stations:staff", args=[other.pk])).status_code == 403
+    assert coord.get(reverse("stations:staff-detail", args=[their_tech.pk])).status_code == 403
+    response = coord.post(
+        reverse("stations:staff", args=[other.pk]),
+        {"username": "x1", "last_name": "王", "first_name": "五", "position": "service_clerk"},
+    )
+    assert response.status_code == 403
+    response = coord.post(
+        reverse("stations:staff", args=[mine.pk]),
+        {"username": "x2", "last_name": "王", "first_name": "五", "position": "service_clerk"},
+    )
+    assert response.status_code == 302
+    assert mine.users.filter(username="x2").exists()
+    response = coord.post(
+        reverse("stations:staff-detail", args=[their_tech.pk]),
+        {"last_name": "改", "first_name": "名", "position": "service_clerk", "active": "on"},
+    )
+    assert response.status_code == 403
+    response = coord.post(
+        reverse("stations:staff-detail", args=[mine_tech.pk]),
+        {"last_name": "改", "first_name": "名", "position": "repair_technician", "active": "on"},
+    )
+    assert response.status_code == 302
+    mine_tech.refresh_from_db()
+    assert mine_tech.last_name == "改"
+    assert coord.get(reverse("stations:station-detail", args=[other.pk])).status_code == 403
+    assert coord.get(reverse("stations:directory")).status_code == 403
+
+
+def test_hq_station_state_page_requires_reason(client_for):
+    station = StationFactory()
+    hq = client_for(roles.HQ)
+    hq.post(reverse("stations:station-state", args=[station.pk]), {"action": "suspend", "note": ""})
+    station.refresh_from_db()
+    assert station.status == Station.Status.ACTIVE
+    hq.post(reverse("stations:station-state", args=[station.pk]), {"action": "suspend", "note": "late reports"})
+    station.refresh_from_db()
+    assert station.status == Station.Status.SUSPENDED
+    response = hq.post(
+        reverse("stations:station-state", args=[station.pk]), {"action": "exit", "note": "x"}, follow=True
+    )
+    station.refresh_from_db()
+    assert station.status == Station.Status.SUSPENDED
+    assert "不能从" in str(list(response.context["messages"])[-1])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "stations:directory",
+        "stations:applications",
+        "stations:certificates",
+        "stations:assessments",
+        "stations:sanctions",
+    ],
+)
+def test_hq_list_pages_have_constant_query_count(client_for, django_assert_max_num_queries, name):
+    hq = client_for(roles.HQ)
+    many_stations(2)
+    services.assessment_run(year=2026, quarter=2)
+    hq.get(reverse(name))  # warm caches (content types, sessions)
+    with django_assert_max_num_queries(14) as small:
+        assert hq.get(reverse(name)).status_code == 200
+    many_stations(12)
+    services.assessment_run(year=2026, quarter=3)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert hq.get(reverse(name)).status_code == 200
+
+
+def test_station_detail_and_staff_pages_constant_queries(client_for, django_assert_max_num_queries):
+    station = StationFactory(tier="centre")
+    hq = client_for(roles.HQ)
+    certified_technician(station)
+    hq.get(reverse("stations:station-detail", args=[station.pk]))
+    with django_assert_max_num_queries(40) as small:
+        assert hq.get(reverse("stations:station-detail", args=[station.pk])).status_code == 200
+        assert hq.get(reverse("stations:staff", args=[station.pk])).status_code == 200
+    for _i in range(8):
+        certified_technician(station)
+        services.sanction_raise(station=station, rule_code="complaint_hidden", actor=None)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert hq.get(reverse("stations:station-detail", args=[station.pk])).status_code == 200
+        assert hq.get(reverse("stations:staff", args=[station.pk])).status_code == 200
+
+
+def test_directory_filters_by_region_tier_and_status(client_for):
+    from repairnet.models import Region
+
+    zz = StationFactory(tier="centre")
+    cd = StationFactory(tier="station", regions=[Region.objects.get(code="510104")])
+    services.station_suspend(station=cd, actor=make_user(roles.HQ), note="x")
+    hq = client_for(roles.HQ)
+    henan = Region.objects.get(code="410000")
+    page = hq.get(reverse("stations:directory"), {"region": henan.pk}).content.decode()
+    assert zz.code in page and cd.code not in page
+    page = hq.get(reverse("stations:directory"), {"status": "suspended"}).content.decode()
+    assert cd.code in page and zz.code not in page
+    page = hq.get(reverse("stations:directory"), {"tier": "centre"}).content.decode()
+    assert zz.code in page and cd.code not in page
+
+
+def test_home_dashboard_shows_understaffed_count(client_for):
+    station = StationFactory(tier="centre")
+    services.station_staffing_refresh(station=station)
+    page = client_for(roles.HQ).get(reverse("home")).content.decode()
+    assert 'id="stations-dashboard"' in page
+
+
+def test_assessment_scores_and_suggestions(monkeypatch):
+    import stations.services as svc
+
+    good, bad, worst = StationFactory(tier="station"), StationFactory(tier="centre"), StationFactory(tier="station")
+    certified_technician(good)
+    certified_technician(good)
+    make_user(roles.COORDINATOR, good)
+    inputs = {
+        good.pk: {
+            "callback_avg_satisfaction": Decimal("5"),
+            "sla_compliance": Decimal("1"),
+            "repeat_repair_rate": Decimal("0"),
+            "upheld_complaints": 0,
+        },
+        bad.pk: {
+            "callback_avg_satisfaction": Decimal("2"),
+            "sla_compliance": Decimal("0.5"),
+            "repeat_repair_rate": Decimal("0.2"),
+            "upheld_complaints": 3,
+        },
+        worst.pk: {
+            "callback_avg_satisfaction": Decimal("1"),
+            "sla_compliance": Decimal("0.1"),
+            "repeat_repair_rate": Decimal("0.5"),
+            "upheld_complaints": 9,
+        },
+    }
+    scores = {good.pk: Decimal("95"), bad.pk: Decimal("55"), worst.pk: Decimal("30")}
+    monkeypatch.setattr(svc, "_assessment_inputs", lambda ids, start, end: (inputs, scores))
+    hq = make_user(roles.HQ)
+    services.assessment_run(year=2026, quarter=3, actor=hq)
+    rows = {a.station_id: a for a in services.assessment_run(year=2026, quarter=4, actor=hq)}
+    # good: 0.4*95 + 0.3*100 + 0.2*100 + 0.1*100 = 98 two quarters running → upgrade to centre
+    assert rows[good.pk].total == Decimal("98.0")
+    assert (rows[good.pk].suggestion, rows[good.pk].suggested_tier) == ("upgrade", "centre")
+    # bad: 0.4*55 + 0.3*25 + 0.2*50 + 0.1*80 = 47.5 → downgrade centre → station
+    assert rows[bad.pk].total == Decimal("47.5")
+    assert (rows[bad.pk].suggestion, rows[bad.pk].suggested_tier) == ("downgrade", "station")
+    assert rows[worst.pk].suggestion == "revocation"
+    services.assessment_decide(assessment=rows[good.pk], actor=hq, approve=True)
+    good.refresh_from_db()
+    assert good.tier == "centre" and good.tier_changes.filter(from_tier="station", to_tier="centre").exists()
+    services.assessment_decide(assessment=rows[bad.pk], actor=hq, approve=False, note="new manager")
+    bad.refresh_from_db()
+    assert bad.tier == "centre"
+    assert Assessment.objects.get(pk=rows[bad.pk].pk).status == "rejected"
+    # rerun keeps decided rows
+    again = {a.station_id: a for a in services.assessment_run(year=2026, quarter=4, actor=hq)}
+    assert again[good.pk].status == "approved"
+
+
+def test_assessment_without_inputs_is_neutral():
+    station = StationFactory()
+    (row,) = services.assessment_run(year=2026, quarter=1)
+    assert row.station_id == station.pk and row.total == Decimal("75.0") and row.status == "no_action"
+
+
+def test_daily_tasks_run_and_record_job(client_for):
+    from repairnet.models import JobRun
+    from stations import tasks
+
+    station = StationFactory(tier="centre")
+    Station.objects.filter(pk=station.pk).update(understaffed_since=timezone.localdate() - datetime.timedelta(days=31))
+    tasks.stations_staffing_check_task.delay()
+    station.refresh_from_db()
+    assert station.status == "suspended"
+    tasks.certificates_expiry_warn_task.delay()
+    tasks.sanctions_confirm_task.delay()
+    assert set(JobRun.objects.values_list("name", flat=True)) >= {
+        "stations_staffing_check",
+        "certificates_expiry_warn",
+        "sanctions_confirm",
+    }
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.filter(
+        task="stations.tasks.stations_staffing_check_task", crontab__timezone="Asia/Shanghai"
+    ).exists()
