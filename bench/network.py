@@ -1,0 +1,479 @@
+"""Network-scale benchmarks (issue: proof of quality). Prints figures and the machine they ran on.
+
+    createdb -h 127.0.0.1 -U postgres rn_network_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/rn_network_bench
+    .venv/bin/python bench/network.py generate      # 500 stations, 1,000,000 tickets / 12 months, 3,000,000 movements
+    .venv/bin/python bench/network.py latency       # p50/p95 of look-ups, station queue, HQ dashboard (200 each)
+    .venv/bin/python bench/network.py load          # gunicorn (2 workers) under 60 s of ticket creation + queue reads
+    .venv/bin/python bench/network.py concurrency   # 50 threads: last units of a part; dispatching the same tickets
+
+Everything is generated in SQL (INSERT … SELECT generate_series) so a million rows take seconds, not hours.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repairnet.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
+
+BENCH_PASSWORD = "bench-pass-123"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = 0
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    python = platform.python_version()
+    return f"{platform.node()} · {os.cpu_count()} CPU {cpu} · {mem:.0f} GiB · Python {python} · PostgreSQL {pg}"
+
+
+def _percentiles(times_ms: list[float]) -> tuple[float, float]:
+    times_ms = sorted(times_ms)
+    return statistics.median(times_ms), times_ms[max(0, int(len(times_ms) * 0.95) - 1)]
+
+
+def _user(username: str, role: str, station=None):
+    from django.contrib.auth.models import Group
+
+    from repairnet.models import User
+
+    user, created = User.objects.get_or_create(username=username, defaults={"station": station})
+    if created:
+        user.set_password(BENCH_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+# --------------------------------------------------------------------------------------------- generate
+def generate(args) -> None:
+    from repairnet import roles
+    from repairnet.models import Region
+    from spares.models import Item, ItemPrice, Location, Movement, StockBalance
+    from stations.models import Station, Tier
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    districts = list(Region.objects.filter(level="district").values_list("pk", flat=True))
+    tiers = [Tier.CENTRE, Tier.STATION, Tier.STATION, Tier.ACCESSORY_POINT]
+    existing = set(Station.objects.filter(code__startswith="NB").values_list("code", flat=True))
+    Station.objects.bulk_create(
+        [
+            Station(code=f"NB{i:04d}", name=f"基准维修站{i}", tier=tiers[i % 4], scope_simple_repair=i % 4 != 3)
+            for i in range(args.stations)
+            if f"NB{i:04d}" not in existing
+        ]
+    )
+    stations = list(Station.objects.filter(code__startswith="NB").order_by("pk"))
+    through = Station.regions.through
+    through.objects.bulk_create(
+        [through(station_id=s.pk, region_id=districts[i % len(districts)]) for i, s in enumerate(stations)],
+        ignore_conflicts=True,
+    )
+    print(f"stations: {len(stations)} in {time.perf_counter() - started:.1f} s")
+
+    from bench.tickets_lookup import fill as fill_tickets
+
+    t0 = time.perf_counter()
+    fill_tickets(args.tickets, station_ids=[s.pk for s in stations], days=365)
+    print(f"tickets: {args.tickets:,} in {time.perf_counter() - t0:.1f} s")
+
+    # Spares: 40 counted items; HQ receives a large stock, then ship → receive → use cycles per station.
+    t0 = time.perf_counter()
+    items = []
+    for i in range(40):
+        item, _ = Item.objects.get_or_create(code=f"NBP{i:03d}", defaults={"name": f"基准备件{i}", "kind": "part"})
+        ItemPrice.objects.get_or_create(
+            item=item, effective_from="2025-01-01", defaults={"unit_cost": "12.50", "retail_price": "25.00"}
+        )
+        items.append(item.pk)
+    from spares.services import location_get
+
+    hq = location_get(kind=Location.Kind.HQ)
+    external = location_get(kind=Location.Kind.EXTERNAL)
+    for s in stations:
+        for kind in (Location.Kind.TRANSIT, Location.Kind.STATION, Location.Kind.CUSTOMER):
+            location_get(kind=kind, station=s)
+    table = Movement._meta.db_table
+    cycles = max(1, (args.movements - len(items)) // 3)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, unit_cost,
+                   chargeable, ticket_number, note, created_at)
+                SELECT 'hq_receipt', i, %s, %s, %s, 12.50, false, '', 'bench', now() - interval '400 days'
+                FROM unnest(%s::bigint[]) i""",
+            [cycles, external.pk, hq.pk, items],
+        )
+        # One row per (cycle, leg): leg 0 ship HQ→transit, 1 receive transit→station, 2 use station→customer.
+        cur.execute(
+            f"""
+            WITH st AS (
+                SELECT s.id AS station_id, row_number() OVER (ORDER BY s.id) - 1 AS idx,
+                       max(l.id) FILTER (WHERE l.kind = 'transit') AS transit,
+                       max(l.id) FILTER (WHERE l.kind = 'station') AS stock,
+                       max(l.id) FILTER (WHERE l.kind = 'customer') AS customer
+                FROM stations_station s JOIN spares_location l ON l.station_id = s.id
+                WHERE s.code LIKE 'NB%%' GROUP BY s.id
+            ), n AS (SELECT count(*) AS c FROM st), it AS (SELECT %s::bigint[] AS ids)
+            INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, station_id, unit_cost,
+                                 chargeable, ticket_number, note, created_at)
+            SELECT (ARRAY['ship','receive','use'])[leg + 1], it.ids[1 + g %% array_length(it.ids, 1)], 1,
+                   CASE leg WHEN 0 THEN %s WHEN 1 THEN st.transit ELSE st.stock END,
+                   CASE leg WHEN 0 THEN st.transit WHEN 1 THEN st.stock ELSE st.customer END,
+                   st.station_id, 12.50, false, '', '',
+                   now() - ((g %% 525600) * interval '1 minute') + leg * interval '1 day'
+            FROM generate_series(0, %s - 1) g
+            CROSS JOIN generate_series(0, 2) leg
+            CROSS JOIN n CROSS JOIN it
+            JOIN st ON st.idx = g %% n.c
+            """,
+            [items, hq.pk, cycles],
+        )
+        # Cached balances = the journal's sums (what the services maintain row by row).
+        balance = StockBalance._meta.db_table
+        cur.execute(f"DELETE FROM {balance}")
+        cur.execute(
+            f"""INSERT INTO {balance} (location_id, item_id, on_hand, updated_at)
+                SELECT loc, item_id, sum(q), now() FROM (
+                    SELECT to_location_id AS loc, item_id, quantity AS q FROM {table}
+                    UNION ALL SELECT from_location_id, item_id, -quantity FROM {table}
+                ) j JOIN spares_location l ON l.id = j.loc
+                WHERE l.kind NOT IN ('external', 'customer', 'scrapped')
+                GROUP BY loc, item_id"""
+        )
+        cur.execute("ANALYZE")
+        cur.execute(f"SELECT count(*) FROM {table}")
+        total = cur.fetchone()[0]
+    print(f"movements: {total:,} in {time.perf_counter() - t0:.1f} s")
+    _user("bench-hq", roles.HQ)
+    _user("bench-hotline", roles.HOTLINE)
+    _user("bench-tech", roles.TECHNICIAN, station=stations[0])
+    t0 = time.perf_counter()
+    try:
+        call_command("spares_verify", verbosity=0)
+        verdict = "consistent"
+    except SystemExit as exc:
+        verdict = f"exit {exc.code}"
+    print(f"spares_verify over {total:,} movements: {time.perf_counter() - t0:.1f} s ({verdict})")
+    print(f"generate total: {time.perf_counter() - started:.1f} s")
+
+
+# --------------------------------------------------------------------------------------------- latency
+def latency(args) -> None:
+    import random
+
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from repairnet.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    rng = random.Random(7)
+    customers = args.tickets // 2
+    clients = {}
+    for name in ("bench-hotline", "bench-tech", "bench-hq"):
+        c = Client()
+        c.force_login(User.objects.get(username=name))
+        clients[name] = c
+
+    def run(label, client, urls):
+        times, queries = [], []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                t = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            queries.append(len(ctx.captured_queries))
+        p50, p95 = _percentiles(times)
+        print(f"| {label} | {p50:.1f} | {p95:.1f} | {min(queries)}–{max(queries)} |")
+
+    print(f"machine: {machine()}")
+    print("| request (200 each) | p50 ms | p95 ms | queries |\n|---|---|---|---|")
+    run(
+        "hotline look-up by phone",
+        clients["bench-hotline"],
+        [
+            f"/tickets/lookup/?q=1{3000000000 + rng.randint(1, customers)}"[: 22 + rng.randint(0, 4)]
+            for _ in range(args.requests)
+        ],
+    )
+    run(
+        "hotline look-up by serial",
+        clients["bench-hotline"],
+        [f"/tickets/lookup/?q=HD2501{rng.randint(1, customers):07d}" for _ in range(args.requests)],
+    )
+    run("station queue page", clients["bench-tech"], ["/tickets/queue/"] * args.requests)
+    run("HQ dashboard page", clients["bench-hq"], ["/tickets/dashboard/"] * args.requests)
+
+
+# --------------------------------------------------------------------------------------------- load
+def load(args) -> None:
+    """gunicorn with 2 workers on loopback; N client threads create tickets and read the queue for 60 s."""
+    import http.client
+    import json
+    import random
+
+    from rest_framework.authtoken.models import Token
+
+    from repairnet.models import User
+    from tickets.models import DeviceModel
+
+    hotline = Token.objects.get_or_create(user=User.objects.get(username="bench-hotline"))[0].key
+    tech = Token.objects.get_or_create(user=User.objects.get(username="bench-tech"))[0].key
+    model = DeviceModel.objects.get(code="HD-100")
+    from repairnet.models import Region
+
+    region = Region.objects.filter(level="district").first().pk
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "LOG_LEVEL": "WARNING",
+    }
+    port = 8765
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "repairnet.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(50):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        stop = time.monotonic() + args.seconds
+        lock = threading.Lock()
+        results = {"create": [], "queue": [], "errors": 0}
+        counter = iter(range(10**9))
+
+        def worker(n):
+            rng = random.Random(n)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.monotonic() < stop:
+                if rng.random() < 0.3:
+                    i = next(counter)
+                    body = json.dumps(
+                        {
+                            "customer_name": "压测客户",
+                            "phone": f"139{n:02d}{i % 1000000:06d}",
+                            "region": region,
+                            "device_model": model.pk,
+                            "serial": f"HD2511{n:02d}{i % 100000:05d}",
+                            "has_invoice": False,
+                            "fault_category": "no_signal",
+                            "description": "压测",
+                            "service_mode": "onsite",
+                        }
+                    )
+                    kind, method, path, token = "create", "POST", "/api/v1/tickets/", hotline
+                else:
+                    kind, method, path, token, body = "queue", "GET", "/api/v1/tickets/?page_size=20", tech, None
+                t = time.perf_counter()
+                try:
+                    conn.request(
+                        method,
+                        path,
+                        body=body,
+                        headers={
+                            "Authorization": f"Token {token}",
+                            "Content-Type": "application/json",
+                            "X-Forwarded-Proto": "https",
+                        },
+                    )
+                    response = conn.getresponse()
+                    response.read()
+                    ok = response.status < 300
+                except OSError:
+                    ok = False
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                with lock:
+                    results[kind].append((time.perf_counter() - t) * 1000)
+                    if not ok:
+                        results["errors"] += 1
+                        if results["errors"] <= 3:
+                            print("error:", kind, getattr(response, "status", "?"))
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait()
+    total = len(results["create"]) + len(results["queue"])
+    print(f"machine: {machine()}")
+    print(f"load: {args.clients} client threads, {elapsed:.0f} s, gunicorn 2 workers")
+    for kind in ("create", "queue"):
+        if results[kind]:
+            p50, p95 = _percentiles(results[kind])
+            print(f"  {kind:<7} {len(results[kind]):6d} requests  p50 {p50:.1f} ms  p95 {p95:.1f} ms")
+    print(f"  total {total / elapsed:.1f} requests/s, errors {results['errors']}")
+
+
+# --------------------------------------------------------------------------------------------- concurrency
+def concurrency(args) -> None:
+    """50 threads use the last units of a part at one station; 50 threads dispatch the same tickets."""
+    from django.core.exceptions import ValidationError
+
+    from repairnet import roles
+    from repairnet.models import User
+    from spares import services as spares
+    from spares.models import Item, Location, StockBalance
+    from stations.models import Station
+    from tickets import services as tickets
+    from tickets.models import Ticket
+
+    station = Station.objects.get(code="NB0000")
+    hq_user = User.objects.get(username="bench-hq")
+    item, _ = Item.objects.get_or_create(code="NBLAST", defaults={"name": "最后库存测试件", "kind": "part"})
+    from spares.models import ItemPrice
+
+    ItemPrice.objects.get_or_create(
+        item=item, effective_from="2025-01-01", defaults={"unit_cost": "1.00", "retail_price": "2.00"}
+    )
+    stock = spares.location_get(kind=Location.Kind.STATION, station=station)
+    on_hand = StockBalance.objects.filter(location=stock, item=item).values_list("on_hand", flat=True).first() or 0
+    available = 10
+    if on_hand < available:
+        spares.hq_stock_receive(item=item, quantity=available - on_hand, actor=hq_user)
+        shipment = spares.shipment_create(
+            station=station, lines=[{"item_id": item.pk, "quantity": available - on_hand}], actor=hq_user
+        )
+        spares.shipment_receive(shipment=shipment, actor=hq_user)
+    sample = list(Ticket.objects.filter(station=station, status="in_repair")[: args.threads])
+    outcomes = {"ok": 0, "refused": 0, "other": 0}
+    lock = threading.Lock()
+    barrier = threading.Barrier(args.threads)
+
+    def use(n):
+        close_old_connections()
+        barrier.wait()
+        try:
+            spares.stock_use_for_ticket(
+                ticket=sample[n % len(sample)], parts=[{"item_id": item.pk, "quantity": 1}], actor=hq_user
+            )
+            key = "ok"
+        except ValidationError:
+            key = "refused"
+        except Exception as exc:  # noqa: BLE001 - counted as a failure, printed
+            key = "other"
+            print("unexpected:", repr(exc))
+        with lock:
+            outcomes[key] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = StockBalance.objects.get(location=stock, item=item).on_hand
+    print(f"machine: {machine()}")
+    print(
+        f"last units: {args.threads} threads for {available} units → used {outcomes['ok']}, refused "
+        f"{outcomes['refused']}, other errors {outcomes['other']}; on hand now {final}"
+    )
+
+    agent = User.objects.get(username="bench-hotline")
+    received = list(Ticket.objects.filter(status="received").values_list("pk", flat=True)[:5])
+    wins = {"ok": 0, "refused": 0, "other": 0}
+    barrier2 = threading.Barrier(args.threads)
+
+    def dispatch(n):
+        close_old_connections()
+        barrier2.wait()
+        try:
+            tickets.ticket_dispatch(ticket_id=received[n % len(received)], station_id=station.pk, actor=agent)
+            key = "ok"
+        except ValidationError:
+            key = "refused"
+        except Exception as exc:  # noqa: BLE001
+            key = "other"
+            print("unexpected:", repr(exc))
+        with lock:
+            wins[key] += 1
+        connection.close()
+
+    if received:
+        threads = [threading.Thread(target=dispatch, args=(n,)) for n in range(args.threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(
+            f"dispatch race: {args.threads} threads on {len(received)} tickets → {wins['ok']} dispatched, "
+            f"{wins['refused']} refused, {wins['other']} other errors"
+        )
+    t0 = time.perf_counter()
+    try:
+        call_command("spares_verify", verbosity=0)
+        verdict = "0 invariant violations"
+    except SystemExit as exc:
+        verdict = f"VIOLATIONS (exit {exc.code})"
+    print(f"spares_verify: {verdict} in {time.perf_counter() - t0:.1f} s")
+    _ = roles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["generate", "latency", "load", "concurrency"])
+    parser.add_argument("--stations", type=int, default=500)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--movements", type=int, default=3_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=50)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("set DATABASE_URL to a throw-away PostgreSQL database")
+    settings.DEBUG = False
+    {"generate": generate, "latency": latency, "load": load, "concurrency": concurrency}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
