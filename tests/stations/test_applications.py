@@ -257,3 +257,11 @@ def test_hq_page_refuses_illegal_action_with_message(client_for):
     app.refresh_from_db()
     assert app.status == "submitted"
     assert len(list(response.context["messages"])) == 1
+
+
+def test_approval_records_the_tier_deposit_in_the_spares_ledger():
+    from spares.selectors import deposit_balance
+
+    hq = make_user(roles.HQ)
+    app = services.application_approve(application=screened(hq), actor=hq, tier="centre")
+    assert deposit_balance(station=app.station) == Decimal("10000.00")
