@@ -134,6 +134,13 @@ ACTIONS = {
         ticket_id=t, actor=r.user, to=r.POST.get("to", ""), note=r.POST.get("note", "")
     ),
     "cancel": lambda r, t: services.ticket_cancel(ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")),
+    "spare": lambda r, t: services.ticket_spare_machine(
+        ticket_id=t,
+        actor=r.user,
+        action=r.POST.get("spare_action", ""),
+        serial=r.POST.get("serial", ""),
+        serial_in=r.POST.get("serial_in", ""),
+    ),
     "resolve_by_phone": lambda r, t: services.ticket_resolve_by_phone(
         ticket_id=t, actor=r.user, note=r.POST.get("note", "")
     ),

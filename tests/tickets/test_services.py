@@ -443,3 +443,13 @@ def test_third_late_daily_report_in_a_month_raises_penalty_once(station):
     services.daily_report_late_penalties_raise()
     services.daily_report_late_penalties_raise()
     assert Sanction.objects.filter(station=station, rule__code="daily_report_late").count() == 1
+
+
+def test_spare_machine_lend_goes_through_spares(agent, station, tech, monkeypatch):
+    import spares.services
+
+    calls = []
+    monkeypatch.setattr(spares.services, "spare_lend", lambda **kw: calls.append(kw), raising=False)
+    ticket = run_to_in_repair(log_call(agent), agent, station, tech)
+    services.ticket_spare_machine(ticket_id=ticket.pk, actor=tech, action="lend", serial="bj0001")
+    assert calls[0]["serial"] == "BJ0001" and calls[0]["ticket"].pk == ticket.pk
