@@ -129,7 +129,9 @@ class MultipleFileField(forms.FileField):
 
 
 class SiteVisitForm(BootstrapMixin, forms.Form):
-    visited_on = forms.DateField(label=_("Site visit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_("Site visit date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     visited_by = forms.CharField(label=_("Visited by"), max_length=100)
     notes = forms.CharField(label=_("Site visit notes"), widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultipleFileField(label=_("Photos"), required=False)
@@ -171,7 +173,9 @@ class ApproveForm(BootstrapMixin, forms.Form):
     scope_swap = forms.BooleanField(label=_("Spare-machine swap"), required=False)
     is_remote = forms.BooleanField(label=_("Remote area"), required=False)
     agreement_date = forms.DateField(
-        label=_("Agreement date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Agreement date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     coordinator_username = forms.CharField(
         label=_("Coordinator username"),
@@ -251,8 +255,10 @@ class StaffEditForm(StaffForm):
 
 class ExamForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Certificate type"), choices=CertificateKind.choices)
-    trained_on = forms.DateField(label=_("Training date"), widget=forms.DateInput(attrs={"type": "date"}))
-    exam_on = forms.DateField(label=_("Exam date"), widget=forms.DateInput(attrs={"type": "date"}))
+    trained_on = forms.DateField(
+        label=_("Training date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    exam_on = forms.DateField(label=_("Exam date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     theory_score = forms.DecimalField(label=_("Theory score"), min_value=0, max_value=100, decimal_places=1)
     practical_score = forms.DecimalField(label=_("Practical score"), min_value=0, max_value=100, decimal_places=1)
     issue = forms.BooleanField(label=_("Issue the certificate if passed"), required=False, initial=True)
