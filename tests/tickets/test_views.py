@@ -150,3 +150,33 @@ def test_daily_reports_page_submit(client_for, station):
     report.refresh_from_db()
     assert report.status == "submitted" and report.remarks == "无异常"
     assert client_for(roles.HQ).get(f"/tickets/daily-reports/?day={report.day}").status_code == 200
+
+
+def _queries(client, url, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_lookup_queue_list_and_dashboard_query_counts_do_not_grow_with_rows(client_for, django_assert_max_num_queries):
+    station = StationFactory()
+    hotline, hq = client_for(roles.HOTLINE), client_for(roles.HQ)
+    tech = client_for(roles.TECHNICIAN, station)
+
+    def add(n):
+        for i in range(n):
+            t = completed_ticket(station=station, callback_outcome=Callback.Outcome.CONFIRMED)
+            TicketFactory(station=station, status="dispatched", device=t.device, customer=t.customer)
+            t.customer.phone = f"1520000{Ticket.objects.count():04d}"
+            t.customer.save(update_fields=["phone"])
+
+    urls = [("/tickets/lookup/?q=152000", hotline), ("/tickets/queue/", tech), ("/tickets/", hq),
+            ("/tickets/dashboard/", hq), ("/tickets/callbacks/?status=done", hotline)]  # fmt: skip
+    add(3)
+    few = [_queries(c, u, None) for u, c in urls]
+    add(12)
+    many = [_queries(c, u, None) for u, c in urls]
+    assert all(m <= f for m, f in zip(many, few, strict=True)), (few, many)
