@@ -45,7 +45,9 @@ def fill(n: int) -> None:
     )
     stations = []
     for i in range(STATIONS):
-        station, _ = Station.objects.get_or_create(code=f"BS{i:03d}", defaults={"name": f"基准站{i}", "tier": "station"})
+        station, _ = Station.objects.get_or_create(
+            code=f"BS{i:03d}", defaults={"name": f"基准站{i}", "tier": "station"}
+        )
         stations.append(station.pk)
     customers = n // 2
     started = time.perf_counter()
@@ -74,7 +76,8 @@ def fill(n: int) -> None:
                    parts_used, charge_amount, charge_consent, signoff_name, fault_found, diagnosis, work_done,
                    cancel_reason, escalated_to, photo_before, photo_after, signoff_image, updated_at)
                SELECT 'B' || lpad(g::text, 13, '0'), %s + (g %% %s), %s + (g %% %s), 'no_signal', '', 'normal',
-                   'onsite', CASE WHEN g %% 20 = 0 THEN 'dispatched' WHEN g %% 20 = 1 THEN 'in_repair' ELSE 'closed' END,
+                   'onsite',
+                   CASE WHEN g %% 20 = 0 THEN 'dispatched' WHEN g %% 20 = 1 THEN 'in_repair' ELSE 'closed' END,
                    ({station_array})[1 + g %% {STATIONS}], true, '', false, r, r, r + interval '2 hours',
                    r + interval '1 day', r + interval '2 days',
                    CASE WHEN g %% 20 > 1 THEN r + interval '5 hours' END, 0, '[]', 0, false, '', '', '', '', '', '',
@@ -83,7 +86,8 @@ def fill(n: int) -> None:
             [first_customer, customers, first_device, customers, n],
         )
         cur.execute("ANALYZE")
-    print(f"filled {customers:,} customers, {customers:,} devices, {n:,} tickets in {time.perf_counter() - started:.1f} s")
+    elapsed = time.perf_counter() - started
+    print(f"filled {customers:,} customers, {customers:,} devices, {n:,} tickets in {elapsed:.1f} s")
 
 
 def timed(label: str, func, probes) -> None:
@@ -121,7 +125,7 @@ def main() -> None:
 
     rng = random.Random(1)
     customers = args.tickets // 2
-    phones = [f"1{3000000000 + rng.randint(1, customers)}"[:7 + rng.randint(0, 4)] for _ in range(args.probes)]
+    phones = [f"1{3000000000 + rng.randint(1, customers)}"[: 7 + rng.randint(0, 4)] for _ in range(args.probes)]
     serials = [f"HD2501{rng.randint(1, customers):07d}"[: 9 + rng.randint(0, 4)] for _ in range(args.probes)]
     from stations.models import Station
 

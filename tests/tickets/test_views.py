@@ -167,7 +167,7 @@ def test_lookup_queue_list_and_dashboard_query_counts_do_not_grow_with_rows(clie
     tech = client_for(roles.TECHNICIAN, station)
 
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             t = completed_ticket(station=station, callback_outcome=Callback.Outcome.CONFIRMED)
             TicketFactory(station=station, status="dispatched", device=t.device, customer=t.customer)
             t.customer.phone = f"1520000{Ticket.objects.count():04d}"
