@@ -134,7 +134,7 @@ class InspectionScheduleSerializer(serializers.Serializer):
     scheduled_for = serializers.DateField()
 
 
-class SubmitSerializer(serializers.Serializer):
+class InspectionSubmitSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -166,16 +166,16 @@ class RectificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AnswerSerializer(serializers.Serializer):
+class RectificationAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=2000)
     evidence = serializers.ImageField(required=False)
 
 
-class ReasonSerializer(serializers.Serializer):
+class RectificationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class NoteSerializer(serializers.Serializer):
+class RectificationNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
@@ -283,10 +283,10 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(StockCountLineSerializer(line).data)
 
-    @action(detail=True, methods=["post"], serializer_class=SubmitSerializer)
+    @action(detail=True, methods=["post"], serializer_class=InspectionSubmitSerializer)
     def submit(self, request, pk=None):
         inspection = self.get_object()
-        data = SubmitSerializer(data=request.data)
+        data = InspectionSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         inspection = services.inspection_submit(
             inspection_id=inspection.pk, actor=request.user, summary=data.validated_data.get("summary", "")
@@ -315,10 +315,10 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(is_overdue=True)
         return qs
 
-    @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RectificationAnswerSerializer)
     def answer(self, request, pk=None):
         rect = self.get_object()
-        data = AnswerSerializer(data=request.data)
+        data = RectificationAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rect = services.rectification_answer(
             rectification_id=rect.pk,
@@ -328,20 +328,20 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(RectificationSerializer(rect).data)
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RectificationNoteSerializer)
     def confirm(self, request, pk=None):
         rect = self.get_object()
-        data = NoteSerializer(data=request.data)
+        data = RectificationNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rect = services.rectification_confirm(
             rectification_id=rect.pk, actor=request.user, note=data.validated_data.get("note", "")
         )
         return Response(RectificationSerializer(rect).data)
 
-    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RectificationReasonSerializer)
     def reject(self, request, pk=None):
         rect = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = RectificationReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rect = services.rectification_reject(
             rectification_id=rect.pk, actor=request.user, reason=data.validated_data["reason"]
