@@ -453,3 +453,29 @@ def test_spare_machine_lend_goes_through_spares(agent, station, tech, monkeypatc
     ticket = run_to_in_repair(log_call(agent), agent, station, tech)
     services.ticket_spare_machine(ticket_id=ticket.pk, actor=tech, action="lend", serial="bj0001")
     assert calls[0]["serial"] == "BJ0001" and calls[0]["ticket"].pk == ticket.pk
+
+
+def test_assessment_inputs_contract(agent):
+    from tickets.selectors import assessment_inputs
+
+    station, quiet = StationFactory(), StationFactory()
+    now = timezone.now()
+    first = completed_ticket(station=station, completed_at=now - datetime.timedelta(days=5))
+    services.callbacks_sweep()
+    services.callback_attempt(callback_id=first.callback.pk, actor=agent, reached=True, repaired=False, satisfaction=2)
+    second = completed_ticket(station=station, completed_at=now - datetime.timedelta(days=4))
+    services.callbacks_sweep()
+    services.callback_attempt(callback_id=second.callback.pk, actor=agent, reached=True, repaired=True, satisfaction=4)
+    SlaBreach.objects.create(ticket=second, leg="complete", due_at=second.completed_at)
+    result = assessment_inputs(
+        station_ids=[station.pk, quiet.pk], start=timezone.localdate() - datetime.timedelta(days=30),
+        end=timezone.localdate(),
+    )  # fmt: skip
+    row = result[station.pk]
+    assert row["callback_avg_satisfaction"] == Decimal("3.00")
+    assert row["sla_compliance"] == Decimal("0.5000")
+    assert row["repeat_repair_rate"] == Decimal("0.5000")  # the first was not repaired → repeat ticket
+    assert row["upheld_complaints"] == 0
+    assert result[quiet.pk] == {
+        "callback_avg_satisfaction": None, "sla_compliance": None, "repeat_repair_rate": None, "upheld_complaints": 0,
+    }  # fmt: skip

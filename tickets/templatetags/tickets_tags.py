@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -61,3 +62,38 @@ STATUS_BADGE = {
 @register.filter
 def status_badge(status: str) -> str:
     return STATUS_BADGE.get(status, "secondary")
+
+
+VERBS = {
+    "created": gettext_lazy("Logged"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "reject": gettext_lazy("Reject"),
+    "accept": gettext_lazy("Accept"),
+    "schedule": gettext_lazy("Set appointment"),
+    "arrive": gettext_lazy("Arrived / repair started"),
+    "await_parts": gettext_lazy("Await parts"),
+    "resume": gettext_lazy("Resume repair"),
+    "escalate": gettext_lazy("Escalate"),
+    "complete": gettext_lazy("Complete"),
+    "cancel": gettext_lazy("Cancel ticket"),
+    "resolve_by_phone": gettext_lazy("Resolved by phone"),
+    "close_on_callback": gettext_lazy("Closed after the callback"),
+    "callback_attempt": gettext_lazy("Callback"),
+    "callback_overdue": gettext_lazy("Callback overdue"),
+    "reprioritise": gettext_lazy("Priority changed"),
+    "spare_lend": gettext_lazy("Spare machine lent"),
+    "spare_return": gettext_lazy("Spare machine returned"),
+    "spare_swap": gettext_lazy("Spare machine swapped"),
+}
+
+
+@register.filter
+def ticket_verb(verb: str) -> str:
+    return str(VERBS.get(verb, verb))
+
+
+@register.filter
+def ticket_status(status: str) -> str:
+    from tickets.models import Ticket
+
+    return str(dict(Ticket.Status.choices).get(status, status))
