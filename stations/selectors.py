@@ -3,6 +3,7 @@
 import datetime
 import logging
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
@@ -283,7 +284,9 @@ def hq_dashboard_counts() -> dict:
         "open_applications": Application.objects.filter(status__in=Application.OPEN_STATES).count(),
         "understaffed": Station.objects.filter(status=Station.Status.ACTIVE, understaffed_since__isnull=False).count(),
         "expiring": Certificate.objects.filter(
-            status=Certificate.Status.VALID, expires_on__gte=on, expires_on__lte=on + datetime.timedelta(days=30)
+            status=Certificate.Status.VALID,
+            expires_on__gte=on,
+            expires_on__lte=on + datetime.timedelta(days=settings.REPAIRNET.get("CERT_EXPIRY_WARNING_DAYS", 30)),
         ).count(),
         "pending_assessments": Assessment.objects.filter(status=Assessment.Status.PENDING).count(),
     }

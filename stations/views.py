@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -458,7 +461,8 @@ def certificate_list(request):
     show = request.GET.get("show", "valid")
     today = timezone.localdate()
     if show == "expiring":
-        qs = qs.filter(status="valid", expires_on__gte=today, expires_on__lte=today + timezone.timedelta(days=30))
+        horizon = today + datetime.timedelta(days=settings.REPAIRNET.get("CERT_EXPIRY_WARNING_DAYS", 30))
+        qs = qs.filter(status="valid", expires_on__gte=today, expires_on__lte=horizon)
     elif show == "expired":
         qs = qs.filter(status="valid", expires_on__lt=today)
     elif show == "valid":

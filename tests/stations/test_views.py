@@ -219,3 +219,58 @@ def test_daily_tasks_run_and_record_job(client_for):
     assert PeriodicTask.objects.filter(
         task="stations.tasks.stations_staffing_check_task", crontab__timezone="Asia/Shanghai"
     ).exists()
+
+
+def test_certificate_page_filters_and_coordinator_scope(client_for):
+    mine, other = StationFactory(), StationFactory()
+    tech, theirs = certified_technician(mine), certified_technician(other)
+    from stations.models import Certificate
+
+    Certificate.objects.filter(user=tech).update(expires_on=timezone.localdate() + datetime.timedelta(days=10))
+    hq = client_for(roles.HQ)
+    page = hq.get(reverse("stations:certificates"), {"show": "expiring"}).content.decode()
+    assert tech.certificates.get().number in page and theirs.certificates.get().number not in page
+    coord_page = (
+        client_for(roles.COORDINATOR, mine).get(reverse("stations:certificates"), {"show": "all"}).content.decode()
+    )
+    assert tech.certificates.get().number in coord_page and theirs.certificates.get().number not in coord_page
+
+
+def test_coordinator_appeals_on_the_sanctions_page_and_sees_only_own(client_for):
+    mine, other = StationFactory(), StationFactory()
+    own = services.sanction_raise(station=mine, rule_code="complaint_upheld", actor=None, note="own-record")
+    services.sanction_raise(station=other, rule_code="complaint_upheld", actor=None, note="other-record")
+    coord = client_for(roles.COORDINATOR, mine)
+    page = coord.get(reverse("stations:sanctions")).content.decode()
+    assert "own-record" in page and "other-record" not in page
+    coord.post(reverse("stations:sanction-action", args=[own.pk, "appeal"]), {"text": "we were there on time"})
+    own.refresh_from_db()
+    assert own.status == "appealed"
+    hq = client_for(roles.HQ)
+    hq.post(
+        reverse("stations:sanction-action", args=[own.pk, "decide"]), {"decision": "reject", "note": "accepted appeal"}
+    )
+    own.refresh_from_db()
+    assert own.status == "cancelled"
+
+
+def test_hq_records_exam_and_issues_certificate_on_the_staff_page(client_for):
+    station = StationFactory()
+    person = make_user(roles.TECHNICIAN, station)
+    hq = client_for(roles.HQ)
+    today = timezone.localdate().isoformat()
+    hq.post(
+        reverse("stations:staff-exam", args=[person.pk]),
+        {
+            "kind": "repair_technician",
+            "trained_on": today,
+            "exam_on": today,
+            "theory_score": "80",
+            "practical_score": "75",
+            "issue": "on",
+        },
+    )
+    from stations.selectors import technician_is_certified
+
+    assert technician_is_certified(user=person)
+    assert hq.get(reverse("stations:staff-detail", args=[person.pk])).status_code == 200
