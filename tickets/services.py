@@ -141,7 +141,9 @@ def phone_validate(phone: str) -> str:
 
 def _customer_resolve(*, customer_id, phone, name, address, region, carrier_account) -> Customer:
     if customer_id:
-        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationError({"customer_id": _("Unknown customer.")})
         changed = []
         for field, value in (("address", address), ("region", region), ("carrier_account", carrier_account)):
             if value and getattr(customer, field) != value:

@@ -155,3 +155,18 @@ def test_two_agents_dispatching_at_once_exactly_one_wins():
     assert sorted(results) == ["ValidationError", "ok"]
     ticket.refresh_from_db()
     assert ticket.status == "dispatched" and ticket.station_id in (station_a.pk, station_b.pk)
+
+
+@pytest.mark.django_db
+def test_bad_input_is_json_400_not_500():
+    agent = api(make_user(roles.HOTLINE))
+    for payload in (
+        log_call_payload(customer_id=999999),
+        log_call_payload(phone="12"),
+        log_call_payload(purchase_date="2999-01-01"),
+        log_call_payload(serial="??"),
+        {"serial": "x"},
+    ):
+        response = agent.post("/api/v1/tickets/", payload, content_type="application/json")
+        assert response.status_code == 400, (payload, response.content)
+        assert response.json()["detail"]
