@@ -231,7 +231,8 @@ class _Explainer:
             "confirmed": str(_("callback confirmed")),
             "unreachable": str(_("customer unreachable after 3 calls")),
         }
-        self.prefix = f"{_('In warranty')} · {_('certified technician')}"
+        in_warranty, certified = _("In warranty"), _("certified technician")
+        self.prefix = f"{in_warranty} · {certified}"
 
     def __call__(self, outcome: str, rule: FeeRule, allowance: Decimal) -> str:
         key = (outcome, rule.kind, rule.amount, allowance)
