@@ -11,7 +11,7 @@ from tests.settlement.conftest import at, certified
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_finance_runs_month_downloads_workbook_and_pdf_and_station_confirms(page, live_server, tmp_path):
@@ -59,3 +59,28 @@ def test_finance_runs_month_downloads_workbook_and_pdf_and_station_confirms(page
     page.get_by_role("link", name=f"{month:%Y-%m}").click()
     page.locator("#action-confirm").click()
     page.wait_for_selector("#statement-status >> text=已确认")
+
+
+def test_coordinator_disputes_on_a_phone(phone_page, live_server):
+    from settlement.models import Statement
+    from settlement.services import settlement_month_build, statement_issue
+    from tests.tickets.factories import completed_ticket
+
+    month = previous_month()
+    station = StationFactory(name="成都锦江数码维修服务站")
+    completed_ticket(
+        station=station, technician=certified(station), completed_at=at(month, 5), callback_outcome="confirmed"
+    )
+    settlement_month_build(month=month)
+    statement = Statement.objects.get(station=station, month=month)
+    statement_issue(statement_id=statement.pk, actor=make_user(roles.FINANCE))
+    coordinator = make_user(roles.COORDINATOR, station)
+
+    login(phone_page, live_server, coordinator.username, PASSWORD)
+    phone_page.goto(f"{live_server.url}/settlement/statements/{statement.pk}/")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone_page.locator("#id_reason").get_attribute("required") is not None  # a reason is needed
+    phone_page.fill("#id_reason", "漏算了一张上门工单")
+    phone_page.locator("#action-dispute").click()
+    phone_page.wait_for_selector("#statement-status >> text=有异议")
+    assert "漏算了一张上门工单" in phone_page.content()
