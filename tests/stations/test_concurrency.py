@@ -1,0 +1,82 @@
+"""Real threads on PostgreSQL: two HQ reviewers approve one application; one sanction source raised twice."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.utils import translation
+
+from repairnet import roles
+from stations import services
+from stations.models import Application, Sanction, Station
+from tests.factories import StationFactory, make_user
+
+from .helpers import FULL_SCORES, application_data, pdf_upload, png_upload
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _run_threads(count, target):
+    barrier = threading.Barrier(count)
+    results, lock = [], threading.Lock()
+
+    def worker(index):
+        translation.activate("en")
+        try:
+            barrier.wait()
+            outcome = target(index)
+        except ValidationError as exc:
+            outcome = ("refused", exc.messages[0])
+        except Exception as exc:  # noqa: BLE001 - anything else is a failure of the test
+            outcome = ("error", repr(exc))
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_reviewers_approving_at_once_create_one_station():
+    hq1, hq2 = make_user(roles.HQ), make_user(roles.HQ)
+    app = services.application_submit(
+        data=application_data(), business_licence=pdf_upload(), financial_report=png_upload()
+    )
+    services.application_check_documents(application=app, actor=hq1)
+    services.application_record_visit(
+        application=app, actor=hq1, visited_on=app.created_at.date(), visited_by="张", notes=""
+    )
+    services.application_score(application=app, actor=hq1, points=FULL_SCORES)
+    actors = [hq1, hq2]
+
+    def approve(index):
+        services.application_approve(application=app, actor=actors[index], tier="centre", code=f"HA90{index}")
+        return ("ok", index)
+
+    results = _run_threads(2, approve)
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    assert Station.objects.filter(code__startswith="HA90").count() == 1
+    assert Application.objects.get(pk=app.pk).status == "approved"
+
+
+def test_same_source_raised_concurrently_is_one_record():
+    station = StationFactory()
+
+    def raise_it(index):
+        return (
+            "ok",
+            services.sanction_raise(
+                station=station, rule_code="inspection_grade_d", actor=None, source_ref="insp:1"
+            ).pk,
+        )
+
+    results = _run_threads(6, raise_it)
+    assert all(r[0] == "ok" for r in results), results
+    assert len({r[1] for r in results}) == 1
+    assert Sanction.objects.count() == 1
