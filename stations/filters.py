@@ -53,8 +53,9 @@ class AssessmentFilter(django_filters.FilterSet):
 
 
 class SanctionFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="raised_at", lookup_expr="year")
-    month = django_filters.NumberFilter(field_name="raised_at", lookup_expr="month")
+    # Bounded so an absurd year is a 400, not a date overflow.
+    year = django_filters.NumberFilter(field_name="raised_at", lookup_expr="year", min_value=2000, max_value=2100)
+    month = django_filters.NumberFilter(field_name="raised_at", lookup_expr="month", min_value=1, max_value=12)
 
     class Meta:
         model = Sanction
