@@ -7,7 +7,7 @@ from repairnet.celery import app as celery_app
 from repairnet.models import JobRun
 from repairnet.tasks import job_runs_prune_task
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_real_worker_runs_task_through_redis_broker():
