@@ -213,7 +213,7 @@ def certificate_issue(*, exam: ExamResult, actor, issued_on: datetime.date | Non
 @transaction.atomic
 def certificate_renew(*, certificate: Certificate, actor, note: str = "") -> Certificate:
     roles.require(actor, "stations.certificates.manage")
-    cert = Certificate.objects.select_for_update().select_related("user__station").get(pk=certificate.pk)
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("user__station").get(pk=certificate.pk)
     ensure(cert.status == Certificate.Status.VALID, _("A revoked certificate cannot be renewed."))
     today = selectors.today()
     base = max(cert.expires_on, today - datetime.timedelta(days=1))
@@ -230,7 +230,7 @@ def certificate_renew(*, certificate: Certificate, actor, note: str = "") -> Cer
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, actor, note: str) -> Certificate:
     roles.require(actor, "stations.certificates.manage")
-    cert = Certificate.objects.select_for_update().select_related("user__station").get(pk=certificate.pk)
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("user__station").get(pk=certificate.pk)
     apply_transition(cert, to=Certificate.Status.REVOKED, actor=actor, note=note, verb="revoked", require_note=True)
     if cert.user.station_id:
         station_staffing_refresh(station=cert.user.station)
