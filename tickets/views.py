@@ -227,15 +227,15 @@ def ticket_complete(request, pk: int):
 
 
 def _part_choices(station):
-    try:
-        from spares.selectors import stock_expected_for_count
-    except ImportError:
-        return []
-    try:
-        rows = stock_expected_for_count(station=station)
-    except Exception:  # noqa: BLE001 - the form still works without the stock list
-        return []
-    return [(r["item_id"], f"{r['item_name']} ({r['quantity']})") for r in rows if r.get("quantity")]
+    """Counted parts in the station's stock (spare machines are lent or swapped, never fitted)."""
+    from spares.selectors import stock_expected_for_count
+
+    rows = stock_expected_for_count(station=station)
+    return [
+        (r["item_id"], f"{r['item_name']} ({r['quantity']})")
+        for r in rows
+        if r["quantity"] and not r["serial_tracked"]
+    ]
 
 
 @login_required
