@@ -298,7 +298,7 @@ def statement_pdf_build(*, statement: Statement, path: Path | None = None) -> Pa
                 format_cny(line.amount),
             ]
         )
-    story.append(pdf_table(rows, col_widths=[30 * mm, 28 * mm, 16 * mm, 34 * mm, 22 * mm, 22 * mm, 22 * mm]))
+    story.append(pdf_table(rows, col_widths=[37 * mm, 26 * mm, 14 * mm, 34 * mm, 21 * mm, 21 * mm, 21 * mm]))
     adjustments = list(statement.adjustments.order_by("kind", "pk"))
     if adjustments:
         story += [Spacer(1, 4 * mm), Paragraph(_("Adjustments"), styles["h2"])]

@@ -130,6 +130,5 @@ def test_call_to_settlement_in_one_day(browser, page, phone_page, live_server, t
     pdf = tmp_path / "statement.pdf"
     info.value.save_as(pdf)
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
-    print(text)
     assert STATION_NAME in text and "¥30.00" in text and ticket.number in text
     finance_page.context.close()
