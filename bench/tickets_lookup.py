@@ -33,7 +33,8 @@ from django.db import connection, reset_queries  # noqa: E402
 STATIONS = 50
 
 
-def fill(n: int) -> None:
+def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180) -> None:
+    """n tickets (half as many customers and devices) spread over the stations and the last ``days`` days."""
     from stations.models import Station
     from tickets.models import DeviceModel, Ticket
 
@@ -43,8 +44,8 @@ def fill(n: int) -> None:
     model, _ = DeviceModel.objects.get_or_create(
         code="HD-100", defaults={"name": "HD-100", "serial_regex": r"^HD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"}
     )
-    stations = []
-    for i in range(STATIONS):
+    stations = list(station_ids or [])
+    for i in range(0 if stations else STATIONS):
         station, _ = Station.objects.get_or_create(
             code=f"BS{i:03d}", defaults={"name": f"基准站{i}", "tier": "station"}
         )
@@ -78,11 +79,12 @@ def fill(n: int) -> None:
                SELECT 'B' || lpad(g::text, 13, '0'), %s + (g %% %s), %s + (g %% %s), 'no_signal', '', 'normal',
                    'onsite',
                    CASE WHEN g %% 20 = 0 THEN 'dispatched' WHEN g %% 20 = 1 THEN 'in_repair' ELSE 'closed' END,
-                   ({station_array})[1 + g %% {STATIONS}], true, '', false, r, r, r + interval '2 hours',
+                   ({station_array})[1 + g %% {len(stations)}], true, '', false, r, r, r + interval '2 hours',
                    r + interval '1 day', r + interval '2 days',
                    CASE WHEN g %% 20 > 1 THEN r + interval '5 hours' END, 0, '[]', 0, false, '', '', '', '', '', '',
                    '', '', '', now()
-               FROM (SELECT g, now() - (g %% 259200) * interval '1 minute' AS r FROM generate_series(1, %s) g) s""",
+               FROM (SELECT g, now() - (g %% {days * 1440}) * interval '1 minute' AS r
+                     FROM generate_series(1, %s) g) s""",
             [first_customer, customers, first_device, customers, n],
         )
         cur.execute("ANALYZE")
