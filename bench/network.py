@@ -299,7 +299,7 @@ def load(args) -> None:
                             "phone": f"139{n:02d}{i % 1000000:06d}",
                             "region": region,
                             "device_model": model.pk,
-                            "serial": f"HD2511{n:02d}{i % 100000:05d}",
+                            "serial": f"HD2511{n:02d}{i % 10000:04d}",
                             "has_invoice": False,
                             "fault_category": "no_signal",
                             "description": "压测",
