@@ -76,3 +76,4 @@ def test_pdf_statement_has_chinese_station_name_and_net(month, simple_month, tmp
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "郑州中原维修站" in text
     assert "¥30.00" in text
+    assert st.lines.get().ticket_number in text  # the number fits its column (not wrapped)
