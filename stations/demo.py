@@ -201,6 +201,8 @@ def _seed_original(hq) -> None:
         )
         if created:
             station.regions.add(Region.objects.get(code=region_code))
+        if not station.tier_changes.exists():
+            station.tier_changes.create(from_tier="", to_tier=station.tier, reason="演示数据：入网", actor=hq)
         slug = code.lower()
         coord = demo_user(
             username=f"demo-{slug}-coord",
