@@ -117,39 +117,12 @@ def generate(args) -> None:
             location_get(kind=kind, station=s)
     table = Movement._meta.db_table
     cycles = max(1, (args.movements - len(items)) // 3)
+    already = Movement.objects.filter(item_id__in=items).count()
     with connection.cursor() as cur:
-        cur.execute(
-            f"""INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, unit_cost,
-                   chargeable, ticket_number, note, created_at)
-                SELECT 'hq_receipt', i, %s, %s, %s, 12.50, false, '', 'bench', now() - interval '400 days'
-                FROM unnest(%s::bigint[]) i""",
-            [cycles, external.pk, hq.pk, items],
-        )
-        # One row per (cycle, leg): leg 0 ship HQ→transit, 1 receive transit→station, 2 use station→customer.
-        cur.execute(
-            f"""
-            WITH st AS (
-                SELECT s.id AS station_id, row_number() OVER (ORDER BY s.id) - 1 AS idx,
-                       max(l.id) FILTER (WHERE l.kind = 'transit') AS transit,
-                       max(l.id) FILTER (WHERE l.kind = 'station') AS stock,
-                       max(l.id) FILTER (WHERE l.kind = 'customer') AS customer
-                FROM stations_station s JOIN spares_location l ON l.station_id = s.id
-                WHERE s.code LIKE 'NB%%' GROUP BY s.id
-            ), n AS (SELECT count(*) AS c FROM st), it AS (SELECT %s::bigint[] AS ids)
-            INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, station_id, unit_cost,
-                                 chargeable, ticket_number, note, created_at)
-            SELECT (ARRAY['ship','receive','use'])[leg + 1], it.ids[1 + g %% array_length(it.ids, 1)], 1,
-                   CASE leg WHEN 0 THEN %s WHEN 1 THEN st.transit ELSE st.stock END,
-                   CASE leg WHEN 0 THEN st.transit WHEN 1 THEN st.stock ELSE st.customer END,
-                   st.station_id, 12.50, false, '', '',
-                   now() - ((g %% 525600) * interval '1 minute') + leg * interval '1 day'
-            FROM generate_series(0, %s - 1) g
-            CROSS JOIN generate_series(0, 2) leg
-            CROSS JOIN n CROSS JOIN it
-            JOIN st ON st.idx = g %% n.c
-            """,
-            [items, hq.pk, cycles],
-        )
+        if already >= args.movements - len(items):
+            print(f"database already holds {already:,} bench movements")
+        else:
+            _insert_movements(cur, table, items=items, cycles=cycles, hq=hq, external=external)
         # Cached balances = the journal's sums (what the services maintain row by row).
         balance = StockBalance._meta.db_table
         cur.execute(f"DELETE FROM {balance}")
@@ -159,7 +132,7 @@ def generate(args) -> None:
                     SELECT to_location_id AS loc, item_id, quantity AS q FROM {table}
                     UNION ALL SELECT from_location_id, item_id, -quantity FROM {table}
                 ) j JOIN spares_location l ON l.id = j.loc
-                WHERE l.kind NOT IN ('external', 'customer', 'scrapped')
+                WHERE l.kind <> 'external'
                 GROUP BY loc, item_id"""
         )
         cur.execute("ANALYZE")
@@ -169,14 +142,56 @@ def generate(args) -> None:
     _user("bench-hq", roles.HQ)
     _user("bench-hotline", roles.HOTLINE)
     _user("bench-tech", roles.TECHNICIAN, station=stations[0])
+    print(f"spares_verify over {total:,} movements: {_verify()}")
+    print(f"generate total: {time.perf_counter() - started:.1f} s")
+
+
+def _verify() -> str:
+    from django.core.management.base import CommandError
+
     t0 = time.perf_counter()
     try:
         call_command("spares_verify", verbosity=0)
-        verdict = "consistent"
-    except SystemExit as exc:
-        verdict = f"exit {exc.code}"
-    print(f"spares_verify over {total:,} movements: {time.perf_counter() - t0:.1f} s ({verdict})")
-    print(f"generate total: {time.perf_counter() - started:.1f} s")
+        verdict = "0 differences"
+    except CommandError as exc:
+        verdict = f"FAILED: {exc}"
+    return f"{verdict} in {time.perf_counter() - t0:.1f} s"
+
+
+def _insert_movements(cur, table, *, items, cycles, hq, external) -> None:
+    """HQ receives each item once, then ship → receive → use cycles spread over every bench station."""
+    cur.execute(
+        f"""INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, unit_cost,
+               chargeable, ticket_number, note, created_at)
+            SELECT 'hq_receipt', i, %s, %s, %s, 12.50, false, '', 'bench', now() - interval '400 days'
+            FROM unnest(%s::bigint[]) i""",
+        [cycles, external.pk, hq.pk, items],
+    )
+    # One row per (cycle, leg): leg 0 ship HQ→transit, 1 receive transit→station, 2 use station→customer.
+    cur.execute(
+        f"""
+        WITH st AS (
+            SELECT s.id AS station_id, row_number() OVER (ORDER BY s.id) - 1 AS idx,
+                   max(l.id) FILTER (WHERE l.kind = 'transit') AS transit,
+                   max(l.id) FILTER (WHERE l.kind = 'station') AS stock,
+                   max(l.id) FILTER (WHERE l.kind = 'customer') AS customer
+            FROM stations_station s JOIN spares_location l ON l.station_id = s.id
+            WHERE s.code LIKE 'NB%%' GROUP BY s.id
+        ), n AS (SELECT count(*) AS c FROM st), it AS (SELECT %s::bigint[] AS ids)
+        INSERT INTO {table} (type, item_id, quantity, from_location_id, to_location_id, station_id, unit_cost,
+                             chargeable, ticket_number, note, created_at)
+        SELECT (ARRAY['ship','receive','use'])[leg + 1], it.ids[1 + g %% array_length(it.ids, 1)], 1,
+               CASE leg WHEN 0 THEN %s WHEN 1 THEN st.transit ELSE st.stock END,
+               CASE leg WHEN 0 THEN st.transit WHEN 1 THEN st.stock ELSE st.customer END,
+               st.station_id, 12.50, false, '', '',
+               now() - ((g %% 525600) * interval '1 minute') + leg * interval '1 day'
+        FROM generate_series(0, %s - 1) g
+        CROSS JOIN generate_series(0, 2) leg
+        CROSS JOIN n CROSS JOIN it
+        JOIN st ON st.idx = g %% n.c
+        """,
+        [items, hq.pk, cycles],
+    )
 
 
 # --------------------------------------------------------------------------------------------- latency
@@ -448,13 +463,7 @@ def concurrency(args) -> None:
             f"dispatch race: {args.threads} threads on {len(received)} tickets → {wins['ok']} dispatched, "
             f"{wins['refused']} refused, {wins['other']} other errors"
         )
-    t0 = time.perf_counter()
-    try:
-        call_command("spares_verify", verbosity=0)
-        verdict = "0 invariant violations"
-    except SystemExit as exc:
-        verdict = f"VIOLATIONS (exit {exc.code})"
-    print(f"spares_verify: {verdict} in {time.perf_counter() - t0:.1f} s")
+    print(f"spares_verify: {_verify()}")
     _ = roles
 
 
