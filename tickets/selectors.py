@@ -13,6 +13,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Sum,
     Value,
     When,
     prefetch_related_objects,
@@ -292,41 +293,31 @@ def _ratio(num, den) -> Decimal | None:
 def dashboard_figures(*, station_ids=None, start: datetime.date, end: datetime.date) -> dict:
     """Network (or given stations) figures over [start, end]: open by state and age, SLA compliance,
     callback rate within 24 h, satisfaction, first-time-fix — each per station too, in fixed queries."""
-    tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     tickets = Ticket.objects.all()
     if station_ids is not None:
         tickets = tickets.filter(station_id__in=list(station_ids))
     now = timezone.now()
-    open_qs = tickets.filter(status__in=Ticket.OPEN_STATES)
-    by_state = dict(open_qs.values("status").annotate(n=Count("pk")).values_list("status", "n"))
-    ages = open_qs.aggregate(
-        lt1=Count("pk", filter=Q(received_at__gte=now - datetime.timedelta(days=1))),
-        d1_3=Count(
-            "pk",
-            filter=Q(
-                received_at__lt=now - datetime.timedelta(days=1), received_at__gte=now - datetime.timedelta(days=3)
-            ),
-        ),
-        d3_7=Count(
-            "pk",
-            filter=Q(
-                received_at__lt=now - datetime.timedelta(days=3), received_at__gte=now - datetime.timedelta(days=7)
-            ),
-        ),
-        gt7=Count("pk", filter=Q(received_at__lt=now - datetime.timedelta(days=7))),
+    # One pass over open tickets gives both the per-state counts and the age buckets.
+    day1, day3, day7 = (now - datetime.timedelta(days=d) for d in (1, 3, 7))
+    open_rows = list(
+        tickets.filter(status__in=Ticket.OPEN_STATES)
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            lt1=Count("pk", filter=Q(received_at__gte=day1)),
+            d1_3=Count("pk", filter=Q(received_at__lt=day1, received_at__gte=day3)),
+            d3_7=Count("pk", filter=Q(received_at__lt=day3, received_at__gte=day7)),
+            gt7=Count("pk", filter=Q(received_at__lt=day7)),
+        )
     )
+    by_state = {row["status"]: row["n"] for row in open_rows}
+    ages = {key: sum(row[key] for row in open_rows) for key in ("lt1", "d1_3", "d3_7", "gt7")}
     per_station = assessment_inputs(station_ids=station_ids, start=start, end=end, detailed=True)
-    done = tickets.filter(completed_at__gte=lo, completed_at__lt=hi)
-    totals = done.aggregate(
-        completed=Count("pk"),
-        breached=Count("pk", filter=Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))),
-        repeated=Count("pk", filter=Q(Exists(Ticket.objects.filter(repeat_of=OuterRef("pk"))))),
-        called=Count("pk", filter=Q(callback__completed_at__lte=F("completed_at") + datetime.timedelta(hours=24))),
-        due=Count("pk", filter=Q(callback_due_at__lte=now)),
-        satisfaction=Avg("callback__satisfaction"),
-    )
+    # Network totals are the sums of the per-station counts: no second scan of the period's tickets.
+    counted = [row for row in per_station.values() if "completed" in row]
+    totals = {key: sum(row[key] for row in counted) for key in ("completed", "breached", "repeated", "called", "due")}
+    rated = sum(row["rated"] for row in counted)
+    totals["satisfaction"] = sum(row["satisfaction_sum"] for row in counted) / rated if rated else None
     return {
         "by_state": [(s, label, by_state.get(s, 0)) for s, label in S.choices if s in Ticket.OPEN_STATES],
         "open_total": sum(by_state.values()),
@@ -361,6 +352,8 @@ def assessment_inputs(*, station_ids, start: datetime.date, end: datetime.date, 
         breached=Count("pk", filter=Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))),
         repeated=Count("pk", filter=Q(Exists(Ticket.objects.filter(repeat_of=OuterRef("pk"))))),
         satisfaction=Avg("callback__satisfaction"),
+        satisfaction_sum=Sum("callback__satisfaction"),
+        rated=Count("callback__satisfaction"),
         called=Count("pk", filter=Q(callback__completed_at__lte=F("completed_at") + datetime.timedelta(hours=24))),
         due=Count("pk", filter=Q(callback_due_at__lte=now)),
     )
@@ -391,5 +384,8 @@ def assessment_inputs(*, station_ids, start: datetime.date, end: datetime.date, 
             }
         )
         if detailed:
-            entry.update({"completed": row["completed"], "callback_rate": _ratio(row["called"], row["due"])})
+            counts = ("completed", "breached", "repeated", "called", "due", "rated")
+            entry.update({key: row[key] or 0 for key in counts})
+            entry["satisfaction_sum"] = row["satisfaction_sum"] or 0
+            entry["callback_rate"] = _ratio(row["called"], row["due"])
     return result
