@@ -41,7 +41,8 @@ def urgency_class(due) -> str:
 
 @register.filter
 def pct(value) -> str:
-    if value is None:
+    """0.953 → 95.3%; nothing measured (None, or a station row without tickets) → —"""
+    if value is None or value == "":
         return "—"
     return f"{value * 100:.1f}%"
 
