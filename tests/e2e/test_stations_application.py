@@ -24,7 +24,14 @@ def _png() -> bytes:
 
 
 def test_applicant_submits_then_hq_scores_and_approves(page, live_server):
-    hq = make_user(roles.HQ)
+    station = apply_and_approve(page, live_server, make_user(roles.HQ))
+    page.goto(f"{live_server.url}/stations/?tier=centre")
+    assert page.locator("#station-table").get_by_text(station.code).is_visible()
+    assert page.locator("#station-table").get_by_text("郑州金水星辉家电维修有限公司").is_visible()
+
+
+def apply_and_approve(page, live_server, hq) -> Station:
+    """The public application of a centre in 郑州市金水区, reviewed and approved by ``hq`` in the browser."""
     region = Region.objects.get(code="410105")
 
     # applicant: from the login page link to the public form
@@ -87,7 +94,4 @@ def test_applicant_submits_then_hq_scores_and_approves(page, live_server):
     page.wait_for_url("**/stations/*/")
     station = Station.objects.get(application=app)
     assert station.status == "active" and station.tier == "centre"
-
-    page.goto(f"{live_server.url}/stations/?tier=centre")
-    assert page.locator("#station-table").get_by_text(station.code).is_visible()
-    assert page.locator("#station-table").get_by_text("郑州金水星辉家电维修有限公司").is_visible()
+    return station
