@@ -232,9 +232,7 @@ def _part_choices(station):
 
     rows = stock_expected_for_count(station=station)
     return [
-        (r["item_id"], f"{r['item_name']} ({r['quantity']})")
-        for r in rows
-        if r["quantity"] and not r["serial_tracked"]
+        (r["item_id"], f"{r['item_name']} ({r['quantity']})") for r in rows if r["quantity"] and not r["serial_tracked"]
     ]
 
 
