@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,15 +375,14 @@ def concurrency(args) -> None:
     """50 threads use the last units of a part at one station; 50 threads dispatch the same tickets."""
     from django.core.exceptions import ValidationError
 
-    from repairnet import roles
     from repairnet.models import User
     from spares import services as spares
     from spares.models import Item, Location, StockBalance
-    from stations.models import Station
     from tickets import services as tickets
     from tickets.models import Ticket
 
-    station = Station.objects.get(code="NB0000")
+    # A station with repairs in progress: its technicians race for the last units of one part.
+    station = Ticket.objects.filter(status="in_repair", station__code__startswith="NB").first().station
     hq_user = User.objects.get(username="bench-hq")
     item, _ = Item.objects.get_or_create(code="NBLAST", defaults={"name": "最后库存测试件", "kind": "part"})
     from spares.models import ItemPrice
@@ -394,6 +394,10 @@ def concurrency(args) -> None:
     on_hand = StockBalance.objects.filter(location=stock, item=item).values_list("on_hand", flat=True).first() or 0
     available = 10
     if on_hand < available:
+        from spares.selectors import deposit_balance
+
+        if deposit_balance(station=station) <= 0:
+            spares.deposit_record(station=station, kind="paid", amount=Decimal("10000.00"), actor=hq_user)
         spares.hq_stock_receive(item=item, quantity=available - on_hand, actor=hq_user)
         shipment = spares.shipment_create(
             station=station, lines=[{"item_id": item.pk, "quantity": available - on_hand}], actor=hq_user
@@ -464,7 +468,6 @@ def concurrency(args) -> None:
             f"{wins['refused']} refused, {wins['other']} other errors"
         )
     print(f"spares_verify: {_verify()}")
-    _ = roles
 
 
 def main() -> None:
