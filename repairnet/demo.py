@@ -43,11 +43,18 @@ def seed(*, stdout) -> None:
 
 
 def print_logins(*, stdout) -> None:
+    """Every HQ-side login, then the staff of the first demo stations (one of each station role)."""
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    users = User.objects.filter(username__in=[u[0] for u in HQ_SIDE_USERS]) | User.objects.filter(
-        station__isnull=False, username__startswith="demo-"
+    hq_side = User.objects.filter(username__in=[u[0] for u in HQ_SIDE_USERS]).prefetch_related("groups")
+    station_staff = (
+        User.objects.filter(username__regex=r"^demo-(zz001|cd001|ab001)-")
+        .select_related("station")
+        .prefetch_related("groups")
     )
-    for user in users.select_related("station").prefetch_related("groups").order_by("username")[:40]:
+    for user in [*hq_side.order_by("username"), *station_staff.order_by("username")]:
         labels = ", ".join(str(roles.ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
-        where = f" @ {user.station.code}" if user.station_id else ""
+        where = f" @ {user.station.code} {user.station.name}" if user.station_id else ""
         stdout.write(f"  {user.username:<22} {labels}{where}")
+    others = User.objects.filter(username__startswith="demo-").count() - len(station_staff)
+    if others > 0:
+        stdout.write(f"  … and {others} more station logins (demo-<station code>-coord / -tech<n>)")
