@@ -11,9 +11,14 @@ from .factories import StationFactory, make_user
 @pytest.fixture(autouse=True, scope="session")
 def _celery_eager():
     """Tests run tasks in-process unless a test starts a real worker (tests marked ``redis``)."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+    celery_eager(True)
     yield
+
+
+def celery_eager(flag: bool) -> None:
+    """Switch eager task execution. The app reads Django settings under the CELERY_ namespace, so the
+    namespaced keys must be set (``conf.task_always_eager = …`` would be shadowed by the settings)."""
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=flag, CELERY_TASK_EAGER_PROPAGATES=True)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from repairnet.celery import app as celery_app
 from repairnet.models import JobRun
 from repairnet.tasks import job_runs_prune_task
+from tests.conftest import celery_eager
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -16,12 +17,12 @@ def test_real_worker_runs_task_through_redis_broker():
 
     old = JobRun.objects.create(name="old")
     JobRun.objects.filter(pk=old.pk).update(started_at=timezone.now() - datetime.timedelta(days=400))
-    celery_app.conf.task_always_eager = False
+    celery_eager(False)
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
             result = job_runs_prune_task.delay()
             assert result.get(timeout=30) == "deleted 1"
     finally:
-        celery_app.conf.task_always_eager = True
+        celery_eager(True)
     assert not JobRun.objects.filter(pk=old.pk).exists()
     assert JobRun.objects.get(name="job_runs_prune").ok is True

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from repairnet.celery import app as celery_app
 from repairnet.models import JobRun
+from tests.conftest import celery_eager
 from tickets.models import Callback
 from tickets.tasks import callbacks_sweep_task, sla_breaches_record_task
 
@@ -18,7 +19,7 @@ def test_callback_and_sla_jobs_run_through_a_real_worker_and_are_idempotent():
     from celery.contrib.testing.worker import start_worker
 
     ticket = completed_ticket(complete_due_at=timezone.now() - datetime.timedelta(hours=1))
-    celery_app.conf.task_always_eager = False
+    celery_eager(False)
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
             assert "'created': 1" in callbacks_sweep_task.delay().get(timeout=30)
@@ -26,7 +27,7 @@ def test_callback_and_sla_jobs_run_through_a_real_worker_and_are_idempotent():
             assert sla_breaches_record_task.delay().get(timeout=30) == "recorded 1"
             assert sla_breaches_record_task.delay().get(timeout=30) == "recorded 0"
     finally:
-        celery_app.conf.task_always_eager = True
+        celery_eager(True)
     assert Callback.objects.filter(ticket=ticket).count() == 1
     assert ticket.breaches.count() == 1
     assert JobRun.objects.filter(name="callbacks_sweep", ok=True).count() == 2
