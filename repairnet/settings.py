@@ -219,4 +219,11 @@ REPAIRNET = {
     "COMPLAINT_ACK_HOURS": env.int("COMPLAINT_ACK_HOURS", default=24),
     "COMPLAINT_RESOLVE_HOURS": env.int("COMPLAINT_RESOLVE_HOURS", default=72),
     "DAILY_REPORT_LATE_ALLOWANCE": env.int("DAILY_REPORT_LATE_ALLOWANCE", default=2),
+    # Technician exam (SPEC 1.3): pass with ≥ 60 in theory and practical and ≥ 70 on average.
+    "EXAM_PASS_EACH": env.int("EXAM_PASS_EACH", default=60),
+    "EXAM_PASS_AVERAGE": env.int("EXAM_PASS_AVERAGE", default=70),
+    # Quarterly assessment (SPEC 1.4): weights in %, suggestion thresholds, score used when an input is missing.
+    "ASSESSMENT_WEIGHTS": {"inspection": 40, "satisfaction": 30, "sla": 20, "first_time_fix": 10},
+    "ASSESSMENT_THRESHOLDS": {"upgrade": 85, "downgrade": 60, "revocation": 40},
+    "ASSESSMENT_NEUTRAL_SCORE": env.int("ASSESSMENT_NEUTRAL_SCORE", default=75),
 }
