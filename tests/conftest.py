@@ -22,6 +22,37 @@ def celery_eager(flag: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Transactional tests empty every table when they finish, which takes the rows created by data
+    migrations (roles, regions, SLA policies, fee rules, checklists…) with them. Put them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    if not Group.objects.exists():
+        _replay_data_migrations()
+    yield
+
+
+def _replay_data_migrations() -> None:
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations.special import RunPython
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    with connection.schema_editor() as editor:
+        for migration, _backwards in plan:
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, editor)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -32,7 +32,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture
-def tokens(db):
+def tokens(transactional_db):
     hq = make_user(roles.HQ)
     technician = make_user(roles.COORDINATOR)
     return [Token.objects.create(user=hq).key, Token.objects.create(user=technician).key]
@@ -40,7 +40,7 @@ def tokens(db):
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL one failed request must not poison the next ones
 def test_api_never_fails_with_server_error(case, tokens):
     for token in tokens:
         response = case.call(headers={"Authorization": f"Token {token}"})
