@@ -39,7 +39,7 @@ def _migration_data(request):
 
 def _replay_data_migrations() -> None:
     from django.apps import apps
-    from django.db import connection
+    from django.db import ProgrammingError, connection, transaction
     from django.db.migrations.executor import MigrationExecutor
     from django.db.migrations.operations.special import RunPython
 
@@ -49,7 +49,11 @@ def _replay_data_migrations() -> None:
         for migration, _backwards in plan:
             for operation in migration.operations:
                 if isinstance(operation, RunPython):
-                    operation.code(apps, editor)
+                    try:
+                        with transaction.atomic():
+                            operation.code(apps, editor)
+                    except ProgrammingError:
+                        pass  # DDL such as triggers survives a flush and is already there
 
 
 @pytest.fixture(autouse=True)
