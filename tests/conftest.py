@@ -5,7 +5,42 @@ import pytest
 from repairnet import roles
 from repairnet.celery import app as celery_app
 
+from . import clock
 from .factories import StationFactory, make_user
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Django's default PBKDF2 costs ~0.3 s a user on this machine; tests only need a hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_clock():
+    """With REPAIRNET_TEST_NOW set, session- and module-wide setup already happens at that instant."""
+    instant = clock.pinned()
+    if instant is None:
+        yield
+        return
+    with clock.travel(instant, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _test_clock(_session_clock):
+    """…and every test starts at it again, so none runs later in the day than the instant named."""
+    instant = clock.pinned()
+    if instant is None:
+        yield
+        return
+    with clock.travel(instant, tick=True):
+        yield
+
+
+def pytest_report_header(config):
+    instant = clock.pinned()
+    return f"clock: {'pinned at ' + instant.isoformat() if instant else 'real time'} ({clock.ENV})"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -21,39 +56,39 @@ def celery_eager(flag: bool) -> None:
     celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=flag, CELERY_TASK_EAGER_PROPAGATES=True)
 
 
-@pytest.fixture(autouse=True)
-def _migration_data(request):
-    """Transactional tests empty every table when they finish, which takes the rows created by data
-    migrations (roles, regions, SLA policies, fee rules, checklists…) with them. Put them back first."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        yield
-        return
-    request.getfixturevalue("transactional_db")
+@pytest.fixture(scope="session")
+def _migrated_snapshot(django_db_setup, django_db_blocker) -> str:
+    """The rows the migrations create (roles, regions, SLA policies, fee rules, checklists…), taken once
+    per test database right after it is migrated."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def reference_data(_migrated_snapshot, django_db_blocker):
+    """Puts the migrations' rows back when a transactional test's flush took them. A flush re-creates
+    content types and permissions under new ids, so those go first and come back with their old ids."""
     from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
 
-    if not Group.objects.exists():
-        _replay_data_migrations()
+    with django_db_blocker.unblock():
+        if Group.objects.exists():
+            return
+        with transaction.atomic():
+            ContentType.objects.all().delete()
+            connection.creation.deserialize_db_from_string(_migrated_snapshot)
+        ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_db_tests(request):
+    """Every database test starts from the migrated reference data."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("reference_data")
     yield
-
-
-def _replay_data_migrations() -> None:
-    from django.apps import apps
-    from django.db import ProgrammingError, connection, transaction
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.operations.special import RunPython
-
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    with connection.schema_editor() as editor:
-        for migration, _backwards in plan:
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    try:
-                        with transaction.atomic():
-                            operation.code(apps, editor)
-                    except ProgrammingError:
-                        pass  # DDL such as triggers survives a flush and is already there
 
 
 @pytest.fixture(autouse=True)

@@ -2,17 +2,17 @@
 submits; the station coordinator answers the rectification; the inspector confirms it."""
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 
 from inspections import services
 from inspections.models import Inspection, ItemScore, Rectification
 from repairnet import roles
+from tests import clock
 from tests.factories import PASSWORD, StationFactory, make_user
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _score(page, line: ItemScore, value: int):
@@ -34,7 +34,7 @@ def test_inspector_fills_reloads_submits_coordinator_answers_inspector_confirms(
     inspector = make_user(roles.INSPECTOR)
     coordinator = make_user(roles.COORDINATOR, station)
     inspection = services.inspection_schedule(
-        station=station, inspector=inspector, scheduled_for=timezone.localdate(), actor=make_user(roles.HQ)
+        station=station, inspector=inspector, scheduled_for=clock.today(), actor=make_user(roles.HQ)
     )
     lines = list(inspection.scores.order_by("section_position", "position"))
 

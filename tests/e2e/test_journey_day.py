@@ -10,13 +10,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from repairnet import roles
 from spares import services as spares_services
 from spares.models import Item, ItemPrice, Obligation, StockBalance
+from tests import clock
 from tests.factories import PASSWORD, StationFactory, make_user, region
 from tests.tickets.factories import CustomerFactory, DeviceFactory, DeviceModelFactory, certified_technician
 from tickets import services as ticket_services
@@ -24,7 +24,7 @@ from tickets.models import Ticket
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STATION_NAME = "郑州中原家电维修服务中心"
 
@@ -47,7 +47,7 @@ def test_call_to_settlement_in_one_day(browser, page, phone_page, live_server, t
     customer = CustomerFactory(phone="13598760001", name="孙八", region=region("410102"))
     DeviceFactory(
         customer=customer, model=DeviceModelFactory(), serial="HD2505000901",
-        purchase_date=timezone.localdate() - datetime.timedelta(days=60), has_invoice=True,
+        purchase_date=clock.today() - datetime.timedelta(days=60), has_invoice=True,
     )  # fmt: skip
 
     # 1. The hotline agent logs the call with the keyboard only and dispatches it.
@@ -106,7 +106,7 @@ def test_call_to_settlement_in_one_day(browser, page, phone_page, live_server, t
     assert ticket.status == Ticket.Status.CLOSED
 
     # 4. Finance settles this month and downloads the workbook and the station's PDF statement.
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     finance_page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     login(finance_page, live_server, finance.username, PASSWORD)
     finance_page.goto(f"{live_server.url}/settlement/months/{month:%Y-%m}/")

@@ -4,9 +4,9 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import PASSWORD, make_user, region
 from tests.tickets.factories import CustomerFactory, DeviceFactory, DeviceModelFactory
 from tickets.models import Ticket
@@ -14,7 +14,7 @@ from tickets.models import Ticket
 from .conftest import login
 from .test_stations_application import apply_and_approve
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_application_to_active_station_receiving_its_first_ticket(page, live_server):
@@ -25,7 +25,7 @@ def test_application_to_active_station_receiving_its_first_ticket(page, live_ser
     customer = CustomerFactory(phone="13700001111", name="赵六", region=region("410105"))
     DeviceFactory(
         customer=customer, model=DeviceModelFactory(), serial="HD2506000123",
-        purchase_date=timezone.localdate() - datetime.timedelta(days=90), has_invoice=True,
+        purchase_date=clock.today() - datetime.timedelta(days=90), has_invoice=True,
     )  # fmt: skip
     agent = make_user(roles.HOTLINE)
     login(page, live_server, agent.username, PASSWORD)

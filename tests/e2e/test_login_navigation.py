@@ -5,7 +5,7 @@ from tests.factories import PASSWORD, make_user
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_roles_log_in_and_see_their_navigation(page, live_server):

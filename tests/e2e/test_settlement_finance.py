@@ -11,7 +11,7 @@ from tests.settlement.conftest import at, certified
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_finance_runs_month_downloads_workbook_and_pdf_and_station_confirms(page, live_server, tmp_path):

@@ -5,11 +5,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from repairnet import roles
 from spares import services as spares_services
 from spares.models import Item, ItemPrice, Obligation, Shipment
+from tests import clock
 from tests.factories import PASSWORD, StationFactory, make_user, region
 from tests.tickets.factories import DeviceModelFactory, certified_technician
 from tickets import services as ticket_services
@@ -17,7 +17,7 @@ from tickets.models import SlaPolicy
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_hq_ships_station_receives_technician_uses_part(browser, page, live_server):
@@ -60,7 +60,7 @@ def test_hq_ships_station_receives_technician_uses_part(browser, page, live_serv
     agent = make_user(roles.HOTLINE)
     ticket = ticket_services.ticket_create(
         actor=agent, phone="13611113333", customer_name="周九", region=region("410102"), serial="HD2505000888",
-        device_model=DeviceModelFactory(), purchase_date=timezone.localdate() - datetime.timedelta(days=30),
+        device_model=DeviceModelFactory(), purchase_date=clock.today() - datetime.timedelta(days=30),
         has_invoice=True, fault_category="no_power",
     )  # fmt: skip
     ticket_services.ticket_dispatch(ticket_id=ticket.pk, station_id=station.pk, actor=agent)

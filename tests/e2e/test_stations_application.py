@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, make_user
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCORES = {"experience": "18", "staff": "17", "site": "18", "equipment": "13", "management": "12", "market": "8"}
 

@@ -5,9 +5,9 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import PASSWORD, StationFactory, make_user, region
 from tests.tickets.factories import CustomerFactory, DeviceFactory, certified_technician
 from tickets import services
@@ -15,7 +15,7 @@ from tickets.models import SlaPolicy, Ticket
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +73,7 @@ def test_technician_on_phone_accepts_completes_then_agent_calls_back(browser, ph
     agent = make_user(roles.HOTLINE)
     ticket = services.ticket_create(
         actor=agent, phone="13611112222", customer_name="周九", region=region("410102"), serial="HD2505000777",
-        device_model=_model(), purchase_date=timezone.localdate() - datetime.timedelta(days=30), has_invoice=True,
+        device_model=_model(), purchase_date=clock.today() - datetime.timedelta(days=30), has_invoice=True,
         fault_category="no_power",
     )  # fmt: skip
     services.ticket_dispatch(ticket_id=ticket.pk, station_id=station.pk, actor=agent)

@@ -1,10 +1,10 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from inspections import services
 from repairnet import roles
+from tests import clock
 from tests.factories import make_user
 
 
@@ -29,7 +29,7 @@ def schedule(station, inspector, hq):
         return services.inspection_schedule(
             station=st or station,
             inspector=who or inspector,
-            scheduled_for=on or timezone.localdate(),
+            scheduled_for=on or clock.today(),
             actor=hq,
         )
 
@@ -47,4 +47,4 @@ def fill(inspection, actor, scores: dict[str, int] | None = None, default_full: 
 
 
 def days_ago(n):
-    return timezone.localdate() - datetime.timedelta(days=n)
+    return clock.today() - datetime.timedelta(days=n)

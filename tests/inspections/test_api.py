@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 from inspections import services
 from inspections.models import Inspection, Rectification
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .conftest import fill
@@ -93,11 +94,9 @@ def test_rectification_actions_via_api(station, inspector, schedule):
 
 
 def test_list_api_constant_queries(hq, inspector, django_assert_max_num_queries):
-    from django.utils import timezone
-
     for _ in range(4):
         insp = services.inspection_schedule(
-            station=StationFactory(), inspector=inspector, scheduled_for=timezone.localdate(), actor=hq
+            station=StationFactory(), inspector=inspector, scheduled_for=clock.today(), actor=hq
         )
         fill(insp, inspector, {"image.clean": 0})
         services.inspection_submit(inspection_id=insp.pk, actor=inspector)

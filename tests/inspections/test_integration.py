@@ -4,12 +4,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from inspections import services
 from inspections.models import Rectification
 from inspections.selectors import latest_inspection_scores
 from inspections.tasks import rectification_mark_overdue_task
+from tests import clock
 from tests.factories import StationFactory
 
 from .conftest import days_ago, fill
@@ -53,7 +53,7 @@ def test_grade_d_raises_penalty_record_once_and_reinspection(schedule, inspector
     penalty = _sanctions(station, "inspection_grade_d").get()
     assert penalty.amount == Decimal("-300.00")
     assert penalty.source_ref == f"inspection:{inspection.pk}"
-    assert inspection.reinspection.scheduled_for <= timezone.localdate() + datetime.timedelta(days=30)
+    assert inspection.reinspection.scheduled_for <= clock.today() + datetime.timedelta(days=30)
 
 
 def test_grade_a_raises_reward_record(schedule, inspector, station):
@@ -71,12 +71,12 @@ def test_latest_inspection_scores_feed(schedule, inspector, hq, station):
     fill(first, inspector, {"records.tickets": 0})
     services.inspection_submit(inspection_id=first.pk, actor=inspector)
     later = services.inspection_schedule(
-        station=station, inspector=inspector, scheduled_for=timezone.localdate() + datetime.timedelta(days=3), actor=hq
+        station=station, inspector=inspector, scheduled_for=clock.today() + datetime.timedelta(days=3), actor=hq
     )
     fill(later, inspector, {"records.tickets": 5})
     services.inspection_submit(inspection_id=later.pk, actor=inspector)
-    services.inspection_schedule(station=other, inspector=inspector, scheduled_for=timezone.localdate(), actor=hq)
-    today = timezone.localdate()
+    services.inspection_schedule(station=other, inspector=inspector, scheduled_for=clock.today(), actor=hq)
+    today = clock.today()
     assert latest_inspection_scores(station_ids=[station.pk, other.pk, never.pk], on=today) == {station.pk: Decimal(90)}
     result = latest_inspection_scores(station_ids=[station.pk], on=today + datetime.timedelta(days=5))
     assert result == {station.pk: Decimal(95)}

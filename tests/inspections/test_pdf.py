@@ -8,6 +8,7 @@ from pypdf import PdfReader
 from inspections import exports, services
 from inspections.models import Rectification
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .conftest import fill
@@ -69,6 +70,4 @@ def test_rectification_form_pdf(client, inspector, hq, settings, tmp_path):
 
 
 def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
+    return clock.today()

@@ -2,13 +2,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from inspections import services
 from inspections.models import ChecklistItem, Inspection, Rectification
 from inspections.tasks import rectification_mark_overdue_task
 from repairnet import roles
 from repairnet.models import AuditEvent, JobRun
+from tests import clock
 from tests.factories import make_user
 
 from .conftest import days_ago, fill
@@ -50,7 +50,7 @@ def test_schedule_copies_checklist_snapshot(schedule):
 def test_schedule_refuses_non_inspector_and_past_date(station, hq):
     with pytest.raises(ValidationError):
         services.inspection_schedule(
-            station=station, inspector=make_user(roles.HQ), scheduled_for=timezone.localdate(), actor=hq
+            station=station, inspector=make_user(roles.HQ), scheduled_for=clock.today(), actor=hq
         )
     with pytest.raises(ValidationError):
         services.inspection_schedule(
@@ -67,7 +67,7 @@ def test_submit_computes_exact_total_grade_and_rectifications(schedule, inspecto
     assert inspection.status == Inspection.Status.SUBMITTED
     rects = Rectification.objects.filter(inspection=inspection).select_related("item_score")
     assert sorted(r.item_score.item_code for r in rects) == ["image.certificate", "records.tickets", "spares.defective"]
-    expected_deadline = timezone.localdate() + datetime.timedelta(days=15)
+    expected_deadline = clock.today() + datetime.timedelta(days=15)
     assert {r.deadline for r in rects} == {expected_deadline}
     assert {r.status for r in rects} == {Rectification.Status.OPEN}
 
@@ -166,7 +166,7 @@ def test_grade_d_raises_penalty_and_schedules_reinspection(schedule, inspector, 
     again = inspection.reinspection
     assert again.status == Inspection.Status.DRAFT
     assert again.inspector == inspector
-    assert again.scheduled_for == timezone.localdate() + datetime.timedelta(days=30)
+    assert again.scheduled_for == clock.today() + datetime.timedelta(days=30)
 
 
 def test_grade_a_raises_reward(schedule, inspector, monkeypatch):

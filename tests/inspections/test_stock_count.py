@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from inspections import services
 from repairnet import roles
+from tests import clock
 from tests.factories import make_user
 
 from .conftest import fill
@@ -40,7 +40,7 @@ def _on_hand(station, item_id):
 def test_schedule_copies_expected_stock(stocked, station, inspector, hq):
     part, remote = stocked
     inspection = services.inspection_schedule(
-        station=station, inspector=inspector, scheduled_for=timezone.localdate(), actor=hq
+        station=station, inspector=inspector, scheduled_for=clock.today(), actor=hq
     )
     lines = {line.spare_item_id: line for line in inspection.stock_lines.all()}
     assert lines[part.pk].expected_quantity == 10
@@ -53,7 +53,7 @@ def test_count_differences_become_proposals_and_move_nothing_until_approved(stoc
 
     part, remote = stocked
     inspection = services.inspection_schedule(
-        station=station, inspector=inspector, scheduled_for=timezone.localdate(), actor=hq
+        station=station, inspector=inspector, scheduled_for=clock.today(), actor=hq
     )
     fill(inspection, inspector)
     services.stock_count_save(
@@ -78,7 +78,7 @@ def test_uncounted_stock_blocks_submit(stocked, station, inspector, hq):
     from django.core.exceptions import ValidationError
 
     inspection = services.inspection_schedule(
-        station=station, inspector=inspector, scheduled_for=timezone.localdate(), actor=hq
+        station=station, inspector=inspector, scheduled_for=clock.today(), actor=hq
     )
     for line in inspection.scores.all():
         services.item_score_save(score_id=line.pk, actor=inspector, score=line.max_score)

@@ -7,6 +7,7 @@ from PIL import Image
 from inspections import services
 from inspections.models import Inspection, ItemScore, Rectification
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .conftest import fill
@@ -204,9 +205,7 @@ def test_overview_and_lists_constant_queries(client, inspector, hq, django_asser
 
 
 def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
+    return clock.today()
 
 
 def test_anonymous_redirected_to_login(client, schedule):

@@ -1,14 +1,14 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from repairnet.celery import app as celery_app
 from repairnet.models import JobRun
 from repairnet.tasks import job_runs_prune_task
+from tests import clock
 from tests.conftest import celery_eager
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 def test_real_worker_runs_task_through_redis_broker():
@@ -16,7 +16,7 @@ def test_real_worker_runs_task_through_redis_broker():
     from celery.contrib.testing.worker import start_worker
 
     old = JobRun.objects.create(name="old")
-    JobRun.objects.filter(pk=old.pk).update(started_at=timezone.now() - datetime.timedelta(days=400))
+    JobRun.objects.filter(pk=old.pk).update(started_at=clock.now() - datetime.timedelta(days=400))
     celery_eager(False)
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):

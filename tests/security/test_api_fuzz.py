@@ -38,10 +38,18 @@ def tokens(transactional_db):
     return [Token.objects.create(user=hq).key, Token.objects.create(user=technician).key]
 
 
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-@pytest.mark.django_db(transaction=True)  # on PostgreSQL one failed request must not poison the next ones
-def test_api_never_fails_with_server_error(case, tokens):
+# One test per group of areas, so the parallel workers share the fuzzing; the last group is everything
+# the others leave, so a new endpoint is always fuzzed.
+SPARES = r"^/api/v1/spares/"
+MONEY_AND_INSPECTIONS = r"^/api/v1/(settlement|inspections|rectifications)/"
+TICKETS = r"^/api/v1/(tickets|complaints|callbacks|daily-reports|customers|devices)/"
+fuzz_settings = settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+transactional = pytest.mark.django_db(transaction=True)  # on PostgreSQL a failed request must not poison the next
+
+
+def never_a_server_error(case, tokens) -> None:
     for token in tokens:
         response = case.call(headers={"Authorization": f"Token {token}"})
         assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
@@ -50,3 +58,31 @@ def test_api_never_fails_with_server_error(case, tokens):
         ):
             body = response.json()
             assert isinstance(body, dict) and body.get("detail"), body
+
+
+@schema.include(path_regex=SPARES).parametrize()
+@fuzz_settings
+@transactional
+def test_spares_api_never_fails_with_server_error(case, tokens):
+    never_a_server_error(case, tokens)
+
+
+@schema.include(path_regex=MONEY_AND_INSPECTIONS).parametrize()
+@fuzz_settings
+@transactional
+def test_settlement_and_inspections_api_never_fails_with_server_error(case, tokens):
+    never_a_server_error(case, tokens)
+
+
+@schema.include(path_regex=TICKETS).parametrize()
+@fuzz_settings
+@transactional
+def test_tickets_api_never_fails_with_server_error(case, tokens):
+    never_a_server_error(case, tokens)
+
+
+@schema.exclude(path_regex="|".join([SPARES, MONEY_AND_INSPECTIONS, TICKETS])).parametrize()
+@fuzz_settings
+@transactional
+def test_stations_and_other_api_never_fails_with_server_error(case, tokens):
+    never_a_server_error(case, tokens)

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from settlement.models import Adjustment, ExcludedTicket, FeeKind, FeeRule, SettlementRun, Statement, StatementLine
 from settlement.services import (
@@ -16,6 +15,7 @@ from settlement.services import (
     statement_confirm,
     statement_issue,
 )
+from tests import clock
 from tests.factories import StationFactory
 
 from .conftest import at, certified
@@ -236,7 +236,7 @@ def test_run_records_progress_and_counts(month, simple_month, finance, django_ca
 
 
 def test_future_month_is_refused(finance, db):
-    next_month = (timezone.localdate().replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
+    next_month = (clock.today().replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
     with pytest.raises(ValidationError):
         settlement_run_start(month=next_month, actor=finance)
 

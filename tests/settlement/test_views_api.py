@@ -11,6 +11,7 @@ from repairnet import roles
 from repairnet.models import AuditEvent
 from settlement.models import Statement
 from settlement.services import settlement_month_build, statement_issue
+from tests import clock
 from tests.factories import make_user
 
 from .conftest import at, certified
@@ -84,11 +85,15 @@ def test_flow_through_pages_records_who_when_why(client_for, month, built, finan
     assert st.status == Statement.Status.DISPUTED and st.dispute_reason == "少算了一张工单"
     fin.post(reverse("settlement:statement-action", args=[st.pk, "resolve"]), {"resolution": "已核对，数据无误"})
     fin.post(reverse("settlement:statement-action", args=[st.pk, "approve"]), {"note": ""})
-    response = fin.post(
-        reverse("settlement:statement-action", args=[st.pk, "pay"]),
-        {"paid_on": (month + datetime.timedelta(days=40)).isoformat(), "reference": "BANK-2026-001"},
-    )
-    assert response.status_code == 302
+    pay = reverse("settlement:statement-action", args=[st.pk, "pay"])
+    tomorrow = clock.today() + datetime.timedelta(days=1)
+    refused = fin.post(pay, {"paid_on": tomorrow.isoformat(), "reference": "BANK-2026-001"}, follow=True)
+    assert "付款日期不能晚于今天" in refused.content.decode()
+    st.refresh_from_db()
+    assert st.status == Statement.Status.APPROVED and not st.payment_reference
+    # paid today: the latest day allowed, after the settled month on every day of the year
+    paid = fin.post(pay, {"paid_on": clock.today().isoformat(), "reference": "BANK-2026-001"}, follow=True)
+    assert "付款日期不能晚于今天" not in paid.content.decode()
     st.refresh_from_db()
     assert st.status == Statement.Status.PAID and st.payment_reference == "BANK-2026-001"
     verbs = list(

@@ -15,7 +15,7 @@ from tests.tickets.factories import TicketFactory
 
 from .conftest import make_item
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_threads(count, target):

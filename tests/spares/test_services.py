@@ -5,10 +5,11 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
+from django.utils import translation
 
 from spares import selectors, services
 from spares.models import AppendOnlyError, DepositEntry, Location, Movement, Obligation, SerialUnit, StockBalance
+from tests import clock
 from tests.tickets.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def test_use_in_warranty_creates_obligation_and_overdue_job_marks_it(stocked_sta
     assert on_hand(stocked_station, part, Location.Kind.DEFECTIVE) == 2
     obligation = Obligation.objects.get(ticket_id=ticket.pk)
     assert obligation.quantity == 2
-    assert obligation.due_date == timezone.localdate() + datetime.timedelta(days=30)
+    assert obligation.due_date == clock.today() + datetime.timedelta(days=30)
     later = obligation.due_date + datetime.timedelta(days=1)
     assert services.obligation_mark_overdue(today=later) == 1
     assert services.obligation_mark_overdue(today=later) == 0  # idempotent
@@ -117,7 +118,7 @@ def test_out_of_warranty_use_and_sale_are_charged(stocked_station, part, accesso
     services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
     services.accessory_sell(station=stocked_station, item_id=accessory.pk, quantity=3, actor=hq_user)
     assert not Obligation.objects.exists()
-    now = timezone.localdate()
+    now = clock.today()
     charges = selectors.charges_for_settlement(station_ids=[stocked_station.pk], year=now.year, month=now.month)
     assert sorted((c["kind"], c["amount"]) for c in charges) == [
         ("accessory_sale", Decimal("24.00")),
@@ -167,7 +168,7 @@ def test_reversal_restores_balance_and_only_once(stocked_station, part, hq_user)
     assert on_hand(stocked_station, part) == 10
     with pytest.raises(ValidationError):
         services.movement_reverse(movement=used, actor=hq_user, note="again")
-    now = timezone.localdate()
+    now = clock.today()
     assert selectors.charges_for_settlement(station_ids=[stocked_station.pk], year=now.year, month=now.month) == []
 
 

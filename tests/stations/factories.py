@@ -4,10 +4,10 @@ import datetime
 
 import factory
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
 
 from repairnet import roles
 from stations.models import Certificate, CertificateKind
+from tests import clock
 from tests.factories import StationFactory, make_user  # noqa: F401 - re-exported for convenience
 
 
@@ -18,7 +18,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"JS-T{n:06d}")
     user = factory.LazyFunction(lambda: make_user(roles.TECHNICIAN))
     kind = CertificateKind.REPAIR_TECHNICIAN
-    issued_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    issued_on = factory.LazyFunction(lambda: clock.today() - datetime.timedelta(days=30))
     expires_on = factory.LazyAttribute(lambda o: o.issued_on + relativedelta(years=2))
     status = Certificate.Status.VALID
 

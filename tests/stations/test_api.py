@@ -1,10 +1,10 @@
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from repairnet import roles
 from stations import services
 from stations.models import Application, Certificate, Sanction, Station
+from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import certified_technician
@@ -29,7 +29,7 @@ def test_public_application_create_then_hq_review_to_active_station():
     assert response.json()["reference"].startswith("SQ")
     assert api().get("/api/v1/applications/").status_code in (401, 403)
     hq = api(make_user(roles.HQ))
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     assert hq.post(f"/api/v1/applications/{app_id}/check-documents/", {"note": "ok"}, format="json").status_code == 200
     r = hq.post(
         f"/api/v1/applications/{app_id}/visit/", {"visited_on": today, "visited_by": "张", "notes": "x"}, format="json"
@@ -117,7 +117,7 @@ def test_coordinator_sees_and_edits_only_own_station_staff():
 def test_certificates_api_issue_renew_revoke():
     tech = make_user(roles.TECHNICIAN)
     hq = api(make_user(roles.HQ))
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     r = hq.post(
         "/api/v1/certificates/",
         {

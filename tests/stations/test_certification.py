@@ -3,11 +3,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from repairnet import roles
 from stations import selectors, services
 from stations.models import Certificate, CertificateKind, Sanction, Station
+from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import CertificateFactory, certified_technician
@@ -36,7 +36,7 @@ def test_revoked_or_clerk_certificate_does_not_certify():
 def test_exam_pass_rule_and_certificate_issue_numbering_and_expiry():
     hq = make_user(roles.HQ)
     tech = make_user(roles.TECHNICIAN)
-    today = timezone.localdate()
+    today = clock.today()
     failed = services.exam_record(
         user=tech,
         kind="repair_technician",
@@ -77,7 +77,7 @@ def test_exam_pass_rule_and_certificate_issue_numbering_and_expiry():
 def test_exam_scores_out_of_range_are_refused():
     hq = make_user(roles.HQ)
     tech = make_user(roles.TECHNICIAN)
-    today = timezone.localdate()
+    today = clock.today()
     with pytest.raises(ValidationError, match="between 0 and 100"):
         services.exam_record(
             user=tech,
@@ -112,7 +112,7 @@ def test_sanctions_for_settlement_returns_approved_unsettled_rows():
     services.sanction_decide(sanction=cancelled, actor=hq, approve=False, note="report was on time")
     elsewhere = services.sanction_raise(station=other, rule_code="complaint_upheld", actor=hq)
     services.sanction_decide(sanction=elsewhere, actor=hq, approve=True)
-    now = timezone.localdate()
+    now = clock.today()
     rows = list(selectors.sanctions_for_settlement(station_ids=[station.pk], year=now.year, month=now.month))
     assert [(r.id, r.station_id, r.amount, str(r.rule)) for r in rows] == [
         (approved.pk, station.pk, Decimal("-50.00"), "投诉成立")
@@ -144,7 +144,7 @@ def test_sanction_appeal_after_deadline_is_refused_and_unappealed_ones_get_appro
     station = StationFactory()
     coord = make_user(roles.COORDINATOR, station)
     sanction = services.sanction_raise(station=station, rule_code="complaint_upheld", actor=hq)
-    Sanction.objects.filter(pk=sanction.pk).update(appeal_deadline=timezone.localdate() - datetime.timedelta(days=1))
+    Sanction.objects.filter(pk=sanction.pk).update(appeal_deadline=clock.today() - datetime.timedelta(days=1))
     sanction.refresh_from_db()
     with pytest.raises(ValidationError, match="appeal window"):
         services.sanction_appeal(sanction=sanction, actor=coord, text="late")
@@ -156,7 +156,7 @@ def test_sanction_appeal_after_deadline_is_refused_and_unappealed_ones_get_appro
 def test_understaffed_flag_date_and_suspension_after_grace():
     station = StationFactory(tier="centre")
     tech = certified_technician(station)
-    today = timezone.localdate()
+    today = clock.today()
     services.station_staffing_refresh(station=station, on=today)
     station.refresh_from_db()
     assert station.understaffed_since == today  # centre needs 2
@@ -176,6 +176,6 @@ def test_understaffed_flag_date_and_suspension_after_grace():
 def test_certificate_expiry_warning_once():
     tech = certified_technician()
     cert = tech.certificates.get()
-    Certificate.objects.filter(pk=cert.pk).update(expires_on=timezone.localdate() + datetime.timedelta(days=20))
+    Certificate.objects.filter(pk=cert.pk).update(expires_on=clock.today() + datetime.timedelta(days=20))
     assert services.certificates_expiry_warn() == 1
     assert services.certificates_expiry_warn() == 0

@@ -14,7 +14,7 @@ from tests.factories import StationFactory, make_user
 
 from .helpers import FULL_SCORES, application_data, pdf_upload, png_upload
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_threads(count, target):

@@ -3,14 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from repairnet import roles
 from stations import services
 from stations.models import Assessment, Station
+from tests import clock
 from tests.factories import StationFactory, make_user
 
-from .factories import certified_technician
+from .factories import CertificateFactory, certified_technician
 from .helpers import application_data, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +144,17 @@ def test_home_dashboard_shows_understaffed_count(client_for):
 def test_assessment_scores_and_suggestions(monkeypatch):
     import stations.services as svc
 
+    # the last two complete quarters before today, whatever today is
+    this_quarter = (clock.today().month - 1) // 3
+    last = (clock.today().year - (this_quarter == 0), this_quarter or 4)
+    before = (last[0] - (last[1] == 1), last[1] - 1 or 4)
     good, bad, worst = StationFactory(tier="station"), StationFactory(tier="centre"), StationFactory(tier="station")
-    certified_technician(good)
-    certified_technician(good)
+    for _ in range(2):  # certified through both quarters
+        CertificateFactory(
+            user=make_user(roles.TECHNICIAN, good),
+            issued_on=services.quarter_bounds(*before)[0],
+            expires_on=clock.today() + datetime.timedelta(days=365),
+        )
     make_user(roles.COORDINATOR, good)
     inputs = {
         good.pk: {
@@ -171,8 +179,8 @@ def test_assessment_scores_and_suggestions(monkeypatch):
     scores = {good.pk: Decimal("95"), bad.pk: Decimal("55"), worst.pk: Decimal("30")}
     monkeypatch.setattr(svc, "_assessment_inputs", lambda ids, start, end: (inputs, scores))
     hq = make_user(roles.HQ)
-    services.assessment_run(year=2026, quarter=3, actor=hq)
-    rows = {a.station_id: a for a in services.assessment_run(year=2026, quarter=4, actor=hq)}
+    services.assessment_run(year=before[0], quarter=before[1], actor=hq)
+    rows = {a.station_id: a for a in services.assessment_run(year=last[0], quarter=last[1], actor=hq)}
     # good: 0.4*95 + 0.3*100 + 0.2*100 + 0.1*100 = 98 two quarters running → upgrade to centre
     assert rows[good.pk].total == Decimal("98.0")
     assert (rows[good.pk].suggestion, rows[good.pk].suggested_tier) == ("upgrade", "centre")
@@ -188,7 +196,7 @@ def test_assessment_scores_and_suggestions(monkeypatch):
     assert bad.tier == "centre"
     assert Assessment.objects.get(pk=rows[bad.pk].pk).status == "rejected"
     # rerun keeps decided rows
-    again = {a.station_id: a for a in services.assessment_run(year=2026, quarter=4, actor=hq)}
+    again = {a.station_id: a for a in services.assessment_run(year=last[0], quarter=last[1], actor=hq)}
     assert again[good.pk].status == "approved"
 
 
@@ -203,7 +211,7 @@ def test_daily_tasks_run_and_record_job(client_for):
     from stations import tasks
 
     station = StationFactory(tier="centre")
-    Station.objects.filter(pk=station.pk).update(understaffed_since=timezone.localdate() - datetime.timedelta(days=31))
+    Station.objects.filter(pk=station.pk).update(understaffed_since=clock.today() - datetime.timedelta(days=31))
     tasks.stations_staffing_check_task.delay()
     station.refresh_from_db()
     assert station.status == "suspended"
@@ -226,7 +234,7 @@ def test_certificate_page_filters_and_coordinator_scope(client_for):
     tech, theirs = certified_technician(mine), certified_technician(other)
     from stations.models import Certificate
 
-    Certificate.objects.filter(user=tech).update(expires_on=timezone.localdate() + datetime.timedelta(days=10))
+    Certificate.objects.filter(user=tech).update(expires_on=clock.today() + datetime.timedelta(days=10))
     hq = client_for(roles.HQ)
     page = hq.get(reverse("stations:certificates"), {"show": "expiring"}).content.decode()
     assert tech.certificates.get().number in page and theirs.certificates.get().number not in page
@@ -258,7 +266,7 @@ def test_hq_records_exam_and_issues_certificate_on_the_staff_page(client_for):
     station = StationFactory()
     person = make_user(roles.TECHNICIAN, station)
     hq = client_for(roles.HQ)
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     hq.post(
         reverse("stations:staff-exam", args=[person.pk]),
         {

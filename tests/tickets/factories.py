@@ -10,6 +10,7 @@ import factory
 from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets.models import Callback, Customer, Device, DeviceModel, Ticket
 
@@ -44,7 +45,7 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     model = factory.SubFactory(DeviceModelFactory)
     serial = factory.Sequence(lambda n: f"HD2501{n:06d}")
     customer = factory.SubFactory(CustomerFactory)
-    purchase_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=90))
+    purchase_date = factory.LazyFunction(lambda: clock.today() - datetime.timedelta(days=90))
     has_invoice = True
 
 
@@ -87,7 +88,7 @@ def completed_ticket(
     """A ticket in state ``completed`` (or ``closed`` with a finished callback when ``callback_outcome`` is given)."""
     station = station or StationFactory()
     technician = technician or make_user(roles.TECHNICIAN, station)
-    completed_at = completed_at or timezone.now()
+    completed_at = completed_at or clock.now()
     extra = {"device": device} if device is not None else {}
     ticket = TicketFactory(
         station=station,
@@ -127,7 +128,7 @@ def certify(user, *, valid_days: int = 365):
     """Give ``user`` a valid repair-technician certificate (stations' model)."""
     from stations.models import Certificate, CertificateKind
 
-    today = timezone.localdate()
+    today = clock.today()
     return Certificate.objects.create(
         number=f"CERT-{user.pk:06d}-{Certificate.objects.count() + 1}",
         user=user,

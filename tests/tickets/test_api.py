@@ -3,9 +3,9 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets.models import Callback, Ticket
 
@@ -25,7 +25,7 @@ def log_call_payload(**kw):
         "region": region("410102").pk,
         "serial": "HD2502000123",
         "device_model": DeviceModelFactory().pk,
-        "purchase_date": str(timezone.localdate()),
+        "purchase_date": str(clock.today()),
         "has_invoice": True,
         "fault_category": "no_power",
     }
@@ -118,7 +118,7 @@ def test_ticket_list_query_count(django_assert_max_num_queries):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_agents_dispatching_at_once_exactly_one_wins():
     from tickets import services
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets import services
 from tickets.models import Callback, Complaint, DailyReport, Holiday, SlaBreach, Ticket, TicketRejection
@@ -40,7 +41,7 @@ def log_call(agent, **kw):
         "customer_name": "李四",
         "serial": "HD2501000001",
         "device_model": DeviceModelFactory(),
-        "purchase_date": timezone.localdate() - datetime.timedelta(days=100),
+        "purchase_date": clock.today() - datetime.timedelta(days=100),
         "has_invoice": True,
         "fault_category": Ticket.FaultCategory.NO_SIGNAL,
         "region": region("410102"),
@@ -121,9 +122,7 @@ def test_full_lifecycle_to_closed(agent, station, tech):
     ticket = log_call(agent)
     assert ticket.status == "received" and ticket.in_warranty
     run_to_in_repair(ticket, agent, station, tech)
-    services.ticket_schedule(
-        ticket_id=ticket.pk, actor=tech, appointment_at=timezone.now() + datetime.timedelta(hours=2)
-    )
+    services.ticket_schedule(ticket_id=ticket.pk, actor=tech, appointment_at=clock.now() + datetime.timedelta(hours=2))
     ticket = complete(ticket, tech, signature_data_url=PNG)
     assert ticket.status == "completed" and ticket.signoff_image.name.endswith(".png")
     assert ticket.callback_due_at == ticket.completed_at + datetime.timedelta(hours=24)
@@ -273,13 +272,13 @@ def test_resolve_by_phone_closes_without_station(agent):
 
 
 def test_repeat_repair_detected_within_30_days(agent, station):
-    done = completed_ticket(station=station, completed_at=timezone.now() - datetime.timedelta(days=10))
+    done = completed_ticket(station=station, completed_at=clock.now() - datetime.timedelta(days=10))
     ticket = log_call(agent, serial=done.device.serial)
     assert ticket.is_repeat_repair and ticket.repeat_of == done and ticket.priority == "urgent"
 
 
 def test_no_repeat_repair_after_30_days(agent, station):
-    done = completed_ticket(station=station, completed_at=timezone.now() - datetime.timedelta(days=31))
+    done = completed_ticket(station=station, completed_at=clock.now() - datetime.timedelta(days=31))
     assert not log_call(agent, serial=done.device.serial).is_repeat_repair
 
 
@@ -340,7 +339,7 @@ def test_leg_status_and_breach_recorded_once(agent, station, tech):
 def test_paused_ticket_has_no_completion_breach(agent, station, tech):
     ticket = run_to_in_repair(log_call(agent), agent, station, tech)
     services.ticket_await_parts(ticket_id=ticket.pk, actor=tech)
-    services.sla_breaches_record(now=timezone.now() + datetime.timedelta(days=30))
+    services.sla_breaches_record(now=clock.now() + datetime.timedelta(days=30))
     assert not SlaBreach.objects.filter(ticket=ticket, leg="complete").exists()
 
 
@@ -353,7 +352,7 @@ def test_callback_sweep_creates_once_and_escalates_once():
     second = services.callbacks_sweep()
     assert first["created"] == 1 and second["created"] == 0
     assert Callback.objects.filter(ticket=ticket).count() == 1
-    later = timezone.now() + datetime.timedelta(hours=25)
+    later = clock.now() + datetime.timedelta(hours=25)
     assert services.callbacks_sweep(now=later)["escalated"] == 1
     assert services.callbacks_sweep(now=later)["escalated"] == 0
 
@@ -408,8 +407,8 @@ def test_complaint_upheld_raises_sanction(agent):
 
 
 def test_daily_reports_built_for_active_stations_and_late_submission(station):
-    day = timezone.localdate()
-    completed_ticket(station=station, completed_at=timezone.now())
+    day = clock.today()
+    completed_ticket(station=station, completed_at=clock.now())
     assert services.daily_reports_build(day=day) >= 1
     services.daily_reports_build(day=day)  # idempotent
     report = DailyReport.objects.get(station=station, day=day)
@@ -423,7 +422,7 @@ def test_daily_reports_built_for_active_stations_and_late_submission(station):
 
 def test_daily_report_close_marks_late():
     station = StationFactory()
-    services.daily_reports_build(day=timezone.localdate() - datetime.timedelta(days=2))
+    services.daily_reports_build(day=clock.today() - datetime.timedelta(days=2))
     result = services.daily_reports_close()
     assert result["late"] >= 1
     assert DailyReport.objects.get(station=station).is_late
@@ -432,7 +431,7 @@ def test_daily_report_close_marks_late():
 def test_third_late_daily_report_in_a_month_raises_penalty_once(station):
     from stations.models import Sanction
 
-    today = timezone.localdate()
+    today = clock.today()
     start = today.replace(day=1)
     days = [start + datetime.timedelta(days=i) for i in range(3)]
     if days[-1] >= today:
@@ -459,7 +458,7 @@ def test_assessment_inputs_contract(agent):
     from tickets.selectors import assessment_inputs
 
     station, quiet = StationFactory(), StationFactory()
-    now = timezone.now()
+    now = clock.now()
     first = completed_ticket(station=station, completed_at=now - datetime.timedelta(days=5))
     services.callbacks_sweep()
     services.callback_attempt(callback_id=first.callback.pk, actor=agent, reached=True, repaired=False, satisfaction=2)
@@ -468,8 +467,8 @@ def test_assessment_inputs_contract(agent):
     services.callback_attempt(callback_id=second.callback.pk, actor=agent, reached=True, repaired=True, satisfaction=4)
     SlaBreach.objects.create(ticket=second, leg="complete", due_at=second.completed_at)
     result = assessment_inputs(
-        station_ids=[station.pk, quiet.pk], start=timezone.localdate() - datetime.timedelta(days=30),
-        end=timezone.localdate(),
+        station_ids=[station.pk, quiet.pk], start=clock.today() - datetime.timedelta(days=30),
+        end=clock.today(),
     )  # fmt: skip
     row = result[station.pk]
     assert row["callback_avg_satisfaction"] == Decimal("3.00")

@@ -1,9 +1,9 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from repairnet import roles
+from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets import services
 from tickets.models import Callback, DailyReport, Ticket
@@ -62,7 +62,7 @@ def test_lookup_refused_to_station_staff(client_for, station):
 
 
 def test_queue_sorted_by_urgency_and_query_count(client_for, station, django_assert_max_num_queries):
-    now = timezone.now()
+    now = clock.now()
     late = TicketFactory(station=station, status="dispatched", accept_due_at=now - datetime.timedelta(hours=1))
     soon = TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=1))
     for _ in range(10):
@@ -142,7 +142,7 @@ def test_complaint_pages(client_for):
 
 
 def test_daily_reports_page_submit(client_for, station):
-    services.daily_reports_build(day=timezone.localdate())
+    services.daily_reports_build(day=clock.today())
     coordinator = client_for(roles.COORDINATOR, station)
     report = DailyReport.objects.get(station=station)
     assert coordinator.get("/tickets/daily-reports/").status_code == 200
