@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo messages lint check-ci e2e clean
+.PHONY: run test test-quick test-pinned install migrate demo messages lint check-ci e2e clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,26 @@ run: demo
 	@echo "RepairNet is at http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Runs the whole suite; with DATABASE_URL / REDIS_URL set it runs against them.
+# Runs the whole suite on every core (pytest-xdist: a database, uploads folder and Redis database per
+# worker); with DATABASE_URL / REDIS_URL set it runs against them. REPAIRNET_TEST_NOW=<ISO instant>
+# starts every test at that instant (tests/clock.py).
 # Exit code 5 ("no tests collected") is an error here: an empty run must not pass.
+WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# Before a commit: no browser, no demo seeding, no fuzzing.
+test-quick: install
+	$(PY) -m pytest -n $(WORKERS) -m "not e2e and not slow" $(PYTEST_ARGS)
+
+# The dates that break date rules: the 1st at 00:05 in Shanghai (still the previous day in UTC, and the
+# end of a short February), New Year's Eve at 23:55, and a day of the Spring Festival holiday.
+PINNED_INSTANTS ?= 2027-03-01T00:05+08:00 2026-12-31T23:55+08:00 2026-02-17T10:00+08:00
+test-pinned: install
+	@for instant in $(PINNED_INSTANTS); do \
+	  echo "== REPAIRNET_TEST_NOW=$$instant"; \
+	  REPAIRNET_TEST_NOW=$$instant $(PY) -m pytest -n $(WORKERS) -m "not e2e" $(PYTEST_ARGS) || exit 1; \
+	done
 
 e2e: install
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)

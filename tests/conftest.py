@@ -1,4 +1,5 @@
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -10,10 +11,24 @@ from .factories import StationFactory, make_user
 
 
 def pytest_configure(config):
+    import tempfile
+
     from django.conf import settings
 
     # Django's default PBKDF2 costs ~0.3 s a user on this machine; tests only need a hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Parallel workers (pytest-xdist) share nothing: each has its own database (pytest-django adds the
+    # worker's name), its own uploads folder, and its own Redis database for the cache and the broker,
+    # so one worker's cache.clear() or Celery worker never touches another's.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix=f"repairnet-media-{worker}-")
+    if settings.REDIS_URL:
+        url = urlsplit(settings.REDIS_URL)
+        base = int(url.path.strip("/") or 0)
+        db = (base - 1 - int(worker.removeprefix("gw"))) % 16
+        worker_url = urlunsplit(url._replace(path=f"/{db}"))
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": worker_url}}
+        settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = worker_url
 
 
 @pytest.fixture(autouse=True, scope="session")

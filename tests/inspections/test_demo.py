@@ -5,7 +5,7 @@ import pytest
 from inspections import demo
 from inspections.models import Inspection, ItemScore, Rectification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_seed_every_grade_every_state_idempotent(settings, tmp_path):

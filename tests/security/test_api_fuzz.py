@@ -17,6 +17,7 @@ from repairnet import roles
 from repairnet.wsgi import application
 from tests.factories import make_user
 
+pytestmark = pytest.mark.slow
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
 
 

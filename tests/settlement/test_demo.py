@@ -4,7 +4,7 @@ import pytest
 
 from settlement.models import Statement
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_seed_is_idempotent_and_covers_paid_approved_draft():

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from spares.models import DepositEntry, Movement
 from spares.selectors import deposit_balance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_seed_is_idempotent_and_ledger_verifies():

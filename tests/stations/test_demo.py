@@ -6,7 +6,7 @@ from repairnet import demo as repairnet_demo
 from stations import demo
 from stations.models import Application, Certificate, Sanction, Station
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_seed_is_idempotent_and_covers_every_state():

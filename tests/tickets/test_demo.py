@@ -4,7 +4,7 @@ import pytest
 
 from tickets.models import Callback, DailyReport, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_seed_covers_every_state_and_is_idempotent():
