@@ -93,16 +93,28 @@ def test_rectification_actions_via_api(station, inspector, schedule):
     assert insp.post(f"/api/v1/rectifications/{rect.pk}/confirm/").json()["status"] == "confirmed"
 
 
-def test_list_api_constant_queries(hq, inspector, django_assert_max_num_queries):
-    for _ in range(4):
-        insp = services.inspection_schedule(
-            station=StationFactory(), inspector=inspector, scheduled_for=clock.today(), actor=hq
-        )
-        fill(insp, inspector, {"image.clean": 0})
-        services.inspection_submit(inspection_id=insp.pk, actor=inspector)
+def test_list_api_constant_queries(hq, inspector, django_assert_max_num_queries, django_assert_num_queries):
+    def add(n):
+        """n submitted inspections of new stations, each failing one item (one rectification each)."""
+        for _ in range(n):
+            insp = services.inspection_schedule(
+                station=StationFactory(), inspector=inspector, scheduled_for=clock.today(), actor=hq
+            )
+            fill(insp, inspector, {"image.clean": 0})
+            services.inspection_submit(inspection_id=insp.pk, actor=inspector)
+
+    add(1)
     c = api(hq)
-    with django_assert_max_num_queries(8):
-        assert len(c.get("/api/v1/inspections/").json()["results"]) == 4
-    with django_assert_max_num_queries(8):
-        assert len(c.get("/api/v1/rectifications/").json()["results"]) == 4
-    assert Inspection.objects.count() == 4
+    c.get("/api/v1/inspections/")  # warm caches (the user's roles)
+    with django_assert_max_num_queries(8) as small:
+        assert len(c.get("/api/v1/inspections/").json()["results"]) == 1
+    few_inspections = len(small.captured_queries)
+    with django_assert_max_num_queries(8) as small:
+        assert len(c.get("/api/v1/rectifications/").json()["results"]) == 1
+    few_rectifications = len(small.captured_queries)
+    add(7)
+    with django_assert_num_queries(few_inspections):
+        assert len(c.get("/api/v1/inspections/").json()["results"]) == 8
+    with django_assert_num_queries(few_rectifications):
+        assert len(c.get("/api/v1/rectifications/").json()["results"]) == 8
+    assert Inspection.objects.count() == 8

@@ -241,18 +241,38 @@ def test_future_month_is_refused(finance, db):
         settlement_run_start(month=next_month, actor=finance)
 
 
-def test_run_uses_a_constant_number_of_queries(month, simple_month, django_assert_max_num_queries):
+def test_run_uses_a_constant_number_of_queries(
+    month, simple_month, django_assert_max_num_queries, django_assert_num_queries
+):
     from tests.tickets.factories import completed_ticket
 
+    def new_station_with_a_ticket():
+        station = StationFactory()
+        completed_ticket(
+            station=station, technician=certified(station), completed_at=at(month, 7), callback_outcome="confirmed"
+        )
+
     settlement_month_build(month=month)
-    a, _ = simple_month
+    a, b = simple_month
+    new_station_with_a_ticket()  # each build below both rebuilds drafts and creates new statements
+    with django_assert_max_num_queries(40) as small:
+        settlement_month_build(month=month)  # three stations, one ticket each
+    few = len(small.captured_queries)
     for day in range(1, 25):
         completed_ticket(
             station=a, technician=certified(a), completed_at=at(month, day, 9), callback_outcome="confirmed"
         )
-    with django_assert_max_num_queries(40):
+    for day in range(1, 4):
+        completed_ticket(
+            station=b, technician=certified(b), completed_at=at(month, day, 9), callback_outcome="confirmed"
+        )
+    for _ in range(3):
+        new_station_with_a_ticket()
+    with django_assert_num_queries(few):
         settlement_month_build(month=month)
     assert Statement.objects.get(station=a, month=month).lines_count == 25
+    assert Statement.objects.get(station=b, month=month).lines_count == 4
+    assert Statement.objects.filter(month=month).count() == 6
 
 
 def test_real_sanctions_flow_in_and_are_marked_settled_on_issue(month, finance):

@@ -36,14 +36,36 @@ def api_for(user):
     return client
 
 
-def test_finance_month_page_lists_stations_totals_and_chart(client_for, month, built, django_assert_max_num_queries):
+def test_finance_month_page_lists_stations_totals_and_chart(
+    client_for, month, built, django_assert_max_num_queries, django_assert_num_queries
+):
+    from tests.factories import StationFactory, region
+    from tests.tickets.factories import completed_ticket
+
     client = client_for(roles.FINANCE)
     url = reverse("settlement:month", kwargs={"month": f"{month:%Y-%m}"})
-    with django_assert_max_num_queries(15):
+    client.get(url)  # warm caches (content types, session)
+    with django_assert_max_num_queries(15) as small:
         body = client.get(url).content.decode()
+    few = len(small.captured_queries)
     assert "郑州中原维修站" in body and "成都锦江维修站" in body
     assert "¥60.00" in body
     assert 'id="region-chart-data"' in body
+    # Eight more stations in both provinces, each with tickets: the page must not query per statement.
+    for i in range(8):
+        station = StationFactory(name=f"新增维修站{i}", regions=[region("510104" if i % 2 else "410102")])
+        for day in (3, 4):
+            completed_ticket(
+                station=station,
+                technician=certified(station),
+                completed_at=at(month, day),
+                callback_outcome="confirmed",
+            )
+    settlement_month_build(month=month)
+    with django_assert_num_queries(few):
+        body = client.get(url).content.decode()
+    assert "新增维修站0" in body and "新增维修站7" in body
+    assert "¥540.00" in body  # 2 + 16 on-site repairs at ¥30
 
 
 def test_station_sees_only_its_own_statements(client_for, month, built):
@@ -147,18 +169,26 @@ def test_api_run_statements_actions_and_errors(month, simple_month, finance, dja
     assert {r["kind"]: r["amount"] for r in rules}["onsite_repair"] == "30.00"
 
 
-def test_statement_list_api_constant_queries(month, simple_month, finance, django_assert_max_num_queries):
+def test_statement_list_api_constant_queries(
+    month, simple_month, finance, django_assert_max_num_queries, django_assert_num_queries
+):
     from tests.factories import StationFactory
     from tests.tickets.factories import completed_ticket
 
+    settlement_month_build(month=month)
+    api = api_for(finance)
+    api.get("/api/v1/settlement/statements/")  # warm caches (the user's roles)
+    with django_assert_max_num_queries(6) as small:
+        rows = api.get("/api/v1/settlement/statements/").json()["results"]
+    few = len(small.captured_queries)
+    assert len(rows) == 2
     for _ in range(5):
         station = StationFactory()
         completed_ticket(
             station=station, technician=certified(station), completed_at=at(month, 3), callback_outcome="confirmed"
         )
     settlement_month_build(month=month)
-    api = api_for(finance)
-    with django_assert_max_num_queries(6):
+    with django_assert_num_queries(few):
         rows = api.get("/api/v1/settlement/statements/").json()["results"]
     assert len(rows) == 7
     assert sum(Decimal(r["net"]) for r in rows) == Decimal("210.00")

@@ -13,14 +13,27 @@ from tests.factories import StationFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_hq_overview_constant_queries(client_for, stocked_station, django_assert_max_num_queries):
-    for _ in range(5):
-        StationFactory()
+def test_hq_overview_constant_queries(
+    client_for, stocked_station, part, hq_user, django_assert_max_num_queries, django_assert_num_queries
+):
+    StationFactory()
     client = client_for(roles.HQ)
-    with django_assert_max_num_queries(15):
+    client.get(reverse("spares:stock"))  # warm caches (content types, session)
+    with django_assert_max_num_queries(15) as small:
         response = client.get(reverse("spares:stock"))
+    few = len(small.captured_queries)
     assert response.status_code == 200
     assert stocked_station.code in response.content.decode()
+    # Six more stations, each with a deposit and stock on hand: per-station sums would add queries.
+    for _ in range(6):
+        station = StationFactory()
+        services.deposit_record(station=station, kind="paid", amount=Decimal("500.00"), actor=hq_user)
+        shipment = services.shipment_create(station=station, lines=[{"item_id": part.pk, "quantity": 2}], actor=hq_user)
+        services.shipment_receive(shipment=shipment, actor=hq_user)
+    with django_assert_num_queries(few):
+        response = client.get(reverse("spares:stock"))
+    assert response.status_code == 200
+    assert station.code in response.content.decode()
 
 
 def test_station_staff_is_sent_to_own_stock_and_refused_others(client_for, stocked_station, other_station):
@@ -94,16 +107,49 @@ def test_hotline_cannot_see_spares(client_for):
     assert client_for(roles.HOTLINE).get(reverse("spares:stock")).status_code == 403
 
 
-def test_station_pages_constant_queries(client_for, stocked_station, part, hq_user, django_assert_max_num_queries):
+def test_station_pages_constant_queries(
+    client_for, stocked_station, part, hq_user, django_assert_max_num_queries, django_assert_num_queries
+):
     from tests.tickets.factories import TicketFactory
 
-    for _ in range(5):
-        ticket = TicketFactory(station=stocked_station, in_warranty=True)
-        services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
+    from .conftest import make_item
+
+    def use_parts(n, item):
+        """n in-warranty repairs fitting one ``item`` each; every other defective is sent back to HQ."""
+        for i in range(n):
+            ticket = TicketFactory(station=stocked_station, in_warranty=True)
+            (use,) = services.stock_use_for_ticket(
+                ticket=ticket, parts=[{"item_id": item.pk, "quantity": 1}], actor=hq_user
+            )
+            if i % 2:
+                services.defective_return(station=stocked_station, obligation_ids=[use.obligation.pk], actor=hq_user)
+
+    pages = [
+        (reverse("spares:station-stock", args=[stocked_station.pk]), 25),
+        (reverse("spares:movements"), 12),
+        (reverse("spares:defectives"), 12),
+    ]
+    use_parts(2, part)
     client = client_for(roles.HQ)
-    with django_assert_max_num_queries(25):
-        assert client.get(reverse("spares:station-stock", args=[stocked_station.pk])).status_code == 200
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("spares:movements")).status_code == 200
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("spares:defectives")).status_code == 200
+    client.get(pages[0][0])  # warm caches (content types, session)
+    few = []
+    for url, ceiling in pages:
+        with django_assert_max_num_queries(ceiling) as small:
+            assert client.get(url).status_code == 200
+        few.append(len(small.captured_queries))
+    # More of everything these pages list: items in stock, fitted parts, open and returned defectives,
+    # deposit entries (each with its actor).
+    items = [make_item(f"P-MORE{i}") for i in range(6)]
+    for item in items:
+        services.hq_stock_receive(item=item, quantity=5, actor=hq_user)
+    shipment = services.shipment_create(
+        station=stocked_station, lines=[{"item_id": item.pk, "quantity": 3} for item in items], actor=hq_user
+    )
+    services.shipment_receive(shipment=shipment, actor=hq_user)
+    for item in items:
+        use_parts(2, item)
+    for _ in range(6):
+        services.deposit_record(station=stocked_station, kind="top_up", amount=Decimal("10.00"), actor=hq_user)
+    for (url, _ceiling), expected in zip(pages, few, strict=True):
+        with django_assert_num_queries(expected):
+            assert client.get(url).status_code == 200

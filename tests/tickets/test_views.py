@@ -45,12 +45,27 @@ def test_hotline_page_shows_field_error_for_bad_serial(client_for):
     assert response.context["form"].errors["serial"]
 
 
-def test_lookup_json_and_query_count(client_for, django_assert_max_num_queries):
+def test_lookup_json_and_query_count(client_for, django_assert_max_num_queries, django_assert_num_queries):
     customer_ticket = None
-    for i in range(20):
+    for i in range(2):
         customer_ticket = TicketFactory(device__customer__phone=f"1501234{i:04d}")
     client = client_for(roles.HOTLINE)
-    with django_assert_max_num_queries(12):
+    client.get("/tickets/lookup/?q=1501234")  # warm caches (session)
+    with django_assert_max_num_queries(12) as small:
+        data = client.get("/tickets/lookup/?q=1501234").json()
+    few = len(small.captured_queries)
+    assert len(data["customers"]) == 2 and data["customers"][0]["tickets"]
+    # Five more customers, two of them found by their second number: still under the limit of 8.
+    for i in range(2, 5):
+        TicketFactory(device__customer__phone=f"1501234{i:04d}")
+    for i in range(5, 7):
+        TicketFactory(device__customer__phone=f"1390000{i:04d}", device__customer__phone2=f"1501234{i:04d}")
+    with django_assert_num_queries(few):
+        data = client.get("/tickets/lookup/?q=1501234").json()
+    assert len(data["customers"]) == 7 and all(c["tickets"] and c["devices"] for c in data["customers"])
+    for i in range(7, 20):
+        customer_ticket = TicketFactory(device__customer__phone=f"1501234{i:04d}")
+    with django_assert_num_queries(few - 1):  # the first numbers fill the limit: no second-number search
         data = client.get("/tickets/lookup/?q=1501234").json()
     assert len(data["customers"]) == 8 and data["customers"][0]["tickets"]
     data = client.get(f"/tickets/lookup/?q={customer_ticket.device.serial}").json()
@@ -61,28 +76,48 @@ def test_lookup_refused_to_station_staff(client_for, station):
     assert client_for(roles.TECHNICIAN, station).get("/tickets/lookup/?q=139").status_code == 403
 
 
-def test_queue_sorted_by_urgency_and_query_count(client_for, station, django_assert_max_num_queries):
+def test_queue_sorted_by_urgency_and_query_count(
+    client_for, station, django_assert_max_num_queries, django_assert_num_queries
+):
     now = clock.now()
     late = TicketFactory(station=station, status="dispatched", accept_due_at=now - datetime.timedelta(hours=1))
     soon = TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=1))
-    for _ in range(10):
-        TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=5))
     client = client_for(roles.TECHNICIAN, station)
-    with django_assert_max_num_queries(10):
+    client.get("/tickets/queue/")  # warm caches (session)
+    with django_assert_max_num_queries(10) as small:
         page = client.get("/tickets/queue/").content.decode()
+    few = len(small.captured_queries)
     assert page.index(late.number) < page.index(soon.number)
+    more = [
+        TicketFactory(station=station, status="dispatched", accept_due_at=now + datetime.timedelta(hours=5))
+        for _ in range(10)
+    ]
+    with django_assert_num_queries(few):
+        page = client.get("/tickets/queue/").content.decode()
+    assert page.index(late.number) < page.index(soon.number) < min(page.index(t.number) for t in more)
 
 
-def test_ticket_list_and_dashboard_query_counts(client_for, django_assert_max_num_queries):
+def test_ticket_list_and_dashboard_query_counts(client_for, django_assert_max_num_queries, django_assert_num_queries):
     station = StationFactory()
-    for _ in range(12):
-        completed_ticket(station=station, callback_outcome=Callback.Outcome.CONFIRMED)
+    completed_ticket(station=station, callback_outcome=Callback.Outcome.CONFIRMED)
     hq = client_for(roles.HQ)
-    with django_assert_max_num_queries(10):
+    hq.get("/tickets/")  # warm caches (session)
+    with django_assert_max_num_queries(10) as small:
         assert hq.get("/tickets/").status_code == 200
-    with django_assert_max_num_queries(14):
+    few_list = len(small.captured_queries)
+    with django_assert_max_num_queries(14) as small:
         page = hq.get("/tickets/dashboard/").content.decode()
+    few_dashboard = len(small.captured_queries)
     assert station.name in page
+    # Eleven more closed tickets, some at three more stations (the dashboard has a row per station).
+    others = [StationFactory() for _ in range(3)]
+    for i in range(11):
+        completed_ticket(station=others[i % 3] if i % 2 else station, callback_outcome=Callback.Outcome.CONFIRMED)
+    with django_assert_num_queries(few_list):
+        assert hq.get("/tickets/").status_code == 200
+    with django_assert_num_queries(few_dashboard):
+        page = hq.get("/tickets/dashboard/").content.decode()
+    assert station.name in page and all(s.name in page for s in others)
 
 
 def test_other_station_cannot_open_ticket(client_for, station):
