@@ -20,6 +20,10 @@ def pytest_configure(config):
     # Parallel workers (pytest-xdist) share nothing: each has its own database (pytest-django adds the
     # worker's name), its own uploads folder, and its own Redis database for the cache and the broker,
     # so one worker's cache.clear() or Celery worker never touches another's.
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A test database need not survive a power cut: commits skip the WAL flush.
+        options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix=f"repairnet-media-{worker}-")
     if settings.REDIS_URL:

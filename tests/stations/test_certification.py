@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from repairnet import roles
 from stations import selectors, services
@@ -127,7 +127,7 @@ def test_sanction_appeal_within_window_then_decide():
     coord = make_user(roles.COORDINATOR, station)
     outsider = make_user(roles.COORDINATOR, StationFactory())
     sanction = services.sanction_raise(station=station, rule_code="complaint_upheld", actor=hq)
-    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
+    with pytest.raises(PermissionDenied):
         services.sanction_appeal(sanction=sanction, actor=outsider, text="not ours")
     services.sanction_appeal(sanction=sanction, actor=coord, text="customer withdrew the complaint")
     sanction.refresh_from_db()
