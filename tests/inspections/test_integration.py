@@ -16,10 +16,6 @@ from .conftest import days_ago, fill
 
 pytestmark = pytest.mark.django_db
 
-stations_services = pytest.importorskip("stations.services")
-if not hasattr(stations_services, "sanction_raise"):
-    pytest.skip("stations.services.sanction_raise not there yet", allow_module_level=True)
-
 
 def _sanctions(station, code):
     from stations.models import Sanction

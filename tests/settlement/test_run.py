@@ -31,14 +31,6 @@ def _breach(ticket, when, leg):
     return breach
 
 
-def _swap(ticket):
-    """A spare-machine swap on the ticket, as spares' journal records it (a swap_out movement)."""
-    from spares.models import Movement
-
-    row = {"ticket_id": ticket.pk, "type": "swap_out"}
-    return Movement.objects.filter(**row).exists() or pytest.skip("spares movements not built yet")
-
-
 def test_hand_built_month_gives_exact_net_payable(month, no_external, finance):
     from tests.tickets.factories import DeviceFactory, completed_ticket
 

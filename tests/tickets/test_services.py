@@ -431,16 +431,16 @@ def test_daily_report_close_marks_late():
 def test_third_late_daily_report_in_a_month_raises_penalty_once(station):
     from stations.models import Sanction
 
+    # three past days of the month are needed, so the test pins the 20th of this month
     today = clock.today()
-    start = today.replace(day=1)
-    days = [start + datetime.timedelta(days=i) for i in range(3)]
-    if days[-1] >= today:
-        pytest.skip("needs three past days in the current month")
-    for day in days:
-        services.daily_reports_build(day=day)
-    DailyReport.objects.filter(station=station).update(is_late=True)
-    services.daily_report_late_penalties_raise()
-    services.daily_report_late_penalties_raise()
+    shanghai = timezone.get_default_timezone()
+    with clock.travel(datetime.datetime(today.year, today.month, 20, 12, tzinfo=shanghai), tick=False):
+        start = clock.today().replace(day=1)
+        for day in [start + datetime.timedelta(days=i) for i in range(3)]:
+            services.daily_reports_build(day=day)
+        DailyReport.objects.filter(station=station).update(is_late=True)
+        services.daily_report_late_penalties_raise()
+        services.daily_report_late_penalties_raise()
     assert Sanction.objects.filter(station=station, rule__code="daily_report_late").count() == 1
 
 
