@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick test-pinned install migrate demo messages lint check-ci e2e clean
+.PHONY: run test test-quick test-pinned pinned-instants install migrate demo messages lint check-ci e2e clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test-quick: install
 # The dates that break date rules: the 1st at 00:05 in Shanghai (still the previous day in UTC, and the
 # end of a short February), New Year's Eve at 23:55, and a day of the Spring Festival holiday.
 PINNED_INSTANTS ?= 2027-03-01T00:05+08:00 2026-12-31T23:55+08:00 2026-02-17T10:00+08:00
+pinned-instants:
+	@echo $(PINNED_INSTANTS)
+
 test-pinned: install
 	@for instant in $(PINNED_INSTANTS); do \
 	  echo "== REPAIRNET_TEST_NOW=$$instant"; \

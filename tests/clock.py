@@ -6,6 +6,7 @@ instant; the clock ticks from there. Without it tests run at the real time. Test
 needs a particular day pins its own with ``clock.travel(...)``.
 """
 
+import contextlib
 import datetime
 import os
 
@@ -28,6 +29,12 @@ def pinned() -> datetime.datetime | None:
     if timezone.is_naive(instant):
         instant = instant.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
     return instant
+
+
+def pinned_travel():
+    """Travel to the pinned instant (ticking), or stay at the real time when none is named."""
+    instant = pinned()
+    return travel(instant, tick=True) if instant else contextlib.nullcontext()
 
 
 def now() -> datetime.datetime:

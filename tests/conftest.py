@@ -38,22 +38,14 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True, scope="session")
 def _session_clock():
     """With REPAIRNET_TEST_NOW set, session- and module-wide setup already happens at that instant."""
-    instant = clock.pinned()
-    if instant is None:
-        yield
-        return
-    with clock.travel(instant, tick=True):
+    with clock.pinned_travel():
         yield
 
 
 @pytest.fixture(autouse=True)
 def _test_clock(_session_clock):
     """…and every test starts at it again, so none runs later in the day than the instant named."""
-    instant = clock.pinned()
-    if instant is None:
-        yield
-        return
-    with clock.travel(instant, tick=True):
+    with clock.pinned_travel():
         yield
 
 
