@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick test-pinned pinned-instants install migrate demo messages lint check-ci e2e clean
+.PHONY: run test test-quick test-pinned pinned-instants install migrate demo messages lint check-ci e2e bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test-pinned: install
 	  echo "== REPAIRNET_TEST_NOW=$$instant"; \
 	  REPAIRNET_TEST_NOW=$$instant $(PY) -m pytest -n $(WORKERS) -m "not e2e" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# Network-scale figures (bench/network.py report): fills DATABASE_URL, a throw-away PostgreSQL database, up to
+# TICKETS tickets on the first run, then prints one table. Needs wrk for the throughput rows (apt-get install wrk).
+TICKETS ?= 1000000
+bench: install
+	$(PY) bench/network.py report --tickets $(TICKETS) $(BENCH_ARGS)
 
 e2e: install
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)

@@ -2,8 +2,10 @@
 
     createdb -h 127.0.0.1 -U postgres rn_network_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/rn_network_bench
+    .venv/bin/python bench/network.py report        # everything below, then one table (what `make bench` runs)
     .venv/bin/python bench/network.py generate      # 500 stations, 1,000,000 tickets / 12 months, 3,000,000 movements
-    .venv/bin/python bench/network.py latency       # p50/p95 of look-ups, station queue, HQ dashboard (200 each)
+    .venv/bin/python bench/network.py latency       # p50/p95 and queries of every page and endpoint (200 each)
+    .venv/bin/python bench/network.py throughput    # wrk, 16 connections: trivial view, list API, ticket create
     .venv/bin/python bench/network.py load          # gunicorn (2 workers) under 60 s of ticket creation + queue reads
     .venv/bin/python bench/network.py concurrency   # 50 threads: last units of a part; dispatching the same tickets
 
@@ -68,13 +70,14 @@ def _user(username: str, role: str, station=None):
 
 
 # --------------------------------------------------------------------------------------------- generate
-def generate(args) -> None:
+def generate(args, *, migrate: bool = True) -> None:
     from repairnet import roles
     from repairnet.models import Region
     from spares.models import Item, ItemPrice, Location, Movement, StockBalance
     from stations.models import Station, Tier
 
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
     started = time.perf_counter()
     districts = list(Region.objects.filter(level="district").values_list("pk", flat=True))
     tiers = [Tier.CENTRE, Tier.STATION, Tier.STATION, Tier.ACCESSORY_POINT]
@@ -196,52 +199,258 @@ def _insert_movements(cur, table, *, items, cycles, hq, external) -> None:
 
 
 # --------------------------------------------------------------------------------------------- latency
-def latency(args) -> None:
+def probes(*, tickets: int, count: int, seed: int = 7) -> list[tuple[str, str, str, list]]:
+    """What a day's users ask for, as (label, user, method, requests): GET URLs, or (URL, POST data) pairs.
+
+    Shared with the CI test (tests/bench), which runs them on a small data set and checks query counts and
+    plans, so the figures quoted here and the properties CI holds are measured on the same requests."""
     import random
 
-    from django.test import Client
+    from bench.tickets_lookup import phone, serial
+    from stations.models import Station
+
+    rng = random.Random(seed)
+    customers = max(1, tickets // 2)
+    station = Station.objects.filter(code__startswith="NB").order_by("pk").values_list("pk", flat=True).first()
+
+    def some(make):
+        return [make() for _ in range(count)]
+
+    def number():
+        return f"B{rng.randint(1, tickets):013d}"[: 9 + rng.randint(0, 5)]
+
+    return [
+        ("ticket list API, HQ", "bench-hq", "GET", ["/api/v1/tickets/"] * count),
+        ("ticket list API, HQ, status filter", "bench-hq", "GET", ["/api/v1/tickets/?status=dispatched"] * count),
+        ("ticket list API, HQ, station filter", "bench-hq", "GET", [f"/api/v1/tickets/?station={station}"] * count),
+        ("ticket list page, HQ", "bench-hq", "GET", ["/tickets/"] * count),
+        ("ticket list page, HQ, status filter", "bench-hq", "GET", ["/tickets/?status=in_repair"] * count),
+        ("search by ticket number, page", "bench-hq", "GET", some(lambda: f"/tickets/?q={number()}")),
+        ("search by ticket number, API", "bench-hq", "GET", some(lambda: f"/api/v1/tickets/?q={number()}")),
+        (
+            "search by serial prefix, page",
+            "bench-hq",
+            "GET",
+            some(lambda: f"/tickets/?q={serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)]}"),
+        ),
+        (
+            "search by serial prefix, API",
+            "bench-hq",
+            "GET",
+            some(lambda: f"/api/v1/tickets/?q={serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)]}"),
+        ),
+        (
+            "search by phone prefix, page",
+            "bench-hq",
+            "GET",
+            some(lambda: f"/tickets/?q={phone(rng.randint(1, customers))[: 8 + rng.randint(0, 3)]}"),
+        ),
+        (
+            "search by phone prefix, API",
+            "bench-hq",
+            "GET",
+            some(lambda: f"/api/v1/tickets/?q={phone(rng.randint(1, customers))[: 8 + rng.randint(0, 3)]}"),
+        ),
+        ("search by customer name", "bench-hq", "GET", some(lambda: f"/tickets/?q=客户{rng.randint(1, customers)}")),
+        ("search by address fragment", "bench-hq", "GET", some(lambda: f"/tickets/?q=地址{rng.randint(1, customers)}")),
+        ("hotline page", "bench-hotline", "GET", ["/tickets/hotline/"] * count),
+        (
+            "hotline page after a validation error",
+            "bench-hotline",
+            "POST",
+            [("/tickets/hotline/", {"phone": "139", "serial": ""})] * count,
+        ),
+        *[
+            (f"HQ dashboard, {days} days", "bench-hq", "GET", [f"/tickets/dashboard/?days={days}"] * count)
+            for days in (7, 30, 90)
+        ],
+        ("station queue page", "bench-tech", "GET", ["/tickets/queue/"] * count),
+        (
+            "hotline look-up by phone",
+            "bench-hotline",
+            "GET",
+            some(lambda: f"/tickets/lookup/?q={phone(rng.randint(1, customers))[: 7 + rng.randint(0, 4)]}"),
+        ),
+        (
+            "hotline look-up by serial",
+            "bench-hotline",
+            "GET",
+            some(lambda: f"/tickets/lookup/?q={serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)]}"),
+        ),
+    ]
+
+
+def run_probe(client, method: str, request) -> tuple[float, list[dict]]:
+    """One request: its time in ms and the queries it ran (status must be 200)."""
     from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        response = client.get(request) if method == "GET" else client.post(*request)
+        elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (request, response.status_code)
+    return elapsed, ctx.captured_queries
+
+
+def bench_clients() -> dict:
+    from django.test import Client
 
     from repairnet.models import User
 
-    settings.ALLOWED_HOSTS = ["*"]
-    rng = random.Random(7)
-    customers = args.tickets // 2
     clients = {}
     for name in ("bench-hotline", "bench-tech", "bench-hq"):
-        c = Client()
-        c.force_login(User.objects.get(username=name))
-        clients[name] = c
+        clients[name] = Client()
+        clients[name].force_login(User.objects.get(username=name))
+    return clients
 
-    def run(label, client, urls):
-        times, queries = [], []
-        for url in urls:
-            with CaptureQueriesContext(connection) as ctx:
-                t = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - t) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            queries.append(len(ctx.captured_queries))
+
+def latency(args) -> list[tuple]:
+    """p50/p95 and queries of every probe, in process (Django's test client, DEBUG=False)."""
+    settings.ALLOWED_HOSTS = ["*"]
+    clients = bench_clients()
+    rows = []
+    for label, user, method, requests in probes(tickets=args.tickets, count=args.requests):
+        times, counts = [], []
+        run_probe(clients[user], method, requests[0])  # warm the worker's caches as a server would be
+        for request in requests:
+            elapsed, queries = run_probe(clients[user], method, request)
+            times.append(elapsed)
+            counts.append(len(queries))
         p50, p95 = _percentiles(times)
-        print(f"| {label} | {p50:.1f} | {p95:.1f} | {min(queries)}–{max(queries)} |")
+        rows.append((label, f"p50 {p50:.1f} ms, p95 {p95:.1f} ms", f"{min(counts)}–{max(counts)} queries"))
+        print(f"  {' · '.join(rows[-1])}", file=sys.stderr, flush=True)
+    return rows
 
-    print(f"machine: {machine()}")
-    print("| request (200 each) | p50 ms | p95 ms | queries |\n|---|---|---|---|")
-    run(
-        "hotline look-up by phone",
-        clients["bench-hotline"],
-        [
-            f"/tickets/lookup/?q=1{3000000000 + rng.randint(1, customers)}"[: 22 + rng.randint(0, 4)]
-            for _ in range(args.requests)
-        ],
-    )
-    run(
-        "hotline look-up by serial",
-        clients["bench-hotline"],
-        [f"/tickets/lookup/?q=HD2501{rng.randint(1, customers):07d}" for _ in range(args.requests)],
-    )
-    run("station queue page", clients["bench-tech"], ["/tickets/queue/"] * args.requests)
-    run("HQ dashboard page", clients["bench-hq"], ["/tickets/dashboard/"] * args.requests)
+
+def create_queries() -> int:
+    """Queries of one POST /api/v1/tickets/ for a new customer and device."""
+    import json
+
+    from django.test.utils import CaptureQueriesContext
+
+    from repairnet.models import Region
+    from tickets.models import DeviceModel, Ticket
+
+    client = bench_clients()["bench-hotline"]
+    g = 900_000 + Ticket.objects.count() % 90_000
+    body = {
+        "customer_name": "压测客户",
+        "phone": f"138{g:08d}",
+        "region": Region.objects.filter(level="district").values_list("pk", flat=True).first(),
+        "device_model": DeviceModel.objects.get(code="HD-100").pk,
+        "serial": f"HD2612{g:06d}",
+        "fault_category": "no_signal",
+        "service_mode": "onsite",
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/v1/tickets/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    return len(ctx.captured_queries)
+
+
+# --------------------------------------------------------------------------------------------- throughput
+WRK_CREATE = """
+local counter = 0
+local base = tonumber(os.getenv("BENCH_BASE"))
+local threads = {}
+function setup(thread) thread:set("id", #threads + 1); table.insert(threads, thread) end
+function init(args) tid = id end
+function request()
+  counter = counter + 1
+  local g = (base + counter) % 1000000
+  local body = string.format('{"customer_name":"压测客户","phone":"137%%d%%07d","region":%s,"device_model":%s,' ..
+    '"serial":"HD26%%02d%%06d","fault_category":"no_signal","service_mode":"onsite"}', tid, g, tid, g)
+  return wrk.format("POST", "/api/v1/tickets/", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def _wrk(port: int, path: str, token: str | None, seconds: int, script: str | None = None, env=None) -> dict:
+    import re
+    import tempfile
+
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    if token:
+        cmd += ["-H", f"Authorization: Token {token}"]
+    cmd += ["-H", "X-Forwarded-Proto: https"]
+    if script:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        cmd += ["-s", handle.name]
+    out = subprocess.run(
+        [*cmd, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
+    return {"rps": rps, "bad": int(non2xx.group(1)) if non2xx else 0, "socket": errors.group(1) if errors else "",
+            "p99": p99.group(1) if p99 else "?"}  # fmt: skip
+
+
+def throughput(args) -> list[tuple]:
+    """gunicorn (gunicorn.conf.py) on loopback, wrk with 16 connections: the trivial view, the list API, creates."""
+    import http.client
+    import shutil
+
+    from rest_framework.authtoken.models import Token
+
+    from repairnet.models import Region, User
+    from tickets.models import DeviceModel, Ticket
+
+    if not shutil.which("wrk"):
+        return [("throughput", "skipped: wrk is not installed (apt-get install wrk)", "")]
+    hq = Token.objects.get_or_create(user=User.objects.get(username="bench-hq"))[0].key
+    hotline = Token.objects.get_or_create(user=User.objects.get(username="bench-hotline"))[0].key
+    port = 8765
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.wsgi_app:application",
+         "--access-logfile", "/dev/null", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/bench/trivial")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        seconds = args.seconds
+        ceiling = _wrk(port, "/bench/trivial", None, seconds)
+        listing = _wrk(port, "/api/v1/tickets/", hq, seconds)
+        region = Region.objects.filter(level="district").values_list("pk", flat=True).first()
+        script = WRK_CREATE % (region, DeviceModel.objects.get(code="HD-100").pk)
+        before = Ticket.objects.count()
+        create = _wrk(
+            port, "/api/v1/tickets/", hotline, seconds, script, env={**os.environ, "BENCH_BASE": str(before % 900_000)}
+        )
+        created = Ticket.objects.count() - before
+    finally:
+        server.terminate()
+        server.wait()
+    share = lambda r: f"{100 * r['rps'] / ceiling['rps']:.1f} % of the trivial view"  # noqa: E731
+    return [
+        ("trivial view (ceiling), wrk 16 connections", f"{ceiling['rps']:.0f} req/s, p99 {ceiling['p99']}", ""),
+        ("ticket list API, wrk 16 connections", f"{listing['rps']:.1f} req/s, p99 {listing['p99']}", share(listing)),
+        (
+            "ticket create API, wrk 16 connections",
+            f"{create['rps']:.1f} req/s, p99 {create['p99']}, {create['bad']} errors {create['socket']}".strip(),
+            f"{share(create)}; {created:,} tickets booked",
+        ),
+        ("ticket create API, queries per create", str(create_queries()), ""),
+    ]
 
 
 # --------------------------------------------------------------------------------------------- load
@@ -470,21 +679,55 @@ def concurrency(args) -> None:
     print(f"spares_verify: {_verify()}")
 
 
+def report(args) -> None:
+    """Everything issue-by-issue in one table: the data set's size, the machine and its load, every figure."""
+    from tickets.models import Ticket
+
+    if Ticket.objects.count() < args.tickets:
+        generate(args)
+    rows = latency(args) + throughput(args)
+    if args.settlement:
+        from bench import settlement_month
+
+        rows += settlement_month.run(args)
+    from spares.models import Movement
+
+    print()
+    print(f"RepairNet benchmark, {time.strftime('%Y-%m-%d %H:%M')} · {machine()}")
+    print(
+        f"data: {Ticket.objects.count():,} tickets, {args.stations} stations, {Movement.objects.count():,} movements"
+        f" · load average before/after: {args.load_before} / {_load()}"
+    )
+    print("| what | figure | notes |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["generate", "latency", "load", "concurrency"])
+    parser.add_argument("command", choices=["report", "generate", "latency", "throughput", "load", "concurrency"])
     parser.add_argument("--stations", type=int, default=500)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--movements", type=int, default=3_000_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--settlement", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
+    args.load_before = _load()
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a throw-away PostgreSQL database")
     settings.DEBUG = False
-    {"generate": generate, "latency": latency, "load": load, "concurrency": concurrency}[args.command](args)
+    commands = {"report": report, "generate": generate, "latency": latency, "throughput": throughput}
+    result = {**commands, "load": load, "concurrency": concurrency}[args.command](args)
+    if args.command in ("latency", "throughput"):
+        for row in result:
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -33,8 +33,25 @@ from django.db import connection, reset_queries  # noqa: E402
 STATIONS = 50
 
 
-def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180) -> None:
-    """n tickets (half as many customers and devices) spread over the stations and the last ``days`` days."""
+# HD-100 serials are HD + year + month + 6 digits: device g gets HD2501000001, …, HD2501999999, HD2502000000, …
+SERIAL_SQL = "'HD25' || lpad((1 + g / 1000000)::text, 2, '0') || lpad((g %% 1000000)::text, 6, '0')"
+
+
+def serial(g: int) -> str:
+    """The serial ``fill`` gives device number g (1-based), as SERIAL_SQL computes it."""
+    return f"HD25{1 + g // 1_000_000:02d}{g % 1_000_000:06d}"
+
+
+def phone(g: int) -> str:
+    return f"1{3000000000 + g}"
+
+
+def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180, now=None) -> None:
+    """n tickets (half as many customers and devices) spread evenly over the stations and the ``days`` days
+    before ``now`` (default: the current time)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
     from stations.models import Station
     from tickets.models import DeviceModel, Ticket
 
@@ -55,17 +72,17 @@ def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180) -> No
     with connection.cursor() as cur:
         cur.execute(
             """INSERT INTO tickets_customer (name, phone, phone2, address, carrier_account, created_at)
-               SELECT '客户' || g, '1' || (3000000000 + g)::text, '', '地址' || g, '', now()
+               SELECT '客户' || g, '1' || (3000000000 + g)::text, '', '地址' || g, '', %s
                FROM generate_series(1, %s) g""",
-            [customers],
+            [now, customers],
         )
         cur.execute("SELECT min(id) FROM tickets_customer")
         first_customer = cur.fetchone()[0]
         cur.execute(
             """INSERT INTO tickets_device (model_id, serial, customer_id, purchase_date, has_invoice, created_at)
-               SELECT %s, 'HD2501' || lpad(g::text, 7, '0'), %s + g - 1, current_date - 100, true, now()
-               FROM generate_series(1, %s) g""",
-            [model.pk, first_customer, customers],
+               SELECT %s, serial_for(g), %s + g - 1, %s::date - 100, true, %s
+               FROM generate_series(1, %s) g""".replace("serial_for(g)", SERIAL_SQL),
+            [model.pk, first_customer, now.date(), now, customers],
         )
         cur.execute("SELECT min(id) FROM tickets_device")
         first_device = cur.fetchone()[0]
@@ -82,10 +99,10 @@ def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180) -> No
                    ({station_array})[1 + g %% {len(stations)}], true, '', false, r, r, r + interval '2 hours',
                    r + interval '1 day', r + interval '2 days',
                    CASE WHEN g %% 20 > 1 THEN r + interval '5 hours' END, 0, '[]', 0, false, '', '', '', '', '', '',
-                   '', '', '', now()
-               FROM (SELECT g, now() - (g %% {days * 1440}) * interval '1 minute' AS r
+                   '', '', '', %s
+               FROM (SELECT g, %s::timestamptz - (g * {days * 1440}::bigint / %s) * interval '1 minute' AS r
                      FROM generate_series(1, %s) g) s""",
-            [first_customer, customers, first_device, customers, n],
+            [first_customer, customers, first_device, customers, now, now, n, n],
         )
         cur.execute("ANALYZE")
     elapsed = time.perf_counter() - started
@@ -127,8 +144,8 @@ def main() -> None:
 
     rng = random.Random(1)
     customers = args.tickets // 2
-    phones = [f"1{3000000000 + rng.randint(1, customers)}"[: 7 + rng.randint(0, 4)] for _ in range(args.probes)]
-    serials = [f"HD2501{rng.randint(1, customers):07d}"[: 9 + rng.randint(0, 4)] for _ in range(args.probes)]
+    phones = [phone(rng.randint(1, customers))[: 7 + rng.randint(0, 4)] for _ in range(args.probes)]
+    serials = [serial(rng.randint(1, customers))[: 9 + rng.randint(0, 4)] for _ in range(args.probes)]
     from stations.models import Station
 
     station_ids = list(Station.objects.filter(code__startswith="BS").values_list("pk", flat=True))
