@@ -358,9 +358,11 @@ function init(args) tid = id end
 function request()
   counter = counter + 1
   local g = (base + counter) % 1000000
-  local body = string.format('{"customer_name":"压测客户","phone":"137%%d%%07d","region":%s,"device_model":%s,' ..
-    '"serial":"HD26%%02d%%06d","fault_category":"no_signal","service_mode":"onsite"}', tid, g, tid, g)
-  return wrk.format("POST", "/api/v1/tickets/", {["Content-Type"] = "application/json"}, body)
+  local body = string.format('{"customer_name":"压测客户","phone":"137%d%07d","region":REGION,"device_model":MODEL,' ..
+    '"serial":"HD26%02d%06d","fault_category":"no_signal","service_mode":"onsite"}', tid, g, tid, g)
+  local headers = {["Content-Type"] = "application/json"}
+  for name, value in pairs(wrk.headers) do headers[name] = value end  -- format() replaces them otherwise
+  return wrk.format("POST", "/api/v1/tickets/", headers, body)
 end
 """
 
@@ -369,7 +371,7 @@ def _wrk(port: int, path: str, token: str | None, seconds: int, script: str | No
     import re
     import tempfile
 
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     if token:
         cmd += ["-H", f"Authorization: Token {token}"]
     cmd += ["-H", "X-Forwarded-Proto: https"]
@@ -431,7 +433,8 @@ def throughput(args) -> list[tuple]:
         ceiling = _wrk(port, "/bench/trivial", None, seconds)
         listing = _wrk(port, "/api/v1/tickets/", hq, seconds)
         region = Region.objects.filter(level="district").values_list("pk", flat=True).first()
-        script = WRK_CREATE % (region, DeviceModel.objects.get(code="HD-100").pk)
+        model = DeviceModel.objects.get(code="HD-100").pk
+        script = WRK_CREATE.replace("REGION", str(region)).replace("MODEL", str(model))
         before = Ticket.objects.count()
         create = _wrk(
             port, "/api/v1/tickets/", hotline, seconds, script, env={**os.environ, "BENCH_BASE": str(before % 900_000)}
