@@ -208,6 +208,8 @@ REPAIRNET = {
     "UNDERSTAFFED_GRACE_DAYS": env.int("UNDERSTAFFED_GRACE_DAYS", default=30),
     "REPEAT_REPAIR_DAYS": env.int("REPEAT_REPAIR_DAYS", default=30),
     "CALLBACK_DUE_HOURS": env.int("CALLBACK_DUE_HOURS", default=24),
+    # Days of per-station dashboard counts the nightly job recounts (the dashboard's longest window).
+    "DASHBOARD_STATS_REBUILD_DAYS": env.int("DASHBOARD_STATS_REBUILD_DAYS", default=366),
     "CALLBACK_MAX_ATTEMPTS": env.int("CALLBACK_MAX_ATTEMPTS", default=3),
     "DEFECTIVE_RETURN_DAYS": env.int("DEFECTIVE_RETURN_DAYS", default=30),
     "RECTIFICATION_DAYS": env.int("RECTIFICATION_DAYS", default=15),

@@ -10,6 +10,7 @@ from .models import (
     Holiday,
     SlaBreach,
     SlaPolicy,
+    StationDayStats,
     Ticket,
 )
 
@@ -85,3 +86,12 @@ class ComplaintAdmin(ReadOnlyAdmin):
 @admin.register(DailyReport)
 class DailyReportAdmin(ReadOnlyAdmin):
     list_display = ["day", "station", "status", "is_late", "received", "completed"]
+
+
+@admin.register(StationDayStats)
+class StationDayStatsAdmin(ReadOnlyAdmin):
+    """The dashboard's per-station daily counts: kept by the services, recounted nightly (dashboard_rebuild)."""
+
+    list_display = ["day", "station", "completed", "breached", "repeated", "called", "rated", "upheld_complaints"]
+    list_filter = ["day"]
+    raw_id_fields = ["station"]

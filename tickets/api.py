@@ -4,7 +4,7 @@ complaints, daily reports. Thin: parse, call one service, serialise."""
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -76,10 +76,11 @@ class TicketSerializer(serializers.ModelSerializer):
         return ticket.customer.phone
 
     def get_sla(self, ticket) -> list[dict]:
+        moment = serializers.DateTimeField()  # like the ticket's own times, in the local time zone
         return [
             {
                 "leg": r["leg"],
-                "due": r["due"],
+                "due": moment.to_representation(r["due"]),
                 "status": r["status"],
                 "late_minutes": int(r["late"].total_seconds() // 60) if r["late"] else 0,
             }
@@ -218,6 +219,14 @@ class RemarksSerializer(serializers.Serializer):
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class TicketCursorPagination(pagination.CursorPagination):
+    """Newest first by (received_at, id) and never counted: the same cost on any page of a million tickets."""
+
+    ordering = ("-received_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
 def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -291,9 +300,19 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "cancel": "tickets.cancel",
     }
     serializer_class = TicketSerializer
+    pagination_class = TicketCursorPagination
     filterset_fields = ["status", "station", "priority", "service_mode", "in_warranty", "is_repeat_repair"]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description=_("Ticket number, serial or phone prefix; name or address"))]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
+        if self.action == "list":
+            q = self.request.query_params.get("q", "")[:100]
+            return selectors.ticket_list_for(user=self.request.user, filters={"q": q}).select_related("callback")
         return (
             roles.scope_queryset(self.request.user, Ticket.objects.all())
             .select_related("customer", "device", "station", "callback")
@@ -310,7 +329,10 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = _valid(TicketCreateSerializer, request)
         ticket = services.ticket_create(actor=request.user, **data)
-        return self._out(ticket, status.HTTP_201_CREATED)
+        # The service returns the ticket with its customer and device; one logged a moment ago has no station
+        # and no callback yet, so it is answered as it stands (no second read).
+        Ticket.callback.related.set_cached_value(ticket, None)
+        return Response(TicketSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], url_path="dispatch-suggestions")
     def dispatch_suggestions(self, request, pk=None):

@@ -7,4 +7,14 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Repair tickets")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this area's rules in repairnet.roles
+        from django.db.models.signals import post_delete, post_save
+
+        from . import (
+            permissions,  # noqa: F401 - registers this area's rules in repairnet.roles
+            sla,
+        )
+        from .models import Holiday, SlaPolicy
+
+        for model in (Holiday, SlaPolicy):
+            post_save.connect(sla.reference_changed, sender=model, dispatch_uid=f"sla-reference-{model.__name__}")
+            post_delete.connect(sla.reference_changed, sender=model, dispatch_uid=f"sla-reference-d-{model.__name__}")

@@ -1,5 +1,6 @@
 """Demo data for tickets (idempotent): model catalogue, holidays, customers in the demo stations' regions,
-~300 tickets over the last 3 months in every state, callbacks, complaints, SLA breaches, daily reports."""
+~300 tickets over the last 3 months in every state, callbacks, complaints, SLA breaches, daily reports, and the
+dashboard rollup counted from them."""
 
 import datetime
 import random
@@ -11,7 +12,7 @@ from django.utils import timezone
 from repairnet import roles
 from repairnet.models import Region, User
 
-from . import services, sla
+from . import rollup, services, sla
 from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, Ticket
 
 MODELS = [
@@ -49,6 +50,7 @@ def seed(*, stdout) -> None:
     for day, name in HOLIDAYS:
         Holiday.objects.get_or_create(date=datetime.date.fromisoformat(day), defaults={"name": name})
     if Ticket.objects.exists():
+        rollup.stats_rebuild_recent()  # counts nothing new when the rollup is in step
         stdout.write("tickets: demo tickets already present")
         return
     from stations.models import Station
@@ -81,6 +83,7 @@ def seed(*, stdout) -> None:
                 is_late=when > report.deadline,
             )
     services.daily_reports_close()
+    rollup.stats_rebuild_recent()  # the demo tickets were written directly, not through the services
     stdout.write(f"tickets: {count} demo tickets")
 
 

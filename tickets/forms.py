@@ -1,4 +1,6 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,21 +9,63 @@ from repairnet.models import Region
 from .models import Complaint, DeviceModel, Ticket
 
 
+class _LoadedChoiceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.rows():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class LoadedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that reads its rows once per form: the options rendered and the choice validated come
+    from one query (the stock field reads the table again for each)."""
+
+    iterator = _LoadedChoiceIterator
+    _rows = None
+
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = list(self.queryset)
+        return self._rows
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._rows = None  # each form reads its own rows
+        return result
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        for obj in self.rows():
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+
+
 class LogCallForm(forms.Form):
     """One form for the whole call: customer, device, fault."""
 
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(label=_("Phone"), max_length=20)
     customer_name = forms.CharField(label=_("Customer name"), max_length=50, required=False)
-    region = forms.ModelChoiceField(
+    region = LoadedModelChoiceField(
         label=_("District/county"),
-        queryset=Region.objects.filter(level="district").select_related("parent"),
+        # the label is the full name (province, city, district): both ancestors come with the row
+        queryset=Region.objects.filter(level=Region.Level.DISTRICT).select_related("parent__parent"),
         required=False,
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     carrier_account = forms.CharField(label=_("Carrier account number"), max_length=40, required=False)
     serial = forms.CharField(label=_("Serial number"), max_length=40)
-    device_model = forms.ModelChoiceField(
+    device_model = LoadedModelChoiceField(
         label=_("Device model"), queryset=DeviceModel.objects.filter(is_active=True), required=False
     )
     purchase_date = forms.DateField(

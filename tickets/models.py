@@ -225,8 +225,12 @@ class Ticket(models.Model):
         verbose_name_plural = _("Repair ticket")
         indexes = [
             models.Index(fields=["station", "status"]),
-            models.Index(fields=["status", "received_at"]),
             models.Index(fields=["device", "completed_at"]),
+            # the lists, newest first (received_at, id), for HQ with no filter, by state, and by station; the
+            # searches use the unique number and serial, the phone indexes and (PostgreSQL) trigram indexes
+            models.Index(fields=["received_at", "id"], name="ticket_received_idx"),
+            models.Index(fields=["status", "received_at", "id"], name="ticket_status_received_idx"),
+            models.Index(fields=["station", "received_at", "id"], name="ticket_station_received_idx"),
         ]
 
     def __str__(self):
@@ -491,3 +495,47 @@ class DailyReport(models.Model):
 
     def __str__(self):
         return f"{self.station} {self.day}"
+
+
+class StationDayStats(models.Model):
+    """The HQ dashboard's rollup: one station's local day (Asia/Shanghai) — the tickets completed that day and
+    what has happened to them since (breach, repeat repair, callback), and the complaints upheld that day.
+
+    Derived data: ``tickets.rollup`` recomputes a row whenever one of its inputs changes and rebuilds recent
+    days nightly; the sums over a window equal ``selectors.assessment_inputs(detailed=True)``.
+    """
+
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("Station"), on_delete=models.CASCADE, related_name="day_stats"
+    )
+    day = models.DateField(_("Day"))
+    completed = models.PositiveIntegerField(_("Completed"), default=0)
+    breached = models.PositiveIntegerField(_("With an SLA breach"), default=0)
+    repeated = models.PositiveIntegerField(_("Repaired again"), default=0)
+    called = models.PositiveIntegerField(_("Callback within 24 h"), default=0)
+    callback_due = models.PositiveIntegerField(_("With a callback due time"), default=0)
+    rated = models.PositiveIntegerField(_("Rated"), default=0)
+    satisfaction_sum = models.PositiveIntegerField(_("Sum of satisfaction"), default=0)
+    upheld_complaints = models.PositiveIntegerField(_("Upheld complaints"), default=0)
+    refreshed_at = models.DateTimeField(_("Refreshed"), auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "station_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "station"], name="uniq_station_day_stats"),
+            models.CheckConstraint(
+                condition=models.Q(breached__lte=models.F("completed"))
+                & models.Q(repeated__lte=models.F("completed"))
+                & models.Q(called__lte=models.F("completed"))
+                & models.Q(callback_due__lte=models.F("completed"))
+                & models.Q(rated__lte=models.F("completed"))
+                & models.Q(satisfaction_sum__gte=models.F("rated"))
+                & models.Q(satisfaction_sum__lte=models.F("rated") * 5),
+                name="station_day_stats_consistent",
+            ),
+        ]
+        verbose_name = _("Station day figures")
+        verbose_name_plural = _("Station day figures")
+
+    def __str__(self):
+        return f"{self.station_id} {self.day}"

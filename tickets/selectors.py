@@ -1,7 +1,10 @@
 """Reads of the tickets area: hotline look-ups, dispatch suggestions, queues, dashboards, assessment inputs."""
 
 import datetime
+import operator
+import re
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import (
     Avg,
@@ -24,7 +27,18 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.exports import mask_phone
 
-from .models import Callback, Complaint, Customer, DailyReport, Device, SlaBreach, Ticket, TicketRejection
+from . import rollup
+from .models import (
+    Callback,
+    Complaint,
+    Customer,
+    DailyReport,
+    Device,
+    SlaBreach,
+    StationDayStats,
+    Ticket,
+    TicketRejection,
+)
 
 S = Ticket.Status
 
@@ -204,6 +218,63 @@ def _urgency():
     )
 
 
+# Ticket numbers (T + digits), serials and phone numbers are codes: searched by prefix, one index range each.
+_CODE_RE = re.compile(r"[0-9A-Za-z-]+")
+_PHONE_RE = re.compile(r"[0-9-]+")
+# pg_trgm extracts no trigram from a fragment shorter than three characters: such text is a name prefix.
+TEXT_CONTAINS_MIN = 3
+# Up to this many matching devices or customers, their tickets are fetched by id (an index look-up each); with
+# more, their tickets are common enough that walking the newest tickets, checking each, soon fills a page.
+SEARCH_IDS_MAX = 1000
+
+
+def _device_match(code: str, path: str = "") -> Q:
+    return _prefix(f"{path}serial", code)
+
+
+def _customer_match(q: str, path: str = "") -> Q:
+    """Customers whose phone starts with ``q`` (digits) or whose name or address holds it (other text)."""
+    match = Q()
+    if _PHONE_RE.fullmatch(q):
+        match |= _prefix(f"{path}phone", q) | _prefix(f"{path}phone2", q)
+    if not _CODE_RE.fullmatch(q) or q.isalpha():
+        if len(q) >= TEXT_CONTAINS_MIN:
+            match |= Q(**{f"{path}name__icontains": q}) | Q(**{f"{path}address__icontains": q})
+        else:  # a trigram index answers a short prefix too: its first trigrams are the padded start of the word
+            match |= Q(**{f"{path}name__istartswith": q})
+    return match
+
+
+def _tickets_of(model, match, q: str, *, via: str) -> Q | None:
+    """Tickets whose ``via`` (device or customer) matches: by the ids of the few that do (one query here), or,
+    when many do, the match on the joined row itself; None when none does."""
+    ids = list(model.objects.filter(match(q)).order_by().values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
+    if not ids:
+        return None
+    if len(ids) <= SEARCH_IDS_MAX:
+        return Q(**{f"{via}_id__in": ids})
+    return match(q, f"{via}__")
+
+
+def _ticket_search(q: str) -> Q:
+    """Tickets matching ``q``: ticket number, serial or phone prefix; customer name or address fragment.
+
+    Each branch is an index look-up: a range on the ticket number; the devices in a serial range; the customers
+    in a phone range or whose name or address contains the text (trigram-indexed on PostgreSQL). Devices and
+    customers are resolved first (a small query each), so that the tickets' condition is an OR of indexed
+    columns (number, device_id, customer_id) that the database combines — not an OR over joined tables, which
+    only a scan of every ticket can answer. A branch matching very many is common enough that the database may
+    instead walk the newest tickets and check each (a page fills after a few rows).
+    """
+    branches = []
+    if _CODE_RE.fullmatch(q):
+        code = q.upper()
+        branches += [_prefix("number", code), _tickets_of(Device, _device_match, code, via="device")]
+    if _customer_match(q):
+        branches.append(_tickets_of(Customer, _customer_match, q, via="customer"))
+    return reduce(operator.or_, [b for b in branches if b is not None], Q(pk__in=[]))
+
+
 def ticket_list_for(*, user, filters: dict | None = None):
     """Tickets the user may see, newest first, with what list pages show (constant queries)."""
     filters = filters or {}
@@ -214,14 +285,65 @@ def ticket_list_for(*, user, filters: dict | None = None):
         qs = qs.filter(status=filters["status"])
     if filters.get("station"):
         qs = qs.filter(station_id=filters["station"])
-    if filters.get("q"):
-        q = filters["q"].strip()
-        qs = qs.filter(Q(number__startswith=q.upper()) | Q(device__serial__startswith=q.upper()) | Q(customer__phone=q))
+    q = " ".join((filters.get("q") or "").split())
+    if q:
+        qs = qs.filter(_ticket_search(q))
     if filters.get("undispatched"):
         qs = qs.filter(status=S.RECEIVED)
     return qs.annotate(
         next_due=_urgency(), breach_count=Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))
     ).order_by("-received_at", "-pk")
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _position(ticket: Ticket) -> str:
+    """A ticket's place in the newest-first list, as an opaque cursor: received_at (epoch µs) and id."""
+    return f"{(ticket.received_at - _EPOCH) // datetime.timedelta(microseconds=1)}.{ticket.pk}"
+
+
+def _parse_position(cursor: str) -> tuple[datetime.datetime, int] | None:
+    try:
+        micros, pk = (int(part) for part in cursor.split("."))
+        return _EPOCH + datetime.timedelta(microseconds=micros), pk
+    except (ValueError, OverflowError):
+        return None
+
+
+def ticket_page_for(*, user, filters: dict | None = None, older: str = "", newer: str = "", size: int = 30) -> dict:
+    """One page of ``ticket_list_for``, by keyset (received_at, id): ``older``/``newer`` are the cursors of the
+    neighbouring pages' edge rows. One query whatever the depth and the size of the table; nothing is counted —
+    one row more than the page tells whether there is a further page.
+
+    Returns ``{"tickets": [...], "older": cursor | None, "newer": cursor | None, "first": bool}`` (``first``: this
+    is the newest page, or a walk back to it).
+    """
+    qs = ticket_list_for(user=user, filters=filters)
+    after = _parse_position(newer) if newer else None
+    before = _parse_position(older) if older and after is None else None
+    if after:
+        at, pk = after
+        qs = qs.filter(Q(received_at__gt=at) | Q(received_at=at, pk__gt=pk), received_at__gte=at)
+        rows = list(qs.order_by("received_at", "pk")[: size + 1])
+        more_newer, rows = len(rows) > size, rows[:size][::-1]
+        return {
+            "tickets": rows,
+            "older": _position(rows[-1]) if rows else None,
+            "newer": _position(rows[0]) if rows and more_newer else None,
+            "first": not more_newer,
+        }
+    if before:
+        at, pk = before
+        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk), received_at__lte=at)
+    rows = list(qs[: size + 1])
+    more_older, rows = len(rows) > size, rows[:size]
+    return {
+        "tickets": rows,
+        "older": _position(rows[-1]) if more_older else None,
+        "newer": _position(rows[0]) if rows and before else None,
+        "first": before is None,
+    }
 
 
 def station_queue(*, station_id: int, technician=None):
@@ -292,7 +414,13 @@ def _ratio(num, den) -> Decimal | None:
 
 def dashboard_figures(*, station_ids=None, start: datetime.date, end: datetime.date) -> dict:
     """Network (or given stations) figures over [start, end]: open by state and age, SLA compliance,
-    callback rate within 24 h, satisfaction, first-time-fix — each per station too, in fixed queries."""
+    callback rate within 24 h, satisfaction, first-time-fix — each per station too, in three queries whatever
+    the window or the table size.
+
+    Open tickets are counted live (few, on the status index). The period's figures are sums over the rollup's
+    station-days (``StationDayStats``) less the callbacks not yet due (tickets completed in the last day, on the
+    callback_due_at index); they equal ``assessment_inputs(detailed=True)``, which stays the live computation.
+    """
     tickets = Ticket.objects.all()
     if station_ids is not None:
         tickets = tickets.filter(station_id__in=list(station_ids))
@@ -312,7 +440,7 @@ def dashboard_figures(*, station_ids=None, start: datetime.date, end: datetime.d
     )
     by_state = {row["status"]: row["n"] for row in open_rows}
     ages = {key: sum(row[key] for row in open_rows) for key in ("lt1", "d1_3", "d3_7", "gt7")}
-    per_station = assessment_inputs(station_ids=station_ids, start=start, end=end, detailed=True)
+    per_station = _period_figures(station_ids=station_ids, start=start, end=end, now=now)
     # Network totals are the sums of the per-station counts: no second scan of the period's tickets.
     counted = [row for row in per_station.values() if "completed" in row]
     totals = {key: sum(row[key] for row in counted) for key in ("completed", "breached", "repeated", "called", "due")}
@@ -331,6 +459,47 @@ def dashboard_figures(*, station_ids=None, start: datetime.date, end: datetime.d
         else None,
         "per_station": per_station,
     }
+
+
+def _period_figures(*, station_ids, start: datetime.date, end: datetime.date, now: datetime.datetime) -> dict:
+    """``assessment_inputs(detailed=True)`` from the rollup: one GROUP BY over the window's station-days, and
+    the window's tickets whose callback is not due yet (a callback is due at a fixed time after completion, so
+    the rollup counts every due time and the few still in the future are taken off here)."""
+    stats = StationDayStats.objects.filter(day__gte=start, day__lte=end)
+    lo, hi = rollup.day_bounds(start, end)
+    not_due = Ticket.objects.filter(
+        callback_due_at__gt=now, completed_at__gte=lo, completed_at__lt=hi, station__isnull=False
+    )
+    if station_ids is not None:
+        stats = stats.filter(station_id__in=list(station_ids))
+        not_due = not_due.filter(station_id__in=list(station_ids))
+    sums = stats.values("station_id").annotate(**{name: Sum(name) for name in rollup.COUNTERS}).order_by()
+    pending = dict(not_due.values("station_id").annotate(n=Count("pk")).order_by().values_list("station_id", "n"))
+    neutral = {"callback_avg_satisfaction": None, "sla_compliance": None, "repeat_repair_rate": None}
+    result: dict[int, dict] = {sid: {**neutral, "upheld_complaints": 0} for sid in station_ids or ()}
+    for row in sums:
+        sid, completed = row["station_id"], row["completed"]
+        if not completed:
+            if row["upheld_complaints"] or sid in result:
+                result[sid] = {**neutral, "upheld_complaints": row["upheld_complaints"]}
+            continue
+        rated, due = row["rated"], row["callback_due"] - pending.get(sid, 0)
+        sat = row["satisfaction_sum"] / rated if rated else None
+        result[sid] = {
+            "callback_avg_satisfaction": Decimal(str(sat)).quantize(Decimal("0.01")) if sat is not None else None,
+            "sla_compliance": _ratio(completed - row["breached"], completed),
+            "repeat_repair_rate": _ratio(row["repeated"], completed),
+            "upheld_complaints": row["upheld_complaints"],
+            "completed": completed,
+            "breached": row["breached"],
+            "repeated": row["repeated"],
+            "called": row["called"],
+            "due": due,
+            "rated": rated,
+            "satisfaction_sum": row["satisfaction_sum"],
+            "callback_rate": _ratio(row["called"], due),
+        }
+    return result
 
 
 def assessment_inputs(*, station_ids, start: datetime.date, end: datetime.date, detailed: bool = False) -> dict:

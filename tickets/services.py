@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from repairnet import roles
 from repairnet.money import quantize
 from repairnet.services import apply_transition, audit_record, ensure
 
-from . import sla
+from . import rollup, sla
 from .models import (
     Callback,
     CallbackAttempt,
@@ -116,20 +116,27 @@ def warranty_decide(*, device: Device, on: datetime.date | None = None) -> tuple
 
 
 def ticket_number_next(*, day: datetime.date | None = None) -> str:
-    """T + yyyymmdd + 5-digit daily sequence; the day's row lock makes it safe under concurrency."""
+    """T + yyyymmdd + 5-digit daily sequence. One statement creates the day's row or counts it up
+    (``INSERT … ON CONFLICT (day) DO UPDATE … RETURNING``); the row stays locked until the caller's transaction
+    ends, so concurrent calls queue and never share a number."""
     day = day or timezone.localdate()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                TicketNumberSequence.objects.get_or_create(day=day)
-        except IntegrityError:
-            pass
-        seq = TicketNumberSequence.objects.select_for_update().get(day=day)
-        seq.last = F("last") + 1
-        seq.save(update_fields=["last"])
-        seq.refresh_from_db(fields=["last"])
-    ensure(seq.last <= 99999, _("The daily ticket number range is exhausted."), "sequence_exhausted")
-    return f"T{day:%Y%m%d}{seq.last:05d}"
+    quote = connection.ops.quote_name
+    table = quote(TicketNumberSequence._meta.db_table)
+    day_col, last_col = (quote(TicketNumberSequence._meta.get_field(f).column) for f in ("day", "last"))
+    day_value = connection.ops.adapt_datefield_value(day)
+    returning = connection.features.can_return_columns_from_insert  # not on SQLite before 3.35
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({day_col}, {last_col}) VALUES (%s, 1) "
+            f"ON CONFLICT ({day_col}) DO UPDATE SET {last_col} = {table}.{last_col} + 1"
+            + (f" RETURNING {last_col}" if returning else ""),
+            [day_value],
+        )
+        if not returning:
+            cursor.execute(f"SELECT {last_col} FROM {table} WHERE {day_col} = %s", [day_value])
+        (last,) = cursor.fetchone()
+    ensure(last <= 99999, _("The daily ticket number range is exhausted."), "sequence_exhausted")
+    return f"T{day:%Y%m%d}{last:05d}"
 
 
 def phone_validate(phone: str) -> str:
@@ -139,21 +146,33 @@ def phone_validate(phone: str) -> str:
     return phone
 
 
-def _customer_resolve(*, customer_id, phone, name, address, region, carrier_account) -> Customer:
+def _customer_checked(*, customer_id, phone, name) -> tuple[Customer | None, str]:
+    """The checks on the caller that come first: the chosen customer (locked) or a valid phone and a name."""
     if customer_id:
         customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
         if customer is None:
             raise ValidationError({"customer_id": _("Unknown customer.")})
+        return customer, ""
+    phone = phone_validate(phone)
+    ensure(bool((name or "").strip()), _("Enter the customer's name."), "name_required")
+    return None, phone
+
+
+def _customer_resolve(*, customer, phone, name, address, region, carrier_account) -> Customer:
+    """Update the chosen customer with what the call added, or find the caller by phone and name, or create them."""
+    if customer is not None:
         changed = []
-        for field, value in (("address", address), ("region", region), ("carrier_account", carrier_account)):
-            if value and getattr(customer, field) != value:
+        for field, value, current in (
+            ("address", address, customer.address),
+            ("region", region, customer.region_id),  # compared by id: no read of the current region
+            ("carrier_account", carrier_account, customer.carrier_account),
+        ):
+            if value and current != (value.pk if field == "region" else value):
                 setattr(customer, field, value)
                 changed.append(field)
         if changed:
             customer.save(update_fields=changed)
         return customer
-    phone = phone_validate(phone)
-    ensure(bool((name or "").strip()), _("Enter the customer's name."), "name_required")
     existing = Customer.objects.filter(Q(phone=phone) | Q(phone2=phone), name=name.strip()).first()
     if existing:
         return existing
@@ -162,29 +181,38 @@ def _customer_resolve(*, customer_id, phone, name, address, region, carrier_acco
     )
 
 
-def _device_resolve(*, serial, device_model, customer, purchase_date, has_invoice) -> Device:
-    device = Device.objects.select_related("model").filter(serial=(serial or "").strip().upper()).first()
-    if device:
-        return device
+def _device_found(*, serial, now) -> Device | None:
+    """The device of this serial with its model and, as ``repeat_source_id``, its repeat-repair source: one query."""
+    return (
+        Device.objects.select_related("model")
+        .annotate(repeat_source_id=Subquery(_repeat_sources(device=OuterRef("pk"), now=now).values("pk")[:1]))
+        .filter(serial=(serial or "").strip().upper())
+        .first()
+    )
+
+
+def _device_new_checked(*, serial, device_model, purchase_date) -> str:
+    """What a device seen for the first time needs: a model, a serial in its format, no future purchase date."""
     ensure(device_model is not None, _("Choose the device model."), "model_required")
     serial = serial_validate(device_model=device_model, serial=serial)
     if purchase_date and purchase_date > timezone.localdate():
         raise ValidationError({"purchase_date": _("The purchase date cannot be in the future.")})
-    return Device.objects.create(
-        model=device_model, serial=serial, customer=customer, purchase_date=purchase_date, has_invoice=has_invoice
+    return serial
+
+
+def _repeat_sources(*, device, now: datetime.datetime):
+    """Tickets of ``device`` completed within REPEAT_REPAIR_DAYS (返修), the latest first."""
+    since = now - datetime.timedelta(days=rule("REPEAT_REPAIR_DAYS", 30))
+    return (
+        Ticket.objects.filter(device_id=device, completed_at__gte=since)
+        .exclude(status=S.CANCELLED)
+        .order_by("-completed_at")
     )
 
 
 def repeat_source_for(*, device_id: int, now: datetime.datetime | None = None) -> Ticket | None:
     """The last ticket of this serial completed within REPEAT_REPAIR_DAYS (返修), if any."""
-    now = now or timezone.now()
-    since = now - datetime.timedelta(days=rule("REPEAT_REPAIR_DAYS", 30))
-    return (
-        Ticket.objects.filter(device_id=device_id, completed_at__gte=since)
-        .exclude(status=S.CANCELLED)
-        .order_by("-completed_at")
-        .first()
-    )
+    return _repeat_sources(device=device_id, now=now or timezone.now()).first()
 
 
 def _deadlines_set(ticket: Ticket, *, legs=("accept", "onsite", "complete")) -> list[str]:
@@ -235,23 +263,27 @@ def ticket_create(
     ensure(priority in Ticket.Priority.values, _("Choose a priority."), "priority_invalid")
     ensure(service_mode in Ticket.ServiceMode.values, _("Choose a service mode."), "mode_invalid")
     now = now or timezone.now()
+    # Every check comes before the first write, in the order the caller is told about them: customer, device.
+    chosen, phone = _customer_checked(customer_id=customer_id, phone=phone, name=customer_name)
+    device = _device_found(serial=serial, now=now)
+    if device is None:
+        serial = _device_new_checked(serial=serial, device_model=device_model, purchase_date=purchase_date)
     customer = _customer_resolve(
-        customer_id=customer_id,
+        customer=chosen,
         phone=phone,
         name=customer_name,
         address=address,
         region=region,
         carrier_account=carrier_account,
     )
-    device = _device_resolve(
-        serial=serial,
-        device_model=device_model,
-        customer=customer,
-        purchase_date=purchase_date,
-        has_invoice=has_invoice,
-    )
+    source = repeat_of
+    if device is None:  # a device seen for the first time has no earlier repair
+        device = Device.objects.create(
+            model=device_model, serial=serial, customer=customer, purchase_date=purchase_date, has_invoice=has_invoice
+        )
+    elif source is None and device.repeat_source_id is not None:
+        source = Ticket.objects.get(pk=device.repeat_source_id)
     in_warranty, reason = warranty_decide(device=device, on=timezone.localtime(now).date())
-    source = repeat_of or repeat_source_for(device_id=device.pk, now=now)
     ticket = Ticket(
         number=ticket_number_next(day=timezone.localtime(now).date()),
         customer=customer,
@@ -269,6 +301,7 @@ def ticket_create(
     )
     _deadlines_set(ticket)
     ticket.save()
+    rollup.station_day_refresh_for_ticket(ticket=source)  # the source now counts as repaired again
     audit_record(
         obj=ticket,
         verb="created",
@@ -625,7 +658,9 @@ def ticket_complete(
             getattr(ticket, name).save(upload.name, upload, save=False)
             fields[name] = getattr(ticket, name)
     fields["parts_used"] = _parts_record(ticket=ticket, parts=parts or [], actor=actor)
-    return ticket_transition(ticket=ticket, to=S.COMPLETED, actor=actor, verb="complete", fields=fields)
+    ticket = ticket_transition(ticket=ticket, to=S.COMPLETED, actor=actor, verb="complete", fields=fields)
+    rollup.station_day_refresh_for_ticket(ticket=ticket)
+    return ticket
 
 
 SPARE_ACTIONS = {"lend": "spare_lend", "return": "spare_return_from_loan", "swap": "spare_swap"}
@@ -719,6 +754,7 @@ def sla_breaches_record(*, now: datetime.datetime | None = None) -> int:
         batch = [SlaBreach(ticket_id=pk, leg=leg, due_at=due) for pk, due in rows.iterator(chunk_size=2000)]
         if batch:
             SlaBreach.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+            rollup.station_days_refresh_for_tickets(ticket_ids=[breach.ticket_id for breach in batch])
             created += len(batch)
     return created
 
@@ -763,6 +799,7 @@ def _callback_finish(callback: Callback, *, outcome: str, actor, now) -> None:
         fields={"closed_at": now},
         data={"outcome": outcome},
     )
+    rollup.station_day_refresh_for_ticket(ticket=ticket)
 
 
 @transaction.atomic
@@ -911,6 +948,7 @@ def complaint_resolve(*, complaint_id: int, actor, verdict: str, investigation: 
         extra_update_fields=("verdict", "investigation", "resolved_at", "acknowledged_at"),
         data={"verdict": verdict},
     )
+    rollup.station_day_refresh_for_complaint(complaint=complaint)
     if verdict == Complaint.Verdict.UPHELD and complaint.station_id:
         try:
             from stations.services import sanction_raise

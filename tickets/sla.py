@@ -4,6 +4,8 @@ non-holidays (Asia/Shanghai). Pure functions over (start, minutes, hours, holida
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 DEFAULT_HOURS = (datetime.time(8, 30), datetime.time(18, 0))
@@ -60,16 +62,33 @@ class Calendar:
         return total
 
 
-def calendar_for(station, *, around: datetime.datetime | None = None) -> Calendar:
-    """The station's service hours (default 08:30–18:00) and the holiday calendar near ``around``."""
-    from .models import Holiday
+REFERENCE_KEY = "tickets:sla-reference"
 
-    around = timezone.localtime(around or timezone.now()).date()
-    holidays = frozenset(
-        Holiday.objects.filter(
-            date__gte=around - datetime.timedelta(days=60), date__lte=around + datetime.timedelta(days=400)
-        ).values_list("date", flat=True)
-    )
+
+def _reference() -> tuple[list[tuple], frozenset]:
+    """Every SLA policy row and holiday date. A few hundred admin-edited rows, read by every create, dispatch
+    and pause, so they are cached until one of them changes (``reference_changed``); the hour's expiry only
+    bounds a write made around the models (raw SQL)."""
+    from .models import Holiday, SlaPolicy
+
+    cached = cache.get(REFERENCE_KEY)
+    if cached is None:
+        policies = list(SlaPolicy.objects.values_list("priority", "leg", "effective_from", "minutes"))
+        cached = (policies, frozenset(Holiday.objects.values_list("date", flat=True)))
+        cache.set(REFERENCE_KEY, cached, timeout=3600)
+    return cached
+
+
+def reference_changed(**kwargs) -> None:
+    """post_save / post_delete of a policy or holiday (tickets.apps): drop the cache now and again at commit, so
+    a read inside the writing transaction cannot keep an uncommitted row."""
+    cache.delete(REFERENCE_KEY)
+    transaction.on_commit(lambda: cache.delete(REFERENCE_KEY))
+
+
+def calendar_for(station, *, around: datetime.datetime | None = None) -> Calendar:
+    """The station's service hours (default 08:30–18:00) and the holiday calendar."""
+    holidays = _reference()[1]
     if station is None:
         return Calendar(holidays=holidays)
     return Calendar(start=station.service_start, end=station.service_end, holidays=holidays)
@@ -77,12 +96,15 @@ def calendar_for(station, *, around: datetime.datetime | None = None) -> Calenda
 
 def policy_minutes(*, priority: str, on: datetime.date | None = None) -> dict[str, int]:
     """leg → target minutes in force on ``on`` for ``priority`` (admin-editable SlaPolicy rows)."""
-    from .models import SlaPolicy
-
     on = on or timezone.localdate()
+    rows = sorted(
+        (row for row in _reference()[0] if row[0] == priority and row[2] <= on),
+        key=lambda r: (r[1], r[2]),
+        reverse=True,
+    )
     result: dict[str, int] = {}
-    for row in SlaPolicy.objects.filter(priority=priority, effective_from__lte=on).order_by("leg", "-effective_from"):
-        result.setdefault(row.leg, row.minutes)
+    for _priority, leg, _effective, minutes in rows:
+        result.setdefault(leg, minutes)
     return result
 
 

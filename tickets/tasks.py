@@ -1,4 +1,4 @@
-"""Periodic jobs of the tickets area (scheduled in the database by migration 0002). Idempotent, retried."""
+"""Periodic jobs of the tickets area (scheduled in the database by migrations 0002 and 0004). Idempotent, retried."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from repairnet.jobs import tracked_job
 
-from . import services
+from . import rollup, services
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -30,3 +30,9 @@ def daily_reports_build_task(self, day: str = ""):
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def daily_reports_close_task(self):
     return tracked_job("daily_reports_close")(lambda: str(services.daily_reports_close()))()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def station_day_stats_rebuild_task(self, days: int = 0):
+    """Nightly: recount the dashboard rollup of recent days from tickets (rows already right stay untouched)."""
+    return tracked_job("station_day_stats_rebuild")(lambda: str(rollup.stats_rebuild_recent(days=days or None)))()

@@ -69,14 +69,15 @@ def hotline(request):
 @login_required
 @roles.role_required("tickets.view")
 def ticket_list(request):
-    filters = {k: request.GET.get(k, "") for k in ("status", "q")}
-    page = Paginator(selectors.ticket_list_for(user=request.user, filters=filters), 30).get_page(
-        request.GET.get("page")
+    """Newest first, paged by keyset ("newer" / "older"): the same cost at any depth, and nothing is counted."""
+    filters = {k: request.GET.get(k, "")[:100] for k in ("status", "q")}
+    page = selectors.ticket_page_for(
+        user=request.user, filters=filters, older=request.GET.get("older", ""), newer=request.GET.get("newer", "")
     )
     return render(
         request,
         "tickets/ticket_list.html",
-        {"page_obj": page, "filters": filters, "statuses": Ticket.Status.choices, "now": timezone.now()},
+        {"page": page, "filters": filters, "statuses": Ticket.Status.choices, "now": timezone.now()},
     )
 
 

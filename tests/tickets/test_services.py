@@ -9,7 +9,7 @@ from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets import services
-from tickets.models import Callback, Complaint, DailyReport, Holiday, SlaBreach, Ticket, TicketRejection
+from tickets.models import Callback, Complaint, DailyReport, Holiday, SlaBreach, SlaPolicy, Ticket, TicketRejection
 
 from .factories import DeviceFactory, DeviceModelFactory, certified_technician, completed_ticket
 
@@ -300,6 +300,24 @@ def test_sla_skips_holidays(agent, station):
     ticket.refresh_from_db()
     assert ticket.accept_due_at == at(2026, 3, 6, 8, 50)  # 10 min on the 4th, 20 on the 6th
     assert ticket.onsite_due_at == at(2026, 3, 6, 11, 30)
+
+
+def test_sla_reference_cache_follows_admin_changes(agent, station):
+    """Policies and holidays are cached between tickets; a change in the admin takes effect on the next ticket."""
+    first = log_call(agent, priority="urgent", serial="HD2501000003", now=at(2026, 3, 4, 17, 0))
+    services.ticket_dispatch(ticket_id=first.pk, station_id=station.pk, actor=agent, now=at(2026, 3, 4, 17, 50))
+    assert Ticket.objects.get(pk=first.pk).accept_due_at == at(2026, 3, 5, 8, 50)  # cached: no holiday yet
+    holiday = Holiday.objects.create(date=datetime.date(2026, 3, 5), name="测试假日")
+    policy = SlaPolicy.objects.filter(priority="urgent", leg="accept").order_by("-effective_from").first()
+    policy.minutes = 60
+    policy.save()
+    second = log_call(agent, priority="urgent", serial="HD2501000004", now=at(2026, 3, 4, 17, 0))
+    services.ticket_dispatch(ticket_id=second.pk, station_id=station.pk, actor=agent, now=at(2026, 3, 4, 17, 50))
+    assert Ticket.objects.get(pk=second.pk).accept_due_at == at(2026, 3, 6, 9, 20)  # 10 min on the 4th, 50 on the 6th
+    holiday.delete()
+    third = log_call(agent, priority="urgent", serial="HD2501000005", now=at(2026, 3, 4, 17, 0))
+    services.ticket_dispatch(ticket_id=third.pk, station_id=station.pk, actor=agent, now=at(2026, 3, 4, 17, 50))
+    assert Ticket.objects.get(pk=third.pk).accept_due_at == at(2026, 3, 5, 9, 20)
 
 
 def test_sla_respects_station_service_hours(agent):
