@@ -37,6 +37,9 @@ STATIONS = 50
 SERIAL_SQL = "'HD25' || lpad((1 + g / 1000000)::text, 2, '0') || lpad((g %% 1000000)::text, 6, '0')"
 
 
+OPEN_DAYS = 5  # half the tickets of the last five days are still open (dispatched or in repair), the rest closed
+
+
 def serial(g: int) -> str:
     """The serial ``fill`` gives device number g (1-based), as SERIAL_SQL computes it."""
     return f"HD25{1 + g // 1_000_000:02d}{g % 1_000_000:06d}"
@@ -95,14 +98,15 @@ def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180, now=N
                    cancel_reason, escalated_to, photo_before, photo_after, signoff_image, updated_at)
                SELECT 'B' || lpad(g::text, 13, '0'), %s + (g %% %s), %s + (g %% %s), 'no_signal', '', 'normal',
                    'onsite',
-                   CASE WHEN g %% 20 = 0 THEN 'dispatched' WHEN g %% 20 = 1 THEN 'in_repair' ELSE 'closed' END,
+                   CASE WHEN open AND g %% 2 = 0 THEN 'dispatched' WHEN open THEN 'in_repair' ELSE 'closed' END,
                    ({station_array})[1 + g %% {len(stations)}], true, '', false, r, r, r + interval '2 hours',
                    r + interval '1 day', r + interval '2 days',
-                   CASE WHEN g %% 20 > 1 THEN r + interval '5 hours' END, 0, '[]', 0, false, '', '', '', '', '', '',
-                   '', '', '', %s
-               FROM (SELECT g, %s::timestamptz - (g * {days * 1440}::bigint / %s) * interval '1 minute' AS r
-                     FROM generate_series(1, %s) g) s""",
-            [first_customer, customers, first_device, customers, now, now, n, n],
+                   CASE WHEN NOT open THEN least(r + interval '5 hours', %s) END, 0, '[]', 0, false, '', '', '', '',
+                   '', '', '', '', '', %s
+               FROM (SELECT g, r, r > %s::timestamptz - interval '{OPEN_DAYS} days' AND g %% 4 < 2 AS open
+                     FROM (SELECT g, %s::timestamptz - (g * {days * 1440}::bigint / %s) * interval '1 minute' AS r
+                           FROM generate_series(1, %s) g) spread) s""",
+            [first_customer, customers, first_device, customers, now, now, now, now, n, n],
         )
         cur.execute("ANALYZE")
     elapsed = time.perf_counter() - started
