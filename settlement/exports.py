@@ -1,22 +1,15 @@
-"""The finance workbook (XLSX, write-only, streamed row by row) and the per-station PDF statement."""
+"""The finance workbook (XLSX, XlsxWriter in constant-memory mode, streamed row by row) and the PDF statement."""
 
 import datetime
 from html import escape
 from pathlib import Path
 
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet.exports import (
-    CNY_FORMAT,
-    build_pdf,
-    pdf_styles,
-    pdf_table,
-    temp_path,
-    xlsx_header_cells,
-    xlsx_money_cell,
-)
-from repairnet.money import format_cny
+from repairnet.exports import CNY_FORMAT, build_pdf, mask_phone, pdf_styles, pdf_table, temp_path
+from repairnet.money import ZERO, format_cny
 
 from .models import Adjustment, ExcludedTicket, FeeKind, Statement, StatementLine
 
@@ -78,87 +71,134 @@ STATUS_LABELS = {
 }
 
 
-def _sheet(wb, title: str, headers: list[tuple[str, int]]):
-    from openpyxl.utils import get_column_letter
+class _Sheet:
+    """One worksheet written row by row (XlsxWriter, constant memory): frozen header row, column widths."""
 
-    ws = wb.create_sheet(title)
-    for index, (_label, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(xlsx_header_cells(ws, [label for label, _w in headers]))
-    return ws
+    def __init__(self, book: "_Book", title: str, headers: list[tuple[str, int]]):
+        self.ws = book.wb.add_worksheet(title)
+        self.row = 0
+        for index, (label, width) in enumerate(headers):
+            # pixels, so that the file stores exactly ``width`` characters, as openpyxl did
+            self.ws.set_column_pixels(index, index, width * self.ws.max_digit_width)
+            self.ws.write_string(0, index, label, book.header)
+        self.ws.freeze_panes(1, 0)
+        # bound methods: 100,000 rows × 13 cells make the attribute look-ups count
+        self.text, self.number, self.formula = self.ws.write_string, self.ws.write_number, self.ws.write_formula
+
+    def next_row(self) -> int:
+        self.row += 1
+        return self.row
+
+
+class _Book:
+    def __init__(self, path: Path):
+        import xlsxwriter
+
+        # constant_memory: each row goes to a temporary file once the next one starts
+        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
+        self.header = self.wb.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "align": "center", "valign": "vcenter"}
+        )
+        self.money = self.wb.add_format({"num_format": CNY_FORMAT})
+        self.bold = self.wb.add_format({"bold": True})
+        self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
 
 
 def _local(dt: datetime.datetime | None) -> str:
-    return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
+    """'YYYY-MM-DD HH:MM' in the current time zone (six times faster than strftime: it runs on every row)."""
+    return dt.astimezone(timezone.get_current_timezone()).isoformat(" ", "minutes")[:16] if dt else ""
 
 
 def workbook_build(*, month: datetime.date, path: Path | None = None, progress=None) -> Path:
     """Write the month's finance workbook to ``path`` (a temp file by default) with bounded memory.
 
-    Rows are read with ``iterator()`` in chunks and written by a write-only workbook, which keeps only
-    the current row in memory. ``progress(done, total)`` is called now and then (for the page/CLI).
+    Rows are streamed from the database (``values_list(...).iterator()``, never model objects) and
+    written by XlsxWriter in constant-memory mode, which keeps only the current row; formulas carry their
+    computed value so that viewers which do not recalculate show the figures. ``progress(done, total)``
+    is called now and then (for the page/CLI).
     """
-    from openpyxl import Workbook
-
     path = Path(path) if path else temp_path(".xlsx")
-    statements = Statement.objects.filter(month=month)
-    total_rows = (
-        statements.count()
-        + StatementLine.objects.filter(statement__month=month).count()
-        + ExcludedTicket.objects.filter(statement__month=month).count()
-    )
-    done = 0
-
-    def tick(n=1):
-        nonlocal done
-        done += n
-        if progress and (done % CHUNK == 0 or done == total_rows):
-            progress(done, total_rows)
-
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, SUMMARY_SHEET, SUMMARY_HEADERS)
-    first = 2
-    row_no = first
-    for s in statements.select_related("station").order_by("station__code").iterator(chunk_size=CHUNK):
-        r = row_no
-        ws.append(
-            [
-                s.station.code,
-                s.station.name,
-                s.region_name,
-                STATUS_LABELS.get(s.status, s.status),
-                s.lines_count,
-                xlsx_money_cell(ws, s.fees_total),
-                xlsx_money_cell(ws, s.allowances_total),
-                xlsx_money_cell(ws, s.additions_total),
-                xlsx_money_cell(ws, s.deductions),
-                xlsx_money_cell(ws, f"=F{r}+G{r}+H{r}-I{r}"),
-                s.paid_on,
-                s.payment_reference,
-            ]
+    with transaction.atomic():  # the settings below hold for this transaction only
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # A streamed query is planned for its first 10 % of rows by default, which here picks nested
+                # loops over 100,000 lines (10 s instead of 2 s); these reads want the whole result. And
+                # JIT-compiling them would cost more than running them.
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+                cursor.execute("SET LOCAL jit = off")
+        total = (
+            Statement.objects.filter(month=month).count()
+            + StatementLine.objects.filter(statement__month=month).count()
+            + ExcludedTicket.objects.filter(statement__month=month).count()
         )
-        row_no += 1
+        done = 0
+
+        def tick():
+            nonlocal done
+            done += 1
+            if progress and (done % CHUNK == 0 or done == total):
+                progress(done, total)
+
+        book = _Book(path)
+        _summary_sheet(book, month, tick)
+        _lines_sheet(book, month, tick)
+        _adjustments_sheet(book, month)
+        _excluded_sheet(book, month, tick)
+        book.wb.close()
+    if progress:
+        progress(total, total)
+    return path
+
+
+def _summary_sheet(book: _Book, month: datetime.date, tick) -> None:
+    """One row per statement, net payable as a formula, and a totals row of SUM formulas."""
+    sheet, money, text_or_blank = _Sheet(book, SUMMARY_SHEET, SUMMARY_HEADERS), book.money, _text_or_blank
+    sums = [ZERO] * 6  # E…J
+    for code, name, region, status, lines_count, fees, allowances, additions, deductions, paid_on, reference in (
+        Statement.objects.filter(month=month)
+        .order_by("station__code")
+        .values_list(
+            "station__code",
+            "station__name",
+            "region_name",
+            "status",
+            "lines_count",
+            "fees_total",
+            "allowances_total",
+            "additions_total",
+            "deductions",
+            "paid_on",
+            "payment_reference",
+        )
+        .iterator(chunk_size=CHUNK)
+    ):
+        r = sheet.next_row()
+        net = fees + allowances + additions - deductions
+        sheet.text(r, 0, code)
+        sheet.text(r, 1, name)
+        text_or_blank(sheet, r, 2, region)
+        sheet.text(r, 3, STATUS_LABELS.get(status, status))
+        sheet.number(r, 4, lines_count)
+        for col, value in ((5, fees), (6, allowances), (7, additions), (8, deductions)):
+            sheet.number(r, col, value, money)
+        n = r + 1  # the row's number in A1 notation
+        sheet.formula(r, 9, f"=F{n}+G{n}+H{n}-I{n}", money, net)
+        if paid_on:
+            sheet.ws.write_datetime(r, 10, paid_on, book.date)
+        text_or_blank(sheet, r, 11, reference)
+        for index, value in enumerate((lines_count, fees, allowances, additions, deductions, net)):
+            sums[index] += value
         tick()
-    last = row_no - 1
-    if last >= first:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
+    if sheet.row >= 1:
+        r, first, last = sheet.next_row(), 2, sheet.row
+        sheet.text(r, 0, "合计", book.bold)
+        for index, col in enumerate("EFGHIJ"):
+            sheet.formula(r, 4 + index, f"=SUM({col}{first}:{col}{last})", money if index else None, sums[index])
 
-        label = WriteOnlyCell(ws, value="合计")
-        label.font = Font(bold=True)
-        ws.append(
-            [
-                label,
-                "",
-                "",
-                "",
-                f"=SUM(E{first}:E{last})",
-                *[xlsx_money_cell(ws, f"=SUM({c}{first}:{c}{last})") for c in "FGHIJ"],
-            ]
-        )
 
-    ws = _sheet(wb, LINES_SHEET, LINES_HEADERS)
+def _lines_sheet(book: _Book, month: datetime.date, tick) -> None:
+    sheet, money, text_or_blank = _Sheet(book, LINES_SHEET, LINES_HEADERS), book.money, _text_or_blank
+    kind_labels = {k: str(v) for k, v in FeeKind.choices}
     lines = (
         StatementLine.objects.filter(statement__month=month)
         .order_by("statement__station__code", "completed_at", "pk")
@@ -178,33 +218,29 @@ def workbook_build(*, month: datetime.date, path: Path | None = None, progress=N
             "basis",
         )
     )
-    kind_labels = dict(FeeKind.choices)
-    from repairnet.exports import mask_phone
-
     for code, name, number, completed, mode, serial, phone, tech, kind, fee, allowance, amount, basis in lines.iterator(
         chunk_size=CHUNK
     ):
-        ws.append(
-            [
-                code,
-                name,
-                number,
-                _local(completed),
-                MODE_LABELS.get(mode, mode),
-                serial,
-                mask_phone(phone or ""),
-                tech,
-                str(kind_labels.get(kind, kind)),
-                xlsx_money_cell(ws, fee),
-                xlsx_money_cell(ws, allowance),
-                xlsx_money_cell(ws, amount),
-                basis,
-            ]
-        )
+        r = sheet.next_row()
+        sheet.text(r, 0, code)
+        sheet.text(r, 1, name)
+        sheet.text(r, 2, number)
+        sheet.text(r, 3, _local(completed))
+        sheet.text(r, 4, MODE_LABELS.get(mode, mode))
+        text_or_blank(sheet, r, 5, serial)
+        text_or_blank(sheet, r, 6, mask_phone(phone or ""))
+        text_or_blank(sheet, r, 7, tech)
+        sheet.text(r, 8, kind_labels.get(kind, kind))
+        sheet.number(r, 9, fee, money)
+        sheet.number(r, 10, allowance, money)
+        sheet.number(r, 11, amount, money)
+        text_or_blank(sheet, r, 12, basis)
         tick()
 
-    ws = _sheet(wb, ADJUSTMENTS_SHEET, ADJUSTMENT_HEADERS)
-    adj_labels = dict(Adjustment.Kind.choices)
+
+def _adjustments_sheet(book: _Book, month: datetime.date) -> None:
+    sheet, text_or_blank = _Sheet(book, ADJUSTMENTS_SHEET, ADJUSTMENT_HEADERS), _text_or_blank
+    adj_labels = {k: str(v) for k, v in Adjustment.Kind.choices}
     for code, name, kind, amount, description, ref in (
         Adjustment.objects.filter(statement__month=month)
         .order_by("statement__station__code", "kind", "pk")
@@ -213,10 +249,18 @@ def workbook_build(*, month: datetime.date, path: Path | None = None, progress=N
         )
         .iterator(chunk_size=CHUNK)
     ):
-        ws.append([code, name, str(adj_labels.get(kind, kind)), xlsx_money_cell(ws, amount), description, ref])
+        r = sheet.next_row()
+        sheet.text(r, 0, code)
+        sheet.text(r, 1, name)
+        sheet.text(r, 2, adj_labels.get(kind, kind))
+        sheet.number(r, 3, amount, book.money)
+        text_or_blank(sheet, r, 4, description)
+        text_or_blank(sheet, r, 5, ref)
 
-    ws = _sheet(wb, EXCLUDED_SHEET, EXCLUDED_HEADERS)
-    reason_labels = dict(ExcludedTicket.Reason.choices)
+
+def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
+    sheet, text_or_blank = _Sheet(book, EXCLUDED_SHEET, EXCLUDED_HEADERS), _text_or_blank
+    reason_labels = {k: str(v) for k, v in ExcludedTicket.Reason.choices}
     for code, name, number, completed, mode, serial, reason, detail in (
         ExcludedTicket.objects.filter(statement__month=month)
         .order_by("statement__station__code", "completed_at", "pk")
@@ -232,23 +276,22 @@ def workbook_build(*, month: datetime.date, path: Path | None = None, progress=N
         )
         .iterator(chunk_size=CHUNK)
     ):
-        ws.append(
-            [
-                code,
-                name,
-                number,
-                _local(completed),
-                MODE_LABELS.get(mode, mode),
-                serial,
-                str(reason_labels.get(reason, reason)),
-                detail,
-            ]
-        )
+        r = sheet.next_row()
+        sheet.text(r, 0, code)
+        sheet.text(r, 1, name)
+        sheet.text(r, 2, number)
+        sheet.text(r, 3, _local(completed))
+        sheet.text(r, 4, MODE_LABELS.get(mode, mode))
+        text_or_blank(sheet, r, 5, serial)
+        sheet.text(r, 6, reason_labels.get(reason, reason))
+        text_or_blank(sheet, r, 7, detail)
         tick()
-    wb.save(path)
-    if progress:
-        progress(total_rows, total_rows)
-    return path
+
+
+def _text_or_blank(sheet: _Sheet, row: int, col: int, value: str | None) -> None:
+    """Text is always written as text (a value starting with "=" never becomes a formula); empty stays empty."""
+    if value:
+        sheet.text(row, col, value)
 
 
 def statement_pdf_build(*, statement: Statement, path: Path | None = None) -> Path:

@@ -248,6 +248,10 @@ class StatementLine(_DraftOnly):
         ordering = ["completed_at", "pk"]
         verbose_name = _("Statement line")
         verbose_name_plural = _("Statement line")
+        indexes = [
+            # the run's same-serial window reads the lines counted in the days just before the month
+            models.Index(fields=["completed_at"], name="settlement_line_completed"),
+        ]
 
     def __str__(self):
         return f"{self.ticket_number} ¥{self.amount}"
@@ -288,6 +292,14 @@ class ExcludedTicket(_DraftOnly):
         constraints = [
             models.UniqueConstraint(fields=["statement", "ticket"], name="settlement_excluded_once_per_statement")
         ]
+        indexes = [
+            # the run looks up the earlier tickets still waiting (WAITING) without reading other exclusions
+            models.Index(
+                fields=["statement", "ticket"],
+                condition=Q(reason__in=["callback_pending", "callback_disputed"]),
+                name="settlement_excluded_waiting",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_number} {self.reason}"
@@ -323,6 +335,10 @@ class Adjustment(_DraftOnly):
         constraints = [
             models.UniqueConstraint(fields=["statement", "source_ref"], name="settlement_adjustment_ref_once"),
             models.CheckConstraint(condition=~Q(amount=0), name="settlement_adjustment_not_zero"),
+        ]
+        indexes = [
+            # the run checks that a breach, sanction or charge is not on another month's statement already
+            models.Index(fields=["source_ref"], name="settlement_adjustment_ref"),
         ]
 
     def __str__(self):
