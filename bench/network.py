@@ -224,38 +224,22 @@ def probes(*, tickets: int, count: int, seed: int = 7) -> list[tuple[str, str, s
     def number():
         return f"B{rng.randint(1, tickets):013d}"[: 9 + rng.randint(0, 5)]
 
+    searches = {
+        "ticket number": number,
+        "serial prefix": lambda: serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)],
+        "phone prefix": lambda: phone(rng.randint(1, customers))[: 8 + rng.randint(0, 3)],
+    }
     return [
         ("ticket list API, HQ", "bench-hq", "GET", ["/api/v1/tickets/"] * count),
         ("ticket list API, HQ, status filter", "bench-hq", "GET", ["/api/v1/tickets/?status=dispatched"] * count),
         ("ticket list API, HQ, station filter", "bench-hq", "GET", [f"/api/v1/tickets/?station={station}"] * count),
         ("ticket list page, HQ", "bench-hq", "GET", ["/tickets/"] * count),
         ("ticket list page, HQ, status filter", "bench-hq", "GET", ["/tickets/?status=in_repair"] * count),
-        ("search by ticket number, page", "bench-hq", "GET", some(lambda: f"/tickets/?q={number()}")),
-        ("search by ticket number, API", "bench-hq", "GET", some(lambda: f"/api/v1/tickets/?q={number()}")),
-        (
-            "search by serial prefix, page",
-            "bench-hq",
-            "GET",
-            some(lambda: f"/tickets/?q={serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)]}"),
-        ),
-        (
-            "search by serial prefix, API",
-            "bench-hq",
-            "GET",
-            some(lambda: f"/api/v1/tickets/?q={serial(rng.randint(1, customers))[: 9 + rng.randint(0, 3)]}"),
-        ),
-        (
-            "search by phone prefix, page",
-            "bench-hq",
-            "GET",
-            some(lambda: f"/tickets/?q={phone(rng.randint(1, customers))[: 8 + rng.randint(0, 3)]}"),
-        ),
-        (
-            "search by phone prefix, API",
-            "bench-hq",
-            "GET",
-            some(lambda: f"/api/v1/tickets/?q={phone(rng.randint(1, customers))[: 8 + rng.randint(0, 3)]}"),
-        ),
+        *[
+            (f"search by {what}, {where}", "bench-hq", "GET", some(lambda make=make, base=base: f"{base}?q={make()}"))
+            for what, make in searches.items()
+            for where, base in (("page", "/tickets/"), ("API", "/api/v1/tickets/"))
+        ],
         ("search by customer name", "bench-hq", "GET", some(lambda: f"/tickets/?q=客户{rng.randint(1, customers)}")),
         ("search by address fragment", "bench-hq", "GET", some(lambda: f"/tickets/?q=地址{rng.randint(1, customers)}")),
         ("hotline page", "bench-hotline", "GET", ["/tickets/hotline/"] * count),
