@@ -221,8 +221,19 @@ def probes(*, tickets: int, count: int, seed: int = 7) -> list[tuple[str, str, s
     def some(make):
         return [make() for _ in range(count)]
 
-    def number():
-        return f"B{rng.randint(1, tickets):013d}"[: 9 + rng.randint(0, 5)]
+    from django.db.models import Max, Min
+
+    from tickets.models import Ticket
+
+    low, high = Ticket.objects.aggregate(low=Min("pk"), high=Max("pk")).values()
+    numbers = list(
+        Ticket.objects.filter(pk__in=[rng.randint(low or 0, high or 0) for _ in range(count * 2)])
+        .order_by("pk")
+        .values_list("number", flat=True)
+    ) or ["B"]
+
+    def number():  # a prefix of a real number: its letter and day, and 0–5 digits of its sequence
+        return rng.choice(numbers)[: 9 + rng.randint(0, 5)]
 
     searches = {
         "ticket number": number,

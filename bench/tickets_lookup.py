@@ -40,6 +40,15 @@ SERIAL_SQL = "'HD25' || lpad((1 + g / 1000000)::text, 2, '0') || lpad((g %% 1000
 OPEN_DAYS = 5  # half the tickets of the last five days are still open (dispatched or in repair), the rest closed
 
 
+# Numbers as the product gives them (tickets.services.ticket_number_next): a letter, the day received in
+# Shanghai, a 5-digit sequence in that day, so a number prefix is a span of days, as in real data. B, not T,
+# so that they never meet the product's own.
+NUMBER_SQL = (
+    "'B' || to_char(r AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(row_number() OVER "
+    "(PARTITION BY (r AT TIME ZONE 'Asia/Shanghai')::date ORDER BY r, g)::text, 5, '0')"
+)
+
+
 def serial(g: int) -> str:
     """The serial ``fill`` gives device number g (1-based), as SERIAL_SQL computes it."""
     return f"HD25{1 + g // 1_000_000:02d}{g % 1_000_000:06d}"
@@ -96,14 +105,15 @@ def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180, now=N
                    dispatched_at, accept_due_at, onsite_due_at, complete_due_at, completed_at, paused_seconds,
                    parts_used, charge_amount, charge_consent, signoff_name, fault_found, diagnosis, work_done,
                    cancel_reason, escalated_to, photo_before, photo_after, signoff_image, updated_at)
-               SELECT 'B' || lpad(g::text, 13, '0'), %s + (g %% %s), %s + (g %% %s), 'no_signal', '', 'normal',
+               SELECT number, %s + (g %% %s), %s + (g %% %s), 'no_signal', '', 'normal',
                    'onsite',
                    CASE WHEN open AND g %% 2 = 0 THEN 'dispatched' WHEN open THEN 'in_repair' ELSE 'closed' END,
                    ({station_array})[1 + g %% {len(stations)}], true, '', false, r, r, r + interval '2 hours',
                    r + interval '1 day', r + interval '2 days',
                    CASE WHEN NOT open THEN least(r + interval '5 hours', %s) END, 0, '[]', 0, false, '', '', '', '',
                    '', '', '', '', '', %s
-               FROM (SELECT g, r, r > %s::timestamptz - interval '{OPEN_DAYS} days' AND g %% 4 < 2 AS open
+               FROM (SELECT g, r, r > %s::timestamptz - interval '{OPEN_DAYS} days' AND g %% 4 < 2 AS open,
+                            {NUMBER_SQL} AS number
                      FROM (SELECT g, %s::timestamptz - (g * {days * 1440}::bigint / %s) * interval '1 minute' AS r
                            FROM generate_series(1, %s) g) spread) s""",
             [first_customer, customers, first_device, customers, now, now, now, now, n, n],
