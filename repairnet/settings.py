@@ -168,6 +168,17 @@ SPECTACULAR_SETTINGS = {
     # Schema-naming hints are not deployment problems; the schema itself is tested by the API fuzzer.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name for each choice set that several fields share, or whose field name other sets share.
+    "ENUM_NAME_OVERRIDES": {
+        "DepositKindEnum": "spares.models.DepositEntry.Kind",
+        "ApprovalStatusEnum": "spares.models.WriteOff.Status",
+        "InspectionStatusEnum": "inspections.models.Inspection.Status",
+        "DailyReportStatusEnum": "tickets.models.DailyReport.Status",
+        "StatementStatusEnum": "settlement.models.Statement.Status",
+        "TierEnum": "stations.models.Tier",
+        "ComplaintCategoryEnum": "tickets.models.Complaint.Category",
+        "EscalationEnum": "tickets.models.Ticket.Escalation",
+    },
 }
 
 LOGGING = {

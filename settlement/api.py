@@ -126,7 +126,7 @@ class StatementDetailSerializer(StatementSerializer):
         return LineSerializer(selectors.statement_lines(statement=obj), many=True).data
 
 
-class NoteSerializer(serializers.Serializer):
+class StatementNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
@@ -134,7 +134,7 @@ class DisputeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-class ResolveSerializer(serializers.Serializer):
+class DisputeResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=1000)
     reopen = serializers.BooleanField(default=False)
 
@@ -231,21 +231,21 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         statement = self.get_queryset().get(pk=statement.pk)
         return Response(StatementSerializer(statement).data)
 
-    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         return self._act(
             request,
-            NoteSerializer,
+            StatementNoteSerializer,
             lambda s, u, d: services.statement_issue(statement_id=s.pk, actor=u, note=d["note"]),
         )
 
-    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         return self._act(
             request,
-            NoteSerializer,
+            StatementNoteSerializer,
             lambda s, u, d: services.statement_confirm(statement_id=s.pk, actor=u, note=d["note"]),
         )
 
@@ -258,23 +258,23 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
             lambda s, u, d: services.statement_dispute(statement_id=s.pk, actor=u, reason=d["reason"]),
         )
 
-    @extend_schema(request=ResolveSerializer, responses=StatementSerializer)
+    @extend_schema(request=DisputeResolveSerializer, responses=StatementSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._act(
             request,
-            ResolveSerializer,
+            DisputeResolveSerializer,
             lambda s, u, d: services.statement_resolve_dispute(
                 statement_id=s.pk, actor=u, resolution=d["resolution"], reopen=d["reopen"]
             ),
         )
 
-    @extend_schema(request=NoteSerializer, responses=StatementSerializer)
+    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._act(
             request,
-            NoteSerializer,
+            StatementNoteSerializer,
             lambda s, u, d: services.statement_approve(statement_id=s.pk, actor=u, note=d["note"]),
         )
 

@@ -6,6 +6,7 @@ service. Station staff see only their own station.
 
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -250,6 +251,7 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
         qs = Movement.objects.select_related("serial_unit", "from_location", "to_location")
         return roles.scope_queryset(self.request.user, qs).order_by("-pk")
 
+    @extend_schema(request=ReverseSerializer, responses={201: MovementSerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         data = _valid(ReverseSerializer, request)
@@ -291,6 +293,7 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=ShipmentReceiveSerializer, responses=ShipmentSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         data = _valid(ShipmentReceiveSerializer, request)
@@ -349,6 +352,7 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return roles.scope_queryset(self.request.user, Obligation.objects.select_related("serial_unit")).order_by("pk")
 
+    @extend_schema(request=None, responses=ObligationSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_defective(self, request, pk=None):
         obligation = self.get_object()
@@ -356,6 +360,7 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
         obligation.refresh_from_db()
         return Response(ObligationSerializer(obligation).data)
 
+    @extend_schema(request=None, responses=ObligationSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         obligation = self.get_object()
@@ -412,10 +417,12 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(WriteOffSerializer(write_off).data)
 
+    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(request, True)
 
+    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, False)
@@ -442,10 +449,12 @@ class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(StocktakeSerializer(proposal).data)
 
+    @extend_schema(request=DecisionSerializer, responses=StocktakeSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(request, True)
 
+    @extend_schema(request=DecisionSerializer, responses=StocktakeSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, False)
