@@ -173,8 +173,8 @@ def _fill_month(*, k: int, month: datetime.date, tickets: int, stations: int) ->
             INSERT INTO tickets_ticket (number, customer_id, device_id, fault_category, description, priority,
                 service_mode, status, station_id, technician_id, in_warranty, warranty_reason, is_repeat_repair,
                 received_at, completed_at, closed_at, paused_seconds, parts_used, charge_amount, charge_consent,
-                signoff_name, fault_found, diagnosis, work_done, cancel_reason, escalated_to, photo_before,
-                photo_after, signoff_image, updated_at)
+                signoff_name, fault_found, no_fault_found, diagnosis, work_done, cancel_reason, escalated_to,
+                photo_before, photo_after, signoff_image, updated_at)
             SELECT %(prefix)s || %(k)s || '-' || lpad(g::text, 7, '0'), d.customer_id, d.id,
                 CASE WHEN r.cat < 0.05 THEN 'accessory' ELSE 'no_signal' END, '', 'normal',
                 CASE WHEN r.mode < 0.60 THEN 'onsite' WHEN r.mode < 0.90 THEN 'carry_in'
@@ -184,7 +184,7 @@ def _fill_month(*, k: int, month: datetime.date, tickets: int, stations: int) ->
                 r.warranty < 0.9, '', r.repeat < 0.03,
                 r.done - interval '6 hours', r.done,
                 CASE WHEN r.cb < 0.98 THEN r.done + interval '20 hours' END, 0, '[]', 0, false, '',
-                CASE WHEN r.nff < 0.03 THEN '无故障，指导使用' ELSE '电源板损坏' END, '', '更换电源板',
+                CASE WHEN r.nff < 0.03 THEN '无故障，指导使用' ELSE '电源板损坏' END, r.nff < 0.03, '', '更换电源板',
                 '', '', '', '', '', r.done
             FROM (
                 SELECT g, random() AS cat, random() AS mode, random() AS cb, random() AS warranty,
@@ -317,7 +317,7 @@ valid AS (
         CASE WHEN EXISTS (SELECT 1 FROM spares_movement m WHERE m.ticket_id = t.id AND m.type = 'swap_out')
                   THEN 'swap'
              WHEN t.fault_category = 'accessory' THEN 'accessory_replacement'
-             WHEN t.fault_found ILIKE '%%无故障%%' OR t.fault_found ILIKE '%%no fault%%' THEN 'no_fault_found'
+             WHEN t.no_fault_found THEN 'no_fault_found'
              WHEN t.service_mode = 'onsite' THEN 'onsite_repair'
              WHEN t.service_mode IN ('carry_in', 'mail_in') THEN 'carry_in_repair' END AS kind,
         (t.completed_at AT TIME ZONE %(tz)s)::date AS day

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.services import apply_transition, audit_record, ensure
+from spares.selectors import stock_expected_for_count
+from spares.services import stocktake_propose
+from stations.services import sanction_raise
 
 from .models import ChecklistItem, Inspection, ItemScore, Rectification, StockCountLine
 from .photos import photo_prepare
@@ -99,10 +102,6 @@ def inspection_schedule(
 
 def _stock_lines_sync(inspection: Inspection) -> int:
     """Copy the ledger's expected stock (spares) into count lines; counted quantities are kept."""
-    try:
-        from spares.selectors import stock_expected_for_count
-    except ImportError:  # spares area not there yet: no stock to count
-        return 0
     rows = stock_expected_for_count(station=inspection.station)
     existing = {line.spare_item_id: line for line in inspection.stock_lines.all()}
     created = 0
@@ -266,11 +265,6 @@ def _propose_stock_differences(inspection: Inspection, stock_lines, actor) -> li
     ]
     if not counts:
         return []
-    try:
-        from spares.services import stocktake_propose
-    except ImportError:
-        log.warning("spares.services.stocktake_propose missing; %s stock differences not proposed", len(counts))
-        return []
     proposals = stocktake_propose(
         station=inspection.station, counts=counts, actor=actor, source_ref=f"inspection:{inspection.pk}"
     )
@@ -279,11 +273,6 @@ def _propose_stock_differences(inspection: Inspection, stock_lines, actor) -> li
 
 
 def _raise_sanction(station, rule_code: str, actor, source_ref: str, note: str):
-    try:
-        from stations.services import sanction_raise
-    except ImportError:
-        log.warning("stations.services.sanction_raise missing; %s for %s not raised", rule_code, source_ref)
-        return None
     return sanction_raise(station=station, rule_code=rule_code, actor=actor, note=note, source_ref=source_ref)
 
 

@@ -23,9 +23,10 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only records: visible, never edited or deleted through the admin."""
+    """Records that only services write (with their audit row): the admin shows them, never adds, edits or
+    deletes one. Every area's ledgers, states and results use it."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

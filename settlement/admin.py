@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from repairnet.admin import ReadOnlyAdmin
+
 from .models import Adjustment, ExcludedTicket, FeeRule, SettlementRun, Statement, StatementLine
 
 
@@ -11,21 +13,8 @@ class FeeRuleAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Statements and runs are results of services: readable here, changed only through the flow."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SettlementRun)
-class SettlementRunAdmin(_ReadOnly):
+class SettlementRunAdmin(ReadOnlyAdmin):
     list_display = ("month", "status", "progress", "created_at", "finished_at", "drafts_count", "lines_count")
 
 
@@ -55,7 +44,7 @@ class ExcludedInline(admin.TabularInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(_ReadOnly):
+class StatementAdmin(ReadOnlyAdmin):
     list_display = ("month", "station", "status", "lines_count", "gross", "deductions", "net")
     list_filter = ("status", "month")
     search_fields = ("station__code", "station__name")

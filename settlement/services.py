@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
@@ -41,13 +40,15 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.money import ZERO, quantize
 from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted
+from spares import selectors as spares_selectors
+from stations import selectors as stations_selectors
+from stations.services import sanction_mark_settled
 
 from .models import Adjustment, ExcludedTicket, FeeKind, FeeRule, SettlementRun, Statement, StatementLine
 
 log = logging.getLogger("repairnet.settlement")
 
 CHUNK_STATIONS = 100
-NO_FAULT_MARKERS = ("无故障", "no fault")
 FEE_KINDS_FOR_TICKETS = (
     FeeKind.ONSITE_REPAIR,
     FeeKind.CARRY_IN_REPAIR,
@@ -129,35 +130,15 @@ class RuleBook:
 def _certified_expression():
     """SQL: did the technician hold a valid repair-technician certificate on the completion day?
 
-    Reads stations' ``Certificate`` rows in one subquery (the same rule as
-    ``stations.selectors.technician_is_certified``); None when stations has no certificates yet.
+    Stations' rule (``stations.selectors.certified_on``, the one owner of "certified on a day"), read in one
+    subquery: a certificate revoked with effect from the 20th still pays the work completed before the 20th.
     """
-    from django.apps import apps
-
-    try:
-        certificate = apps.get_model("stations", "Certificate")
-    except LookupError:
-        return None
-    return Exists(
-        certificate.objects.filter(
-            user_id=OuterRef("technician_id"),
-            kind="repair_technician",
-            status="valid",
-            issued_on__lte=OuterRef("completed_day"),
-            expires_on__gte=OuterRef("completed_day"),
-        )
-    )
+    return stations_selectors.certified_on(OuterRef("technician_id"), OuterRef("completed_day"))
 
 
 def _swap_expression():
-    """SQL: did the ticket swap a spare machine? (a ``swap_out`` movement in spares' journal)."""
-    from django.apps import apps
-
-    try:
-        movement = apps.get_model("spares", "Movement")
-    except LookupError:
-        return Value(False, output_field=BooleanField())
-    return Exists(movement.objects.filter(ticket_id=OuterRef("pk"), type="swap_out"))
+    """SQL: did the ticket swap a spare machine? (spares' rule, read in one subquery)."""
+    return spares_selectors.swapped_for_ticket(OuterRef("pk"))
 
 
 def _rule_in_force(book: RuleBook, kind: str):
@@ -188,12 +169,8 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
     reason = ExcludedTicket.Reason
     waiting_ids = list(_waiting_earlier(station_ids=station_ids, month=month))
     on_other_statement = StatementLine.objects.filter(ticket_id=OuterRef("pk")).exclude(statement__month=month)
-    no_fault = Q()
-    for marker in NO_FAULT_MARKERS:
-        no_fault |= Q(fault_found__icontains=marker)
+    no_fault = Q(no_fault_found=True)  # the repair report's outcome, owned by tickets; never the free text
     certified = _certified_expression()
-    if certified is None:
-        certified = Value(True, output_field=BooleanField())
     outcome = Callback.Outcome
     base = (
         Ticket.objects.filter(station_id__in=station_ids, status__in=(Ticket.Status.COMPLETED, Ticket.Status.CLOSED))
@@ -387,44 +364,34 @@ def _text_expression(template: str, *, max_length: int, **fields: str):
     return Left(Concat(*parts) if len(parts) > 1 else parts[0], max_length)
 
 
-def _external_adjustments(*, station_ids, month: datetime.date, book: RuleBook, notes: list[str]) -> list[dict]:
-    """Approved rewards/penalties and parts charged — each with a stable source reference."""
+def _external_adjustments(*, station_ids, month: datetime.date, book: RuleBook) -> list[dict]:
+    """Approved rewards/penalties (stations) and parts charged (spares) — each with a stable source reference."""
     rows: list[dict] = []
-    try:
-        from stations.selectors import sanctions_for_settlement
-    except ImportError:
-        notes.append(str(_("Rewards and penalties are not available yet; none applied.")))
-    else:
-        for s in sanctions_for_settlement(station_ids=station_ids, year=month.year, month=month.month):
-            amount = quantize(s.amount)
-            if amount:
-                rows.append(
-                    {
-                        "station_id": s.station_id,
-                        "kind": Adjustment.Kind.SANCTION,
-                        "amount": amount,
-                        "description": str(getattr(s, "rule", "") or _("Reward or penalty")),
-                        "source_ref": f"sanction:{s.id}",
-                    }
-                )
-    try:
-        from spares.selectors import charges_for_settlement
-    except ImportError:
-        notes.append(str(_("Parts charges are not available yet; none applied.")))
-    else:
-        for c in charges_for_settlement(station_ids=station_ids, year=month.year, month=month.month):
-            amount = quantize(c.amount if hasattr(c, "amount") else c["amount"])
-            get = (lambda k, c=c: c[k]) if isinstance(c, dict) else (lambda k, c=c: getattr(c, k))
-            if amount:
-                rows.append(
-                    {
-                        "station_id": get("station_id"),
-                        "kind": Adjustment.Kind.PARTS_CHARGE,
-                        "amount": -abs(amount),
-                        "description": str(get("description")),
-                        "source_ref": f"spares:{get('ref')}",
-                    }
-                )
+    for s in stations_selectors.sanctions_for_settlement(station_ids=station_ids, year=month.year, month=month.month):
+        amount = quantize(s.amount)
+        if amount:
+            rows.append(
+                {
+                    "station_id": s.station_id,
+                    "kind": Adjustment.Kind.SANCTION,
+                    "amount": amount,
+                    "description": str(getattr(s, "rule", "") or _("Reward or penalty")),
+                    "source_ref": f"sanction:{s.id}",
+                }
+            )
+    for c in spares_selectors.charges_for_settlement(station_ids=station_ids, year=month.year, month=month.month):
+        amount = quantize(c.amount if hasattr(c, "amount") else c["amount"])
+        get = (lambda k, c=c: c[k]) if isinstance(c, dict) else (lambda k, c=c: getattr(c, k))
+        if amount:
+            rows.append(
+                {
+                    "station_id": get("station_id"),
+                    "kind": Adjustment.Kind.PARTS_CHARGE,
+                    "amount": -abs(amount),
+                    "description": str(get("description")),
+                    "source_ref": f"spares:{get('ref')}",
+                }
+            )
     return rows
 
 
@@ -459,8 +426,7 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
         if not open_ids:
             return counts
 
-        notes: list[str] = []
-        adjustments = _external_adjustments(station_ids=open_ids, month=month, book=book, notes=notes)
+        adjustments = _external_adjustments(station_ids=open_ids, month=month, book=book)
         used_refs = set(
             Adjustment.objects.filter(
                 source_ref__in=[a["source_ref"] for a in adjustments], statement__station_id__in=open_ids
@@ -507,7 +473,7 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
             statement_ids=ids,
             run=run,
             rules_snapshot=snapshot,
-            notes=notes,
+            notes=[],
             region_name=Case(*region_names, default=F("region_name")) if region_names else F("region_name"),
         )
         # a draft with nothing left in it (e.g. every ticket moved on) is removed
@@ -830,10 +796,6 @@ def _mark_sanctions_settled(statement: Statement) -> None:
     refs = statement.adjustments.filter(kind=Adjustment.Kind.SANCTION).values_list("source_ref", flat=True)
     ids = [int(ref.split(":", 1)[1]) for ref in refs if ref.split(":", 1)[1].isdigit()]
     if not ids:
-        return
-    try:
-        from stations.services import sanction_mark_settled
-    except ImportError:
         return
     sanction_mark_settled(sanction_ids=ids, ref=f"settlement:{statement.month:%Y-%m}:{statement.station.code}")
 

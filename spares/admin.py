@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from repairnet.admin import ReadOnlyAdmin
+
 from .models import (
     DepositEntry,
     Item,
@@ -26,19 +28,6 @@ class ItemAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name", "compatible_models")
     inlines = [ItemPriceInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledgers and cached stock are written by services only: the admin can look, never touch."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Movement)

@@ -146,12 +146,10 @@ def seed(*, stdout) -> None:
 
 def _seed_loans(*, stations, stdout) -> None:
     """A spare machine lent on an open demo ticket of the repair centre, when tickets has demo data."""
+    from tickets.models import Ticket
+
     from . import services
 
-    try:
-        from tickets.models import Ticket
-    except ImportError:
-        return
     station = stations.get("ZZ001")
     if station is None or Movement.objects.filter(type=Movement.Type.LEND).exists():
         return

@@ -5,19 +5,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from repairnet.money import ZERO, quantize
+from stations.selectors import tier_requirements
 
 from .models import DepositEntry, Item, ItemPrice, Location, Movement, Obligation, SerialUnit, StockBalance
 
-DEFAULT_REQUIRED_DEPOSIT = {
-    "centre": Decimal("10000.00"),
-    "station": Decimal("5000.00"),
-    "accessory_point": Decimal("2000.00"),
-}
 TURNOVER_WINDOW_DAYS = 90
 TURNOVER_TARGET_DAYS = 15
 
@@ -60,16 +56,8 @@ def deposit_balances(*, station_ids) -> dict[int, Decimal]:
 
 
 def required_deposit(*, station) -> Decimal:
-    """The tier's required deposit (stations' admin-editable tier requirements; SPEC 1.1 defaults)."""
-    try:
-        from stations.models import TierRequirement
-
-        row = TierRequirement.objects.filter(tier=station.tier).values_list("deposit", flat=True).first()
-        if row is not None:
-            return quantize(row)
-    except (ImportError, Exception):  # noqa: BLE001 - stations' table may not exist yet
-        pass
-    return DEFAULT_REQUIRED_DEPOSIT.get(station.tier, ZERO)
+    """The deposit the station's tier requires: stations' rule (its admin-editable tier requirements, SPEC 1.1)."""
+    return quantize(tier_requirements()[station.tier].deposit)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -178,6 +166,15 @@ def stock_expected_for_count(*, station) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def swapped_for_ticket(ticket_ref) -> Exists:
+    """SQL: did the ticket ``ticket_ref`` (a ticket id, e.g. ``OuterRef("pk")``) swap a spare machine?
+
+    The one rule for "the ticket swapped": a swap-out movement on it in the journal. Settlement's monthly
+    run pays the swap fee by it.
+    """
+    return Exists(Movement.objects.filter(ticket_id=ticket_ref, type=Movement.Type.SWAP_OUT))
 
 
 def loans_outstanding(*, station=None):

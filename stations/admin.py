@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from repairnet.admin import ReadOnlyAdmin
+
 from .models import (
     Application,
     Assessment,
@@ -21,6 +23,14 @@ class StationAdmin(admin.ModelAdmin):
     list_filter = ("tier", "status", "is_remote")
     search_fields = ("code", "name")
     filter_horizontal = ("regions",)
+    # status and tier change only through their services (state machine, audit row, tier history)
+    readonly_fields = ("status", "tier", "understaffed_since")
+
+    def has_add_permission(self, request):
+        return False  # a station comes from an approved application
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TierRequirement)
@@ -62,7 +72,7 @@ class ExamResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):  # issued from a passed exam, revoked with an effective date: services only
     list_display = ("number", "user", "kind", "issued_on", "expires_on", "status")
     list_filter = ("kind", "status")
     search_fields = ("number", "user__username", "user__last_name")
@@ -94,6 +104,6 @@ class SanctionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(ReadOnlyAdmin):
     list_display = ("station", "from_tier", "to_tier", "changed_at", "actor")
     readonly_fields = ("station", "from_tier", "to_tier", "changed_at", "actor", "reason")

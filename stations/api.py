@@ -116,6 +116,11 @@ class StationsReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class CertificateRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
 class StationsVisitSerializer(serializers.Serializer):
     visited_on = serializers.DateField()
     visited_by = serializers.CharField(max_length=100)
@@ -243,6 +248,8 @@ class CertificateSerializer(serializers.ModelSerializer):
             "expires_on",
             "renewed_on",
             "status",
+            "revoked_on",
+            "revoked_at",
         ]
         read_only_fields = fields
 
@@ -584,15 +591,15 @@ class CertificateViewSet(
             ).data
         )
 
-    @extend_schema(request=StationsReasonSerializer, responses=CertificateSerializer)
+    @extend_schema(request=CertificateRevokeSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        data = _data(StationsReasonSerializer, request)
-        return Response(
-            CertificateSerializer(
-                services.certificate_revoke(certificate=self.get_object(), actor=request.user, note=data["reason"])
-            ).data
+        """Revoke with effect from ``effective_on`` (optional; today in Asia/Shanghai when omitted)."""
+        data = _data(CertificateRevokeSerializer, request)
+        cert = services.certificate_revoke(
+            certificate=self.get_object(), actor=request.user, note=data["reason"], effective_on=data["effective_on"]
         )
+        return Response(CertificateSerializer(cert).data)
 
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -268,6 +268,17 @@ class ExamForm(BootstrapMixin, forms.Form):
         self._bootstrap()
 
 
+class CertificateRevokeForm(forms.Form):
+    """Revoke a certificate: the reason and the day it takes effect (today when left empty)."""
+
+    note = forms.CharField(label=_("Reason"), required=False)  # the service asks for it ("Please give a reason.")
+    effective_on = forms.DateField(
+        label=_("Revoked with effect from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
 class SanctionRaiseForm(BootstrapMixin, forms.Form):
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
     rule = forms.ModelChoiceField(label=_("Rule"), queryset=SanctionRule.objects.none(), to_field_name="code")

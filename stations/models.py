@@ -196,7 +196,13 @@ class ExamResult(models.Model):
 
 
 class Certificate(models.Model):
-    """A numbered certificate of a service clerk or repair technician, valid until ``expires_on``."""
+    """A numbered certificate of a service clerk or repair technician.
+
+    Valid on a day from ``issued_on`` to ``expires_on`` inclusive, unless revoked: a revocation takes
+    effect on ``revoked_on`` (the date HQ gives; not valid from that day on) and is recorded at
+    ``revoked_at``. Whether someone is certified on a day is decided in one place only:
+    ``stations.selectors.certified_on``.
+    """
 
     class Status(models.TextChoices):
         VALID = "valid", _("Valid")
@@ -216,6 +222,8 @@ class Certificate(models.Model):
     expires_on = models.DateField(_("Expires on"), db_index=True)
     renewed_on = models.DateField(_("Renewed on"), null=True, blank=True)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.VALID)
+    revoked_on = models.DateField(_("Revoked with effect from"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("Revocation recorded"), null=True, blank=True)
     expiry_warned_on = models.DateField(_("Expiry warning sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
@@ -224,6 +232,17 @@ class Certificate(models.Model):
         ordering = ["-issued_on", "-pk"]
         verbose_name = _("Certificate")
         verbose_name_plural = _("Certificate")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="valid", revoked_on__isnull=True)
+                | models.Q(status="revoked", revoked_on__isnull=False),
+                name="certificate_revoked_has_effective_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_on__isnull=True) | models.Q(revoked_on__gte=models.F("issued_on")),
+                name="certificate_revoked_not_before_issue",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.user}"
@@ -231,9 +250,6 @@ class Certificate(models.Model):
     @property
     def scope_station_id(self):
         return self.user.station_id
-
-    def is_valid_on(self, day: datetime.date) -> bool:
-        return self.status == self.Status.VALID and self.issued_on <= day <= self.expires_on
 
 
 # --- applications -------------------------------------------------------------------------------

@@ -27,15 +27,26 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def _valid_technician_q(prefix: str, on: datetime.date) -> Q:
-    return Q(
-        **{
-            f"{prefix}kind": CertificateKind.REPAIR_TECHNICIAN,
-            f"{prefix}status": Certificate.Status.VALID,
-            f"{prefix}issued_on__lte": on,
-            f"{prefix}expires_on__gte": on,
-        }
-    )
+def _valid_technician_q(prefix: str, on, *, kind: str = CertificateKind.REPAIR_TECHNICIAN) -> Q:
+    """The one definition of "a certificate of ``kind`` valid on the day ``on``" (a date or an expression).
+
+    Valid on a day: issued on or before it, expiring on or after it, and not revoked with effect from
+    that day or earlier (``revoked_on`` is the first day it is no longer valid). ``prefix`` reaches the
+    certificate through a relation (``"users__certificates__"``). Everything that asks "certified on a
+    day" — pages, API, tickets and the monthly settlement run — goes through this.
+    """
+    in_period = Q(**{f"{prefix}kind": kind, f"{prefix}issued_on__lte": on, f"{prefix}expires_on__gte": on})
+    not_revoked = Q(**{f"{prefix}revoked_on__isnull": True}) | Q(**{f"{prefix}revoked_on__gt": on})
+    return in_period & not_revoked
+
+
+def certified_on(user_ref, day_ref, *, kind: str = CertificateKind.REPAIR_TECHNICIAN) -> Exists:
+    """SQL: does the user ``user_ref`` hold a certificate of ``kind`` valid on ``day_ref``?
+
+    Both are expressions of the outer query, e.g. ``certified_on(OuterRef("technician_id"),
+    OuterRef("completed_day"))``; a plain date works for ``day_ref`` too.
+    """
+    return Exists(Certificate.objects.filter(_valid_technician_q("", day_ref, kind=kind), user_id=user_ref))
 
 
 def technician_is_certified(*, user, on: datetime.date | None = None) -> bool:
@@ -129,28 +140,23 @@ def station_staff(*, station):
 
 
 def station_deposit_balance(*, station):
-    """Deposit from the spares ledger; None while that area is not there."""
-    try:
-        from spares.selectors import deposit_balance
-    except ImportError:
-        return None
+    """Deposit held, from the spares ledger."""
+    from spares.selectors import deposit_balance
+
     return deposit_balance(station=station)
 
 
 def station_open_tickets(*, station, limit: int = 10):
-    try:
-        from tickets.models import Ticket
-    except ImportError:
-        return None
+    from tickets.models import Ticket
+
     open_states = [s for s in ("received", "dispatched", "accepted", "in_repair", "awaiting_parts", "escalated")]
     return list(Ticket.objects.filter(station=station, status__in=open_states).order_by("-pk")[:limit])
 
 
 def station_latest_inspection(*, station):
-    try:
-        from inspections.selectors import latest_inspection_scores
-    except ImportError:
-        return None
+    """The station's latest inspection score (inspections), None when it has never been inspected."""
+    from inspections.selectors import latest_inspection_scores
+
     return latest_inspection_scores(station_ids=[station.pk], on=today()).get(station.pk)
 
 

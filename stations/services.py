@@ -228,10 +228,33 @@ def certificate_renew(*, certificate: Certificate, actor, note: str = "") -> Cer
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, actor, note: str) -> Certificate:
+def certificate_revoke(
+    *, certificate: Certificate, actor, note: str, effective_on: datetime.date | None = None
+) -> Certificate:
+    """Revoke with effect from ``effective_on`` (today in Asia/Shanghai by default): from that day on the
+    certificate is not valid; work done before it keeps counting. Not before the issue, not in the future."""
     roles.require(actor, "stations.certificates.manage")
     cert = Certificate.objects.select_for_update(of=("self",)).select_related("user__station").get(pk=certificate.pk)
-    apply_transition(cert, to=Certificate.Status.REVOKED, actor=actor, note=note, verb="revoked", require_note=True)
+    today = selectors.today()
+    effective_on = effective_on or today
+    ensure(
+        effective_on >= cert.issued_on,
+        _("The revocation cannot take effect before the certificate was issued (%(date)s).")
+        % {"date": cert.issued_on.isoformat()},
+        "revoked_before_issue",
+    )
+    ensure(effective_on <= today, _("The revocation cannot take effect in the future."), "revoked_in_future")
+    cert.revoked_on, cert.revoked_at = effective_on, timezone.now()
+    apply_transition(
+        cert,
+        to=Certificate.Status.REVOKED,
+        actor=actor,
+        note=note,
+        verb="revoked",
+        require_note=True,
+        extra_update_fields=("revoked_on", "revoked_at"),
+        data={"effective_on": effective_on.isoformat()},
+    )
     if cert.user.station_id:
         station_staffing_refresh(station=cert.user.station)
     return cert
@@ -657,17 +680,11 @@ def _station_code_for(region: Region) -> str:
     return f"{prefix}{seq:04d}"
 
 
-def _deposit_handoff(*, station: Station, amount: Decimal, actor, note: str) -> bool:
-    """Record the deposit in the spares ledger (a ledger entry, not a field)."""
-    try:
-        from spares.services import deposit_record
-    except ImportError:
-        log.warning(
-            "spares.services.deposit_record not available: deposit of %s for %s not recorded", amount, station.code
-        )
-        return False
+def _deposit_handoff(*, station: Station, amount: Decimal, actor, note: str) -> None:
+    """Record the deposit in the spares ledger (a ledger entry, not a field), in the approval's transaction."""
+    from spares.services import deposit_record
+
     deposit_record(station=station, kind="paid", amount=amount, actor=actor, note=note)
-    return True
 
 
 @transaction.atomic
@@ -834,19 +851,12 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
 
 
 def _assessment_inputs(station_ids: list[int], start: datetime.date, end: datetime.date):
-    """The contract selectors of tickets and inspections; neutral (empty) while they are absent."""
-    try:
-        from tickets.selectors import assessment_inputs
-    except ImportError:
-        tickets_inputs = {}
-    else:
-        tickets_inputs = assessment_inputs(station_ids=station_ids, start=start, end=end)
-    try:
-        from inspections.selectors import latest_inspection_scores
-    except ImportError:
-        inspection_scores = {}
-    else:
-        inspection_scores = latest_inspection_scores(station_ids=station_ids, on=end)
+    """The contract selectors of tickets (the quarter's ticket figures) and inspections (latest scores)."""
+    from inspections.selectors import latest_inspection_scores
+    from tickets.selectors import assessment_inputs
+
+    tickets_inputs = assessment_inputs(station_ids=station_ids, start=start, end=end)
+    inspection_scores = latest_inspection_scores(station_ids=station_ids, on=end)
     return tickets_inputs, inspection_scores
 
 

@@ -443,7 +443,15 @@ def certificate_action(request, pk: int, action: str):
             services.certificate_renew(certificate=cert, actor=request.user, note=request.POST.get("note", ""))
             messages.success(request, _("Certificate renewed."))
         elif action == "revoke":
-            services.certificate_revoke(certificate=cert, actor=request.user, note=request.POST.get("note", ""))
+            form = forms.CertificateRevokeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            services.certificate_revoke(
+                certificate=cert,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                effective_on=form.cleaned_data["effective_on"],
+            )
             messages.success(request, _("Certificate revoked."))
         elif action == "issue":
             raise Http404

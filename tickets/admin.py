@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from repairnet.admin import ReadOnlyAdmin
+
 from .models import (
     Callback,
     Complaint,
@@ -45,19 +47,6 @@ class DeviceAdmin(admin.ModelAdmin):
     list_display = ["serial", "model", "customer", "purchase_date", "has_invoice"]
     search_fields = ["serial"]
     raw_id_fields = ["customer"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Tickets and their records change only through services (with audit), never in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

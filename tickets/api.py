@@ -79,7 +79,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "technician", "in_warranty", "warranty_reason", "is_repeat_repair", "repeat_of",
             "received_at", "dispatched_at", "accepted_at", "appointment_at", "started_at", "completed_at",
             "closed_at", "cancelled_at", "cancel_reason", "accept_due_at", "onsite_due_at", "complete_due_at",
-            "paused_seconds", "escalated_to", "fault_found", "diagnosis", "work_done", "parts_used",
+            "paused_seconds", "escalated_to", "fault_found", "no_fault_found", "diagnosis", "work_done", "parts_used",
             "charge_amount", "charge_consent", "signoff_name", "signed_at", "callback_due_at", "sla",
             "callback_outcome",
         ]  # fmt: skip
@@ -102,6 +102,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "cancel_reason": t.cancel_reason, "accept_due_at": _moment(t.accept_due_at),
             "onsite_due_at": _moment(t.onsite_due_at), "complete_due_at": _moment(t.complete_due_at),
             "paused_seconds": t.paused_seconds, "escalated_to": t.escalated_to, "fault_found": t.fault_found,
+            "no_fault_found": t.no_fault_found,
             "diagnosis": t.diagnosis, "work_done": t.work_done, "parts_used": t.parts_used,
             "charge_amount": f"{t.charge_amount:.2f}", "charge_consent": t.charge_consent,
             "signoff_name": t.signoff_name, "signed_at": _moment(t.signed_at),
@@ -188,6 +189,9 @@ class CompleteSerializer(serializers.Serializer):
     fault_found = serializers.CharField()
     work_done = serializers.CharField()
     diagnosis = serializers.CharField(required=False, allow_blank=True, default="")
+    no_fault_found = serializers.BooleanField(
+        required=False, default=False, help_text=_("The inspection found no fault (paid at the no-fault fee).")
+    )
     parts = PartSerializer(many=True, required=False, default=list)
     charge_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=0, min_value=0)
     charge_consent = serializers.BooleanField(required=False, default=False)
@@ -522,6 +526,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             fault_found=data["fault_found"],
             work_done=data["work_done"],
             diagnosis=data["diagnosis"],
+            no_fault_found=data["no_fault_found"],
             parts=[dict(p) for p in data["parts"]],
             charge_amount=data["charge_amount"],
             charge_consent=data["charge_consent"],

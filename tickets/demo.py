@@ -40,6 +40,7 @@ FAULT_TEXT = {
     "accessory": "电源适配器发烫",
     "other": "其他故障",
 }
+NO_FAULT_CATEGORIES = ("no_signal", "software")  # where a completed demo ticket may be "no fault found"
 
 
 def seed(*, stdout) -> None:
@@ -223,8 +224,14 @@ def _advance(ticket, *, station, techs, rng, now, policy, calendar):
             ticket.escalated_to = "hq"
         return
     ticket.completed_at = min(ticket.started_at + datetime.timedelta(hours=rng.uniform(0.5, 40)), now)
-    ticket.fault_found = "主板电源模块损坏"
-    ticket.work_done = "更换电源模块并测试"
+    if ticket.fault_category in NO_FAULT_CATEGORIES and ticket.number.endswith(("3", "7")):
+        # no fault found on inspection: the technician ticks the outcome (decided without the rng, so the rest
+        # of the demo stays as it was)
+        ticket.fault_found, ticket.no_fault_found = "未发现故障，设备检测正常", True
+        ticket.work_done = "指导客户重新搜台并设置"
+    else:
+        ticket.fault_found = "主板电源模块损坏"
+        ticket.work_done = "更换电源模块并测试"
     ticket.signoff_name = ticket.customer.name
     ticket.signed_at = ticket.completed_at
     ticket.callback_due_at = ticket.completed_at + datetime.timedelta(hours=24)

@@ -29,6 +29,7 @@ def repair_report_pdf(*, ticket) -> Path:
         [_("Technician"), str(ticket.technician) if ticket.technician_id else "—"],
         [_("Received"), when(ticket.received_at)],
         [_("Completed"), when(ticket.completed_at)],
+        [_("Inspection result"), ticket.inspection_result],
         [_("Fault found"), ticket.fault_found or "—"],
         [_("Diagnosis"), ticket.diagnosis or "—"],
         [_("Work done / actions"), ticket.work_done or "—"],

@@ -77,10 +77,15 @@ class DistrictField(LoadedModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(queryset=Region.objects.filter(level=Region.Level.DISTRICT), **kwargs)
 
-    def rows(self) -> list[tuple[int, str]]:
+    def rows(self) -> list[tuple[int, str, dict]]:
+        """(id, full name, the district's own columns), from one query."""
         if self._rows is None:
-            names = self.queryset.values_list("pk", "parent__parent__name", "parent__name", "name")
-            self._rows = [(pk, "".join(part for part in parts if part)) for pk, *parts in names]
+            columns = ("code", "name", "level", "parent_id")
+            rows = self.queryset.values_list("pk", "parent__parent__name", "parent__name", *columns)
+            self._rows = [
+                (pk, "".join(part for part in (province, city, own[1]) if part), dict(zip(columns, own, strict=True)))
+                for pk, province, city, *own in rows
+            ]
         return self._rows
 
     def prepare_value(self, value):
@@ -90,11 +95,13 @@ class DistrictField(LoadedModelChoiceField):
         return obj[1]
 
     def to_python(self, value):
+        """The chosen district as a model instance built from its row (validating it reads nothing more)."""
         if value in self.empty_values:
             return None
-        if not any(str(pk) == str(value) for pk, _label in self.rows()):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
-        return self.queryset.get(pk=value)
+        for pk, _label, columns in self.rows():
+            if str(pk) == str(value):
+                return Region.from_db(self.queryset.db, ["id", *columns], [pk, *columns.values()])
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
 
 
 class LogCallForm(forms.Form):
@@ -156,6 +163,7 @@ class CompleteForm(BootstrapForm):
     no_fault_found = forms.BooleanField(
         label=_("No fault found"),
         required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
         help_text=_(
             "Tick when the inspection found the device working normally (at most guidance on its use): "
             "the station is paid the no-fault fee, whatever the text above says."

@@ -207,6 +207,13 @@ class Ticket(models.Model):
     fault_found = models.TextField(_("Fault found"), blank=True)
     diagnosis = models.TextField(_("Diagnosis"), blank=True)
     work_done = models.TextField(_("Work done / actions"), blank=True)
+    # the outcome settlement pays by (the no-fault fee), ticked by the technician; never read from the free text
+    no_fault_found = models.BooleanField(
+        _("No fault found"),
+        default=False,
+        db_default=False,
+        help_text=_("The inspection found the device working normally (at most guidance on its use)."),
+    )
     parts_used = models.JSONField(_("Parts used"), default=list, blank=True)
     photo_before = models.ImageField(_("Photo before"), upload_to="tickets/photos/%Y/%m/", blank=True)
     photo_after = models.ImageField(_("Photo after"), upload_to="tickets/photos/%Y/%m/", blank=True)
@@ -239,6 +246,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES
+
+    @property
+    def inspection_result(self) -> str:
+        """The repair report's outcome as the page and the PDF print it (检测结果)."""
+        return _("No fault found") if self.no_fault_found else _("Fault confirmed")
 
 
 class TicketRejection(models.Model):

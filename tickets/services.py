@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.money import quantize
 from repairnet.services import apply_transition, audit_record, ensure
+from spares import services as spares_services
+from spares.selectors import loans_outstanding
+from stations import selectors as stations_selectors
+from stations.services import sanction_raise
 
 from . import rollup, sla
 from .models import (
@@ -320,11 +324,8 @@ def _lock(ticket_id: int) -> Ticket:
 
 
 def _technician_is_certified(user, on=None) -> bool:
-    try:
-        from stations.selectors import technician_is_certified
-    except ImportError:  # stations area not there yet: treat as certified
-        return True
-    return technician_is_certified(user=user, on=on)
+    """Stations' rule ("certified on a day"); a missing contract is an error, never "certified"."""
+    return stations_selectors.technician_is_certified(user=user, on=on)
 
 
 def ticket_transition(
@@ -572,17 +573,9 @@ def _parts_record(*, ticket: Ticket, parts: list[dict], actor) -> list[dict]:
         clean.append({"item_id": item_id, "quantity": quantity, "serial": part.get("serial") or None})
     if not clean:
         return []
-    from spares.services import stock_use_for_ticket
-
-    movements = stock_use_for_ticket(ticket=ticket, parts=clean, actor=actor)
-    names = {}
-    try:
-        from spares.models import Item
-
-        names = dict(Item.objects.filter(pk__in=[p["item_id"] for p in clean]).values_list("pk", "name"))
-    except (ImportError, LookupError):
-        pass
-    log.info("ticket %s used %d part lines (%d movements)", ticket.number, len(clean), len(movements or []))
+    movements = spares_services.stock_use_for_ticket(ticket=ticket, parts=clean, actor=actor)
+    names = {m.item_id: m.item.name for m in movements}
+    log.info("ticket %s used %d part lines (%d movements)", ticket.number, len(clean), len(movements))
     return [{**part, "name": names.get(part["item_id"], str(part["item_id"]))} for part in clean]
 
 
@@ -594,6 +587,7 @@ def ticket_complete(
     fault_found: str,
     work_done: str,
     diagnosis: str = "",
+    no_fault_found: bool = False,
     parts: list[dict] | None = None,
     charge_amount: Decimal | str | None = None,
     charge_consent: bool = False,
@@ -603,7 +597,10 @@ def ticket_complete(
     photo_after=None,
     now=None,
 ) -> Ticket:
-    """Repair report + parts + charges (with consent out of warranty) + customer sign-off; callback due set."""
+    """Repair report + parts + charges (with consent out of warranty) + customer sign-off; callback due set.
+
+    ``no_fault_found`` is the report's outcome (未发现故障): the one thing settlement pays the no-fault fee by.
+    """
     ticket = _lock(ticket_id)
     roles.require(actor, "tickets.work", ticket)
     if ticket.status != S.IN_REPAIR:
@@ -642,6 +639,7 @@ def ticket_complete(
         "fault_found": fault_found.strip(),
         "work_done": work_done.strip(),
         "diagnosis": (diagnosis or "").strip(),
+        "no_fault_found": bool(no_fault_found),
         "charge_amount": charge,
         "charge_consent": bool(charge_consent and charge > 0),
         "charge_consent_at": now if charge_consent and charge > 0 else None,
@@ -658,7 +656,14 @@ def ticket_complete(
             getattr(ticket, name).save(upload.name, upload, save=False)
             fields[name] = getattr(ticket, name)
     fields["parts_used"] = _parts_record(ticket=ticket, parts=parts or [], actor=actor)
-    ticket = ticket_transition(ticket=ticket, to=S.COMPLETED, actor=actor, verb="complete", fields=fields)
+    ticket = ticket_transition(
+        ticket=ticket,
+        to=S.COMPLETED,
+        actor=actor,
+        verb="complete",
+        fields=fields,
+        data={"no_fault_found": fields["no_fault_found"]},
+    )
     rollup.station_day_refresh_for_ticket(ticket=ticket)
     return ticket
 
@@ -679,8 +684,6 @@ def ticket_spare_machine(*, ticket_id: int, actor, action: str, serial: str, ser
     )
     serial = (serial or "").strip().upper()
     ensure(bool(serial), _("Enter the spare machine's serial number."), "serial_required")
-    from spares import services as spares_services
-
     if action == "swap":
         ensure(bool((serial_in or "").strip()), _("Enter the defective unit's serial number."), "serial_required")
         spares_services.spare_swap(ticket=ticket, serial_out=serial, serial_in=serial_in.strip().upper(), actor=actor)
@@ -950,19 +953,14 @@ def complaint_resolve(*, complaint_id: int, actor, verdict: str, investigation: 
     )
     rollup.station_day_refresh_for_complaint(complaint=complaint)
     if verdict == Complaint.Verdict.UPHELD and complaint.station_id:
-        try:
-            from stations.services import sanction_raise
-        except ImportError:
-            log.warning("stations.services.sanction_raise missing; complaint %s not sanctioned", complaint.pk)
-        else:
-            sanction_raise(
-                station=complaint.station,
-                rule_code="complaint_upheld",
-                actor=actor,
-                note=complaint.description[:200],
-                evidence_ref=f"complaint:{complaint.pk}",
-                source_ref=f"complaint:{complaint.pk}",
-            )
+        sanction_raise(
+            station=complaint.station,
+            rule_code="complaint_upheld",
+            actor=actor,
+            note=complaint.description[:200],
+            evidence_ref=f"complaint:{complaint.pk}",
+            source_ref=f"complaint:{complaint.pk}",
+        )
     return complaint
 
 
@@ -1056,10 +1054,6 @@ def daily_reports_build(*, day: datetime.date | None = None) -> int:
 
 def _spares_on_loan(station_ids) -> dict[int, int]:
     """Spare machines out on loan per station, in one grouped query (spares' selector)."""
-    try:
-        from spares.selectors import loans_outstanding
-    except ImportError:
-        return {}
     rows = (
         loans_outstanding()
         .filter(location__station_id__in=station_ids)
@@ -1121,10 +1115,6 @@ def daily_report_late_penalties_raise(*, now=None) -> int:
         .select_related("station")
         .order_by("station_id", "day")
     )
-    try:
-        from stations.services import sanction_raise
-    except ImportError:
-        return 0
     raised, seen = 0, {}
     for report in late:
         seen[report.station_id] = seen.get(report.station_id, 0) + 1

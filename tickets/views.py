@@ -207,6 +207,7 @@ def ticket_complete(request, pk: int):
                 fault_found=d["fault_found"],
                 diagnosis=d["diagnosis"],
                 work_done=d["work_done"],
+                no_fault_found=d["no_fault_found"],
                 parts=form.parts(),
                 charge_amount=d.get("charge_amount") or 0,
                 charge_consent=d["charge_consent"],

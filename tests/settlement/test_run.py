@@ -53,7 +53,7 @@ def test_hand_built_month_gives_exact_net_payable(month, no_external, finance):
     )  # 20 (carry-in fee)
     completed_ticket(completed_at=at(month, 5), fault_category="accessory", **ok)  # 5, no allowance
     nff = completed_ticket(completed_at=at(month, 6), service_mode="carry_in", **ok)  # 5
-    type(nff).objects.filter(pk=nff.pk).update(fault_found="无故障，指导使用")
+    type(nff).objects.filter(pk=nff.pk).update(fault_found="无故障，指导使用", no_fault_found=True)
     # earns nothing:
     excluded = {
         "out_of_warranty": completed_ticket(completed_at=at(month, 7), in_warranty=False, **ok),

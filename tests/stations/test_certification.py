@@ -164,7 +164,7 @@ def test_understaffed_flag_date_and_suspension_after_grace():
     services.station_staffing_refresh(station=station, on=today)
     station.refresh_from_db()
     assert station.understaffed_since is None
-    Certificate.objects.filter(user=tech).update(status=Certificate.Status.REVOKED)
+    Certificate.objects.filter(user=tech).update(status=Certificate.Status.REVOKED, revoked_on=today)
     services.stations_staffing_sweep(on=today)
     station.refresh_from_db()
     assert station.understaffed_since == today and station.status == Station.Status.ACTIVE

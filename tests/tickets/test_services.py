@@ -218,7 +218,7 @@ def test_complete_refused_without_report(agent, station, tech):
 
 def test_complete_refused_when_certificate_lapsed(agent, station, tech):
     ticket = run_to_in_repair(log_call(agent), agent, station, tech)
-    tech.certificates.update(status="revoked")
+    tech.certificates.update(status="revoked", revoked_on=clock.today())
     with pytest.raises(ValidationError, match="certificate"):
         complete(ticket, tech)
 
