@@ -7,4 +7,11 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this area's rules in repairnet.roles
+        from stations import providers
+
+        from . import (
+            permissions,  # noqa: F401 - registers this area's rules in repairnet.roles
+            selectors,
+        )
+
+        providers.register("latest_inspection_scores", selectors.latest_inspection_scores)

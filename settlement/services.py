@@ -42,7 +42,7 @@ from repairnet.money import ZERO, quantize
 from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
-from stations.services import sanction_mark_settled
+from stations.services import sanction_mark_settled, sanction_release_settlement
 
 from .models import Adjustment, ExcludedTicket, FeeKind, FeeRule, SettlementRun, Statement, StatementLine
 
@@ -797,7 +797,12 @@ def _mark_sanctions_settled(statement: Statement) -> None:
     ids = [int(ref.split(":", 1)[1]) for ref in refs if ref.split(":", 1)[1].isdigit()]
     if not ids:
         return
-    sanction_mark_settled(sanction_ids=ids, ref=f"settlement:{statement.month:%Y-%m}:{statement.station.code}")
+    sanction_mark_settled(sanction_ids=ids, ref=_settled_ref(statement))
+
+
+def _settled_ref(statement: Statement) -> str:
+    """The reference the rewards/penalties settled by ``statement`` carry in stations."""
+    return f"settlement:{statement.month:%Y-%m}:{statement.station.code}"
 
 
 def statements_issue_month(*, month: datetime.date, actor) -> int:
@@ -853,7 +858,7 @@ def statement_resolve_dispute(*, statement_id: int, actor, resolution: str, reop
     resolution = (resolution or "").strip()
     ensure(bool(resolution), _("Please give a reason."), code="reason_required")
     statement.resolution = resolution
-    return apply_transition(
+    apply_transition(
         statement,
         to=Statement.Status.DRAFT if reopen else Statement.Status.CONFIRMED,
         actor=actor,
@@ -861,6 +866,9 @@ def statement_resolve_dispute(*, statement_id: int, actor, resolution: str, reop
         verb="statement_reopen" if reopen else "statement_dispute_rejected",
         extra_update_fields=("resolution",),
     )
+    if reopen:  # the rebuild drops its computed adjustments; the penalties must be fetchable again
+        sanction_release_settlement(settled_ref=_settled_ref(statement), actor=actor)
+    return statement
 
 
 @transaction.atomic

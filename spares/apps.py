@@ -7,4 +7,13 @@ class SparesConfig(AppConfig):
     verbose_name = _("Spares")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this area's rules in repairnet.roles
+        from stations import providers
+
+        from . import (
+            permissions,  # noqa: F401 - registers this area's rules in repairnet.roles
+            selectors,
+            services,
+        )
+
+        providers.register("deposit_balance", selectors.deposit_balance)
+        providers.register("deposit_record", services.deposit_record)

@@ -141,30 +141,3 @@ def seed(*, stdout) -> None:
                         if c in plan["lines"]:
                             services.accessory_sell(station=station, item_id=items[c].pk, quantity=1, actor=hq)
     stdout.write(f"spares: catalogue of {len(items)} items, {shipped} shipments with receipts and sales")
-    _seed_loans(stations=stations, stdout=stdout)
-
-
-def _seed_loans(*, stations, stdout) -> None:
-    """A spare machine lent on an open demo ticket of the repair centre, when tickets has demo data."""
-    from tickets.models import Ticket
-
-    from . import services
-
-    station = stations.get("ZZ001")
-    if station is None or Movement.objects.filter(type=Movement.Type.LEND).exists():
-        return
-    ticket = (
-        Ticket.objects.filter(station=station, status__in=["accepted", "in_repair", "awaiting_parts"])
-        .select_related("technician")
-        .order_by("pk")
-        .first()
-    )
-    unit = (
-        Item.objects.get(code="M-HD100")
-        .units.filter(location__station=station, location__kind="station", is_defective=False)
-        .first()
-    )
-    if ticket is None or unit is None:
-        return
-    services.spare_lend(ticket=ticket, serial=unit.serial, actor=ticket.technician)
-    stdout.write(f"spares: spare machine {unit.serial} lent on ticket {ticket.number}")

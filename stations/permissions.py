@@ -17,5 +17,6 @@ roles.register(
         "stations.sanctions.raise": {HQ},
         "stations.sanctions.appeal": {COORDINATOR},
         "stations.sanctions.decide": {HQ},
+        "stations.sanctions.settle": {FINANCE},  # release records from a statement reopened as a draft
     }
 )

@@ -13,9 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 NAMES = frozenset(
     {
         "deposit_balance",  # (station) -> Decimal: the deposit held, from the spares ledger
-        "deposit_record",  # (station, amount, actor, note) -> the ledger entry of a deposit paid on approval
+        "deposit_record",  # (station, kind, amount, actor, note) -> the ledger entry of a deposit paid on approval
         "open_tickets",  # (station, limit) -> the station's open tickets, newest first
-        "assessment_inputs",  # (station_ids, start, end, detailed) -> per-station ticket figures for a quarter
+        "assessment_inputs",  # (station_ids, start, end) -> per-station ticket figures for a quarter
         "latest_inspection_scores",  # (station_ids, on) -> {station_id: latest inspection score}
     }
 )

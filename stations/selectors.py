@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from repairnet import roles
 
+from . import providers
 from .models import (
     Application,
     Assessment,
@@ -141,23 +142,17 @@ def station_staff(*, station):
 
 def station_deposit_balance(*, station):
     """Deposit held, from the spares ledger."""
-    from spares.selectors import deposit_balance
-
-    return deposit_balance(station=station)
+    return providers.provider("deposit_balance")(station=station)
 
 
 def station_open_tickets(*, station, limit: int = 10):
-    from tickets.models import Ticket
-
-    open_states = [s for s in ("received", "dispatched", "accepted", "in_repair", "awaiting_parts", "escalated")]
-    return list(Ticket.objects.filter(station=station, status__in=open_states).order_by("-pk")[:limit])
+    """The station's open tickets, newest first (tickets decides what is open)."""
+    return providers.provider("open_tickets")(station=station, limit=limit)
 
 
 def station_latest_inspection(*, station):
     """The station's latest inspection score (inspections), None when it has never been inspected."""
-    from inspections.selectors import latest_inspection_scores
-
-    return latest_inspection_scores(station_ids=[station.pk], on=today()).get(station.pk)
+    return providers.provider("latest_inspection_scores")(station_ids=[station.pk], on=today()).get(station.pk)
 
 
 def station_is_dispatchable(*, station) -> bool:

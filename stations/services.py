@@ -19,7 +19,7 @@ from repairnet.models import Region, User
 from repairnet.money import quantize
 from repairnet.services import apply_transition, audit_record, ensure
 
-from . import selectors
+from . import providers, selectors
 from .models import (
     Application,
     Assessment,
@@ -499,6 +499,25 @@ def sanction_mark_settled(*, sanction_ids, ref: str) -> int:
     )
 
 
+@transaction.atomic
+def sanction_release_settlement(*, settled_ref: str, actor) -> int:
+    """Settlement hands back the records it settled under ``settled_ref`` (its statement went back to draft).
+
+    The rebuilt draft then fetches them again through ``sanctions_for_settlement`` like any unsettled
+    record, and issuing it marks them again. Releasing here, rather than teaching the selector about
+    statements, keeps one owner and one meaning of ``settled_ref``: set while an issued statement holds the
+    record. Each released record gets an audit row naming the statement it left.
+    """
+    roles.require(actor, "stations.sanctions.settle")
+    ensure(bool(settled_ref), _("A settlement reference is needed."))
+    released = list(Sanction.objects.select_for_update().filter(settled_ref=settled_ref).order_by("pk"))
+    for sanction in released:
+        sanction.settled_ref = ""
+        sanction.save(update_fields=["settled_ref", "updated_at"])
+        audit_record(obj=sanction, verb="settlement_released", actor=actor, data={"settled_ref": settled_ref})
+    return len(released)
+
+
 # --- applications ----------------------------------------------------------------------------------
 
 PHONE_RE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
@@ -682,9 +701,7 @@ def _station_code_for(region: Region) -> str:
 
 def _deposit_handoff(*, station: Station, amount: Decimal, actor, note: str) -> None:
     """Record the deposit in the spares ledger (a ledger entry, not a field), in the approval's transaction."""
-    from spares.services import deposit_record
-
-    deposit_record(station=station, kind="paid", amount=amount, actor=actor, note=note)
+    providers.provider("deposit_record")(station=station, kind="paid", amount=amount, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -852,11 +869,8 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
 
 def _assessment_inputs(station_ids: list[int], start: datetime.date, end: datetime.date):
     """The contract selectors of tickets (the quarter's ticket figures) and inspections (latest scores)."""
-    from inspections.selectors import latest_inspection_scores
-    from tickets.selectors import assessment_inputs
-
-    tickets_inputs = assessment_inputs(station_ids=station_ids, start=start, end=end)
-    inspection_scores = latest_inspection_scores(station_ids=station_ids, on=end)
+    tickets_inputs = providers.provider("assessment_inputs")(station_ids=station_ids, start=start, end=end)
+    inspection_scores = providers.provider("latest_inspection_scores")(station_ids=station_ids, on=end)
     return tickets_inputs, inspection_scores
 
 

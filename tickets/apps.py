@@ -9,11 +9,17 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from stations import providers
+
         from . import (
             permissions,  # noqa: F401 - registers this area's rules in repairnet.roles
+            selectors,
             sla,
         )
         from .models import Holiday, SlaPolicy
+
+        providers.register("open_tickets", selectors.station_open_tickets)
+        providers.register("assessment_inputs", selectors.assessment_inputs)
 
         for model in (Holiday, SlaPolicy):
             post_save.connect(sla.reference_changed, sender=model, dispatch_uid=f"sla-reference-{model.__name__}")

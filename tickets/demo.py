@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from repairnet import roles
 from repairnet.models import Region, User
+from spares import services as spares_services
+from spares.models import Movement, SerialUnit
+from stations.models import Station
 
 from . import rollup, services, sla
 from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, Ticket
@@ -44,6 +47,11 @@ NO_FAULT_CATEGORIES = ("no_signal", "software")  # where a completed demo ticket
 
 
 def seed(*, stdout) -> None:
+    _seed_area(stdout=stdout)
+    _seed_loan(stdout=stdout)
+
+
+def _seed_area(*, stdout) -> None:
     for code, name, months, regex in MODELS:
         DeviceModel.objects.get_or_create(
             code=code, defaults={"name": name, "warranty_months": months, "serial_regex": regex}
@@ -54,7 +62,6 @@ def seed(*, stdout) -> None:
         rollup.stats_rebuild_recent()  # counts nothing new when the rollup is in step
         stdout.write("tickets: demo tickets already present")
         return
-    from stations.models import Station
 
     stations = list(
         Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True).prefetch_related("regions")
@@ -260,3 +267,23 @@ def _callback(ticket, *, agent, rng):
         agent=agent,
         completed_at=ticket.closed_at,
     )
+
+
+def _seed_loan(*, stdout) -> None:
+    """A spare machine lent on an open demo ticket of the repair centre, from the stock spares' demo gave it."""
+    station = Station.objects.filter(code="ZZ001").first()
+    if station is None or Movement.objects.filter(type=Movement.Type.LEND).exists():
+        return
+    ticket = (
+        Ticket.objects.filter(station=station, status__in=["accepted", "in_repair", "awaiting_parts"])
+        .select_related("technician")
+        .order_by("pk")
+        .first()
+    )
+    unit = SerialUnit.objects.filter(
+        item__code="M-HD100", location__station=station, location__kind="station", is_defective=False
+    ).first()  # none when only this area's demo was seeded
+    if ticket is None or unit is None:
+        return
+    spares_services.spare_lend(ticket=ticket, serial=unit.serial, actor=ticket.technician)
+    stdout.write(f"spares: spare machine {unit.serial} lent on ticket {ticket.number}")

@@ -385,6 +385,11 @@ def _rows_of(chosen) -> list[Ticket]:
     return list(with_list_columns(Ticket.objects.filter(pk__in=chosen.values("pk"))))
 
 
+def station_open_tickets(*, station, limit: int = 10) -> list[Ticket]:
+    """A station's open tickets, newest first (for its page in stations)."""
+    return list(Ticket.objects.filter(station=station, status__in=Ticket.OPEN_STATES).order_by("-pk")[:limit])
+
+
 def station_queue(*, station_id: int, technician=None):
     """The station's open tickets, most urgent deadline first; paused and undated last."""
     qs = (
