@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from repairnet.api import ActionPermission, Pagination
+from repairnet.api import ActionPermission, Pagination, validated
 from stations.models import Station
 
 from . import selectors, services
@@ -224,9 +224,8 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return InspectionSerializer
 
     def create(self, request, *args, **kwargs):
-        data = InspectionScheduleSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        inspection = services.inspection_schedule(**data.validated_data, actor=request.user)
+        data = validated(InspectionScheduleSerializer, request)
+        inspection = services.inspection_schedule(**data, actor=request.user)
         return Response(InspectionSerializer(inspection).data, status=201)
 
     @action(detail=True, methods=["get"])
@@ -244,14 +243,13 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             from rest_framework.exceptions import NotFound
 
             raise NotFound
-        data = ItemScoreWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ItemScoreWriteSerializer, request)
         line = services.item_score_save(
             score_id=line.pk,
             actor=request.user,
-            score=data.validated_data.get("score"),
-            comment=data.validated_data.get("comment"),
-            photo=data.validated_data.get("photo"),
+            score=data.get("score"),
+            comment=data.get("comment"),
+            photo=data.get("photo"),
         )
         return Response(ItemScoreSerializer(line).data)
 
@@ -273,23 +271,21 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             from rest_framework.exceptions import NotFound
 
             raise NotFound
-        data = StockCountWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(StockCountWriteSerializer, request)
         line = services.stock_count_save(
             line_id=line.pk,
             actor=request.user,
-            counted_quantity=data.validated_data["counted_quantity"],
-            note=data.validated_data.get("note"),
+            counted_quantity=data["counted_quantity"],
+            note=data.get("note"),
         )
         return Response(StockCountLineSerializer(line).data)
 
     @action(detail=True, methods=["post"], serializer_class=InspectionSubmitSerializer)
     def submit(self, request, pk=None):
         inspection = self.get_object()
-        data = InspectionSubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(InspectionSubmitSerializer, request)
         inspection = services.inspection_submit(
-            inspection_id=inspection.pk, actor=request.user, summary=data.validated_data.get("summary", "")
+            inspection_id=inspection.pk, actor=request.user, summary=data.get("summary", "")
         )
         return Response(InspectionSerializer(inspection).data)
 
@@ -318,34 +314,27 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], serializer_class=RectificationAnswerSerializer)
     def answer(self, request, pk=None):
         rect = self.get_object()
-        data = RectificationAnswerSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RectificationAnswerSerializer, request)
         rect = services.rectification_answer(
             rectification_id=rect.pk,
             actor=request.user,
-            answer=data.validated_data["answer"],
-            evidence=data.validated_data.get("evidence"),
+            answer=data["answer"],
+            evidence=data.get("evidence"),
         )
         return Response(RectificationSerializer(rect).data)
 
     @action(detail=True, methods=["post"], serializer_class=RectificationNoteSerializer)
     def confirm(self, request, pk=None):
         rect = self.get_object()
-        data = RectificationNoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rect = services.rectification_confirm(
-            rectification_id=rect.pk, actor=request.user, note=data.validated_data.get("note", "")
-        )
+        data = validated(RectificationNoteSerializer, request)
+        rect = services.rectification_confirm(rectification_id=rect.pk, actor=request.user, note=data.get("note", ""))
         return Response(RectificationSerializer(rect).data)
 
     @action(detail=True, methods=["post"], serializer_class=RectificationReasonSerializer)
     def reject(self, request, pk=None):
         rect = self.get_object()
-        data = RectificationReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rect = services.rectification_reject(
-            rectification_id=rect.pk, actor=request.user, reason=data.validated_data["reason"]
-        )
+        data = validated(RectificationReasonSerializer, request)
+        rect = services.rectification_reject(rectification_id=rect.pk, actor=request.user, reason=data["reason"])
         return Response(RectificationSerializer(rect).data)
 
 

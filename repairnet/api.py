@@ -11,6 +11,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import roles
 
 
+def validated(serializer_class, request) -> dict:
+    """The request body checked by ``serializer_class``; a 400 with the messages otherwise."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200

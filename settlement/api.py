@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from repairnet import roles
-from repairnet.api import ActionPermission, Pagination
+from repairnet.api import ActionPermission, Pagination, validated
 from repairnet.exports import pdf_download, xlsx_download
 
 from . import exports, selectors, services
@@ -188,9 +188,8 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=RunCreateSerializer, responses={202: RunSerializer})
     def create(self, request, *args, **kwargs):
-        data = RunCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        month = services.parse_month(data.validated_data["month"])
+        data = validated(RunCreateSerializer, request)
+        month = services.parse_month(data["month"])
         run = services.settlement_run_start(month=month, actor=request.user)
         run.refresh_from_db()
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -225,9 +224,8 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _act(self, request, serializer_class, call):
         statement = self.get_object()
-        data = serializer_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        call(statement, request.user, data.validated_data)
+        data = validated(serializer_class, request)
+        call(statement, request.user, data)
         statement = self.get_queryset().get(pk=statement.pk)
         return Response(StatementSerializer(statement).data)
 

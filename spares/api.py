@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission
+from repairnet.api import ActionPermission, validated
 
 from . import selectors, services
 from .models import DepositEntry, Item, Movement, Obligation, Shipment, StockBalance, StocktakeProposal, WriteOff
@@ -254,15 +254,9 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReverseSerializer, responses={201: MovementSerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
-        data = _valid(ReverseSerializer, request)
+        data = validated(ReverseSerializer, request)
         reversal = services.movement_reverse(movement=self.get_object(), actor=request.user, note=data["note"])
         return Response(MovementSerializer(reversal).data, status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -286,7 +280,7 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return ShipmentCreateSerializer if self.action == "create" else ShipmentSerializer
 
     def create(self, request, *args, **kwargs):
-        data = _valid(ShipmentCreateSerializer, request)
+        data = validated(ShipmentCreateSerializer, request)
         station = _station_or_404(request.user, data["station_id"])
         shipment = services.shipment_create(
             station=station, lines=[dict(line) for line in data["lines"]], actor=request.user, note=data["note"]
@@ -296,7 +290,7 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ShipmentReceiveSerializer, responses=ShipmentSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
-        data = _valid(ShipmentReceiveSerializer, request)
+        data = validated(ShipmentReceiveSerializer, request)
         quantities = data.get("quantities")
         shipment = services.shipment_receive(
             shipment=self.get_object(),
@@ -326,7 +320,7 @@ class DepositViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return DepositCreateSerializer if self.action == "create" else DepositSerializer
 
     def create(self, request, *args, **kwargs):
-        data = _valid(DepositCreateSerializer, request)
+        data = validated(DepositCreateSerializer, request)
         station = _station_or_404(request.user, data["station_id"])
         entry = services.deposit_record(
             station=station, kind=data["kind"], amount=data["amount"], actor=request.user, note=data["note"]
@@ -377,7 +371,7 @@ class SaleViewSet(viewsets.GenericViewSet):
     permission_actions = {"create": "spares.use"}
 
     def create(self, request):
-        data = _valid(SaleSerializer, request)
+        data = validated(SaleSerializer, request)
         station = _station_or_404(request.user, data["station_id"])
         roles.require(request.user, "spares.use", station)
         movement = services.accessory_sell(
@@ -405,13 +399,13 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return WriteOffCreateSerializer if self.action == "create" else WriteOffSerializer
 
     def create(self, request, *args, **kwargs):
-        data = _valid(WriteOffCreateSerializer, request)
+        data = validated(WriteOffCreateSerializer, request)
         station = _station_or_404(request.user, data.pop("station_id"))
         write_off = services.write_off_request(station=station, actor=request.user, **data)
         return Response(WriteOffSerializer(write_off).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request, approve):
-        data = _valid(DecisionSerializer, request)
+        data = validated(DecisionSerializer, request)
         write_off = services.write_off_decide(
             write_off=self.get_object(), approve=approve, actor=request.user, note=data["note"]
         )
@@ -443,7 +437,7 @@ class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
         return roles.scope_queryset(self.request.user, StocktakeProposal.objects.all()).order_by("-pk")
 
     def _decide(self, request, approve):
-        data = _valid(DecisionSerializer, request)
+        data = validated(DecisionSerializer, request)
         proposal = services.stocktake_decide(
             proposal=self.get_object(), approve=approve, actor=request.user, note=data["note"]
         )

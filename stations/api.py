@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission
+from repairnet.api import ActionPermission, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
 
@@ -344,12 +344,6 @@ class StationsAppealSerializer(serializers.Serializer):
 # --- views ------------------------------------------------------------------------------------------
 
 
-def _data(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class ApplicationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -369,7 +363,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationReceiptSerializer})
     def create(self, request, *args, **kwargs):
-        data = dict(_data(ApplicationCreateSerializer, request))
+        data = dict(validated(ApplicationCreateSerializer, request))
         licence, report = data.pop("business_licence"), data.pop("financial_report")
         application = services.application_submit(data=data, business_licence=licence, financial_report=report)
         return Response(
@@ -384,7 +378,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="check-documents")
     def check_documents(self, request, pk=None):
-        data = _data(StationsNoteSerializer, request)
+        data = validated(StationsNoteSerializer, request)
         return self._done(
             services.application_check_documents(application=self.get_object(), actor=request.user, note=data["note"])
         )
@@ -392,7 +386,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsVisitSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def visit(self, request, pk=None):
-        data = _data(StationsVisitSerializer, request)
+        data = validated(StationsVisitSerializer, request)
         return self._done(
             services.application_record_visit(
                 application=self.get_object(),
@@ -407,7 +401,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsScoreSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def score(self, request, pk=None):
-        data = _data(StationsScoreSerializer, request)
+        data = validated(StationsScoreSerializer, request)
         return self._done(
             services.application_score(
                 application=self.get_object(), actor=request.user, points=data["points"], comments=data["comments"]
@@ -417,7 +411,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsApproveSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = dict(_data(StationsApproveSerializer, request))
+        data = dict(validated(StationsApproveSerializer, request))
         application = services.application_approve(application=self.get_object(), actor=request.user, **data)
         body = ApplicationSerializer(application).data
         body["coordinator_username"] = application.coordinator.username
@@ -427,7 +421,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsReasonSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = _data(StationsReasonSerializer, request)
+        data = validated(StationsReasonSerializer, request)
         return self._done(
             services.application_reject(application=self.get_object(), actor=request.user, reason=data["reason"])
         )
@@ -435,7 +429,7 @@ class ApplicationViewSet(
     @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        data = _data(StationsNoteSerializer, request)
+        data = validated(StationsNoteSerializer, request)
         return self._done(
             services.application_withdraw(application=self.get_object(), actor=request.user, reason=data["note"])
         )
@@ -469,7 +463,7 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.station_list_for(user=self.request.user)
 
     def _state(self, request, func):
-        data = _data(StationsReasonSerializer, request)
+        data = validated(StationsReasonSerializer, request)
         station = func(station=self.get_object(), actor=request.user, note=data["reason"])
         return Response(StationSerializer(self.get_queryset().get(pk=station.pk)).data)
 
@@ -531,7 +525,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
     def create(self, request, *args, **kwargs):
-        data = dict(_data(StaffCreateSerializer, request))
+        data = dict(validated(StaffCreateSerializer, request))
         station = data.pop("station", None)
         if roles.is_station_staff(request.user):
             station = station or request.user.station
@@ -545,7 +539,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"], url_path="update")
     def update_staff(self, request, pk=None):
         person = self.get_object()
-        data = _data(StaffUpdateSerializer, request)
+        data = validated(StaffUpdateSerializer, request)
         services.staff_update(user=person, actor=request.user, **data)
         return Response(StaffSerializer(self.get_queryset().get(pk=person.pk)).data)
 
@@ -572,7 +566,7 @@ class CertificateViewSet(
 
     @extend_schema(request=StationsExamSerializer, responses={201: CertificateSerializer})
     def create(self, request, *args, **kwargs):
-        data = dict(_data(StationsExamSerializer, request))
+        data = dict(validated(StationsExamSerializer, request))
         exam = services.exam_record(actor=request.user, **data)
         if not exam.passed:
             from django.utils.translation import gettext as _
@@ -584,7 +578,7 @@ class CertificateViewSet(
     @extend_schema(request=StationsNoteSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
-        data = _data(StationsNoteSerializer, request)
+        data = validated(StationsNoteSerializer, request)
         return Response(
             CertificateSerializer(
                 services.certificate_renew(certificate=self.get_object(), actor=request.user, note=data["note"])
@@ -595,7 +589,7 @@ class CertificateViewSet(
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """Revoke with effect from ``effective_on`` (optional; today in Asia/Shanghai when omitted)."""
-        data = _data(CertificateRevokeSerializer, request)
+        data = validated(CertificateRevokeSerializer, request)
         cert = services.certificate_revoke(
             certificate=self.get_object(), actor=request.user, note=data["reason"], effective_on=data["effective_on"]
         )
@@ -619,14 +613,14 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AssessmentRunSerializer, responses=AssessmentSerializer(many=True))
     @action(detail=False, methods=["post"])
     def run(self, request):
-        data = _data(AssessmentRunSerializer, request)
+        data = validated(AssessmentRunSerializer, request)
         rows = services.assessment_run(year=data["year"], quarter=data["quarter"], actor=request.user)
         return Response(AssessmentSerializer(rows, many=True).data)
 
     @extend_schema(request=StationsDecisionSerializer, responses=AssessmentSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        data = _data(StationsDecisionSerializer, request)
+        data = validated(StationsDecisionSerializer, request)
         assessment = services.assessment_decide(assessment=self.get_object(), actor=request.user, **data)
         return Response(AssessmentSerializer(assessment).data)
 
@@ -652,14 +646,14 @@ class SanctionViewSet(
 
     @extend_schema(request=SanctionRaiseSerializer, responses={201: SanctionSerializer})
     def create(self, request, *args, **kwargs):
-        data = dict(_data(SanctionRaiseSerializer, request))
+        data = dict(validated(SanctionRaiseSerializer, request))
         sanction = services.sanction_raise(actor=request.user, **data)
         return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StationsAppealSerializer, responses=SanctionSerializer)
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
-        data = _data(StationsAppealSerializer, request)
+        data = validated(StationsAppealSerializer, request)
         return Response(
             SanctionSerializer(
                 services.sanction_appeal(sanction=self.get_object(), actor=request.user, text=data["text"])
@@ -669,7 +663,7 @@ class SanctionViewSet(
     @extend_schema(request=StationsDecisionSerializer, responses=SanctionSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        data = _data(StationsDecisionSerializer, request)
+        data = validated(StationsDecisionSerializer, request)
         return Response(
             SanctionSerializer(services.sanction_decide(sanction=self.get_object(), actor=request.user, **data)).data
         )

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from repairnet import roles
-from repairnet.api import ActionPermission
+from repairnet.api import ActionPermission, validated
 from repairnet.exports import mask_phone
 from repairnet.models import Region
 
@@ -312,12 +312,6 @@ class TicketPagination(pagination.BasePagination):
         ]
 
 
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # --- views --------------------------------------------------------------------------------------
 
 
@@ -412,7 +406,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(TicketSerializer(ticket, context={"request": self.request}).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        data = _valid(TicketCreateSerializer, request)
+        data = validated(TicketCreateSerializer, request)
         ticket = services.ticket_create(actor=request.user, **data)
         # The service returns the ticket with its customer and device; one logged a moment ago has no station
         # and no callback yet, so it is answered as it stands (no second read).
@@ -440,7 +434,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DispatchSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_ticket(self, request, pk=None):
-        data = _valid(DispatchSerializer, request)
+        data = validated(DispatchSerializer, request)
         ticket = services.ticket_dispatch(
             ticket_id=self.get_object().pk, station_id=data["station"], actor=request.user, note=data["note"]
         )
@@ -449,7 +443,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NoteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path="resolve-by-phone")
     def resolve_by_phone(self, request, pk=None):
-        data = _valid(NoteSerializer, request)
+        data = validated(NoteSerializer, request)
         return self._out(
             services.ticket_resolve_by_phone(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
         )
@@ -457,7 +451,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = _valid(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         return self._out(
             services.ticket_reject(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
         )
@@ -465,7 +459,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AcceptSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        data = _valid(AcceptSerializer, request)
+        data = validated(AcceptSerializer, request)
         technician = None
         if data.get("technician"):
             from repairnet.models import User
@@ -480,7 +474,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ScheduleSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def schedule(self, request, pk=None):
-        data = _valid(ScheduleSerializer, request)
+        data = validated(ScheduleSerializer, request)
         return self._out(
             services.ticket_schedule(
                 ticket_id=self.get_object().pk, actor=request.user, appointment_at=data["appointment_at"]
@@ -495,7 +489,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NoteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path="await-parts")
     def await_parts(self, request, pk=None):
-        data = _valid(NoteSerializer, request)
+        data = validated(NoteSerializer, request)
         return self._out(
             services.ticket_await_parts(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
         )
@@ -503,13 +497,13 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NoteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        data = _valid(NoteSerializer, request)
+        data = validated(NoteSerializer, request)
         return self._out(services.ticket_resume(ticket_id=self.get_object().pk, actor=request.user, note=data["note"]))
 
     @extend_schema(request=EscalateSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        data = _valid(EscalateSerializer, request)
+        data = validated(EscalateSerializer, request)
         return self._out(
             services.ticket_escalate(
                 ticket_id=self.get_object().pk, actor=request.user, to=data["to"], note=data["note"]
@@ -519,7 +513,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CompleteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        data = _valid(CompleteSerializer, request)
+        data = validated(CompleteSerializer, request)
         ticket = services.ticket_complete(
             ticket_id=self.get_object().pk,
             actor=request.user,
@@ -538,7 +532,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = _valid(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         return self._out(
             services.ticket_cancel(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
         )
@@ -556,7 +550,7 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=AttemptSerializer, responses=CallbackSerializer)
     @action(detail=True, methods=["post"])
     def attempt(self, request, pk=None):
-        data = _valid(AttemptSerializer, request)
+        data = validated(AttemptSerializer, request)
         callback = services.callback_attempt(callback_id=self.get_object().pk, actor=request.user, **data)
         return Response(CallbackSerializer(self.get_queryset().get(pk=callback.pk)).data)
 
@@ -580,7 +574,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return ComplaintCreateSerializer if self.action == "create" else ComplaintSerializer
 
     def create(self, request, *args, **kwargs):
-        data = _valid(ComplaintCreateSerializer, request)
+        data = validated(ComplaintCreateSerializer, request)
         complaint = services.complaint_create(
             actor=request.user, ticket_id=data["ticket"], category=data["category"], description=data["description"]
         )
@@ -589,7 +583,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NoteSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        data = _valid(NoteSerializer, request)
+        data = validated(NoteSerializer, request)
         complaint = services.complaint_acknowledge(
             complaint_id=self.get_object().pk, actor=request.user, note=data["note"]
         )
@@ -598,7 +592,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ResolveSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        data = _valid(ResolveSerializer, request)
+        data = validated(ResolveSerializer, request)
         complaint = services.complaint_resolve(complaint_id=self.get_object().pk, actor=request.user, **data)
         return Response(ComplaintSerializer(complaint).data)
 
@@ -621,7 +615,7 @@ class DailyReportViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=RemarksSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        data = _valid(RemarksSerializer, request)
+        data = validated(RemarksSerializer, request)
         report = services.daily_report_submit(
             report_id=self.get_object().pk, actor=request.user, remarks=data["remarks"]
         )
