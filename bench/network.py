@@ -619,8 +619,11 @@ def concurrency(args) -> None:
         shipment = spares.shipment_create(
             station=station, lines=[{"item_id": item.pk, "quantity": available - on_hand}], actor=hq_user
         )
-        spares.shipment_receive(shipment=shipment, actor=hq_user)
-    sample = list(Ticket.objects.filter(station=station, status="in_repair")[: args.threads])
+    sample = list(
+        Ticket.objects.filter(station=station, status="in_repair").select_related("technician")[: args.threads]
+    )
+    if on_hand < available:
+        spares.shipment_receive(shipment=shipment, actor=sample[0].technician)  # the station receives, not HQ
     outcomes = {"ok": 0, "refused": 0, "other": 0}
     lock = threading.Lock()
     barrier = threading.Barrier(args.threads)
@@ -630,7 +633,9 @@ def concurrency(args) -> None:
         barrier.wait()
         try:
             spares.stock_use_for_ticket(
-                ticket=sample[n % len(sample)], parts=[{"item_id": item.pk, "quantity": 1}], actor=hq_user
+                ticket=sample[n % len(sample)],
+                parts=[{"item_id": item.pk, "quantity": 1}],
+                actor=sample[n % len(sample)].technician,
             )
             key = "ok"
         except ValidationError:

@@ -3,14 +3,13 @@
 import datetime
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
-from repairnet.services import apply_transition, audit_record, ensure
+from repairnet.services import apply_transition, audit_record, ensure, setting
 from spares.selectors import stock_expected_for_count
 from spares.services import stocktake_propose
 from stations.services import sanction_raise
@@ -26,8 +25,8 @@ def local_today() -> datetime.date:
 
 
 def grade_for(total: int) -> str:
-    """A ≥ 90, B ≥ 80, C ≥ 60, else D (thresholds from settings.REPAIRNET["GRADE_THRESHOLDS"])."""
-    thresholds = settings.REPAIRNET["GRADE_THRESHOLDS"]
+    """A ≥ 90, B ≥ 80, C ≥ 60, else D (thresholds: the GRADE_THRESHOLDS setting)."""
+    thresholds = setting("GRADE_THRESHOLDS")
     for grade, minimum in sorted(thresholds.items(), key=lambda kv: kv[1], reverse=True):
         if total >= minimum:
             return grade
@@ -233,7 +232,7 @@ def inspection_submit(*, inspection_id: int, actor, summary: str = "") -> Inspec
         extra_update_fields=("total", "grade", "summary", "submitted_at"),
         data={"total": total, "grade": inspection.grade},
     )
-    deadline = local_today() + datetime.timedelta(days=settings.REPAIRNET["RECTIFICATION_DAYS"])
+    deadline = local_today() + datetime.timedelta(days=setting("RECTIFICATION_DAYS"))
     Rectification.objects.bulk_create(
         Rectification(inspection=inspection, item_score=line, station=inspection.station, deadline=deadline)
         for line in lines
@@ -244,7 +243,7 @@ def inspection_submit(*, inspection_id: int, actor, summary: str = "") -> Inspec
     if inspection.grade == Inspection.Grade.D:
         _raise_sanction(inspection.station, "inspection_grade_d", actor, source_ref, _("Inspection grade D"))
         if not hasattr(inspection, "reinspection"):
-            days = settings.REPAIRNET["REINSPECTION_DAYS"]
+            days = setting("REINSPECTION_DAYS")
             inspection_schedule(
                 station=inspection.station,
                 inspector=inspection.inspector,
@@ -371,7 +370,7 @@ def _rectification_mark_one_overdue(pk: int, today: datetime.date) -> bool:
     _raise_sanction(
         rect.station,
         "rectification_overdue",
-        None,
+        roles.SYSTEM,
         f"rectification:{rect.pk}",
         _("Rectification overdue: %(item)s") % {"item": rect.item_score.item_text},
     )

@@ -43,6 +43,34 @@ RULES: dict[str, frozenset[str]] = {
 }
 
 
+class _SystemActor:
+    """The actor of scheduled jobs (Celery beat): never a user, never built from a request.
+
+    It holds no role; ``can`` lets it do only the actions an area declared with ``allow_system``
+    (e.g. the daily sweep suspending an understaffed station). Ledgers and audit rows record it as
+    no user (``is_authenticated`` is false), as they did for jobs before.
+    """
+
+    is_authenticated = False
+    is_active = False
+    pk = id = station_id = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _SystemActor()
+SYSTEM_ACTIONS: set[str] = set()
+
+
+def allow_system(*actions: str) -> None:
+    """Let the job actor ``SYSTEM`` do these (registered) actions."""
+    unknown = set(actions) - set(RULES)
+    if unknown:
+        raise KeyError(f"no permission rule for {sorted(unknown)}")
+    SYSTEM_ACTIONS.update(actions)
+
+
 def register(rules: dict[str, set[str] | frozenset[str]]) -> None:
     for action, roles in rules.items():
         unknown = set(roles) - set(ALL_ROLES)
@@ -88,6 +116,8 @@ def can(user, action: str, obj=None) -> bool:
     """May ``user`` do ``action`` (on ``obj``)? Role first, then station scope for station staff."""
     if action not in RULES:
         raise KeyError(f"no permission rule for {action!r}")
+    if user is SYSTEM:
+        return action in SYSTEM_ACTIONS
     roles = user_roles(user)
     if not roles & RULES[action]:
         return False

@@ -1,5 +1,6 @@
-"""Cross-cutting write services: the audit trail and the one state-transition helper."""
+"""Cross-cutting write services: the audit trail, the one state-transition helper, the one settings reader."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -83,3 +84,8 @@ def ensure(condition: bool, message: str, code: str = "invalid") -> None:
 def ensure_permitted(condition: bool, message: str = "") -> None:
     if not condition:
         raise PermissionDenied(message or _("You do not have permission to do this."))
+
+
+def setting(name: str):
+    """A business rule's number: settings.REPAIRNET, where each has its one default (a missing name raises)."""
+    return settings.REPAIRNET[name]

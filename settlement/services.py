@@ -14,7 +14,6 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
@@ -39,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.money import ZERO, quantize
-from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted
+from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, setting
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
 from stations.services import sanction_mark_settled, sanction_release_settlement
@@ -519,7 +518,7 @@ class _Candidates:
         Walks, in completion order, only the tickets sharing a station and serial with another counting
         ticket of the month or with a line counted just before the month (on another month's statement).
         """
-        window = datetime.timedelta(days=settings.REPAIRNET["SAME_SERIAL_DEDUP_DAYS"])
+        window = datetime.timedelta(days=setting("SAME_SERIAL_DEDUP_DAYS"))
         start, _end = month_bounds(self.month)
         t, lines, statements = (
             self.q(self.table),

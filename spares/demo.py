@@ -67,6 +67,18 @@ def ensure_catalogue() -> dict[str, Item]:
     return items
 
 
+def _station_staff(station):
+    """The station's coordinator (else a technician) acting for the station in the demo."""
+    from repairnet import roles
+    from repairnet.models import User
+
+    staff = User.objects.filter(station=station, is_active=True)
+    return (
+        staff.filter(groups__name=roles.COORDINATOR).order_by("pk").first()
+        or staff.filter(groups__name=roles.TECHNICIAN).order_by("pk").first()
+    )
+
+
 def seed(*, stdout) -> None:
     from repairnet.models import User
     from stations.models import Station
@@ -131,13 +143,17 @@ def seed(*, stdout) -> None:
                 except Exception as exc:  # noqa: BLE001 - a refused demo shipment (stock limit) is skipped
                     stdout.write(f"spares: shipment to {code} skipped: {exc}")
                     continue
+            staff = _station_staff(station)  # the station receives and sells, not HQ
+            if staff is None:
+                stdout.write(f"spares: shipment to {code} left in transit: the station has no staff")
+                continue
             with _at(moment(ship_day + datetime.timedelta(days=2), 15)):
-                services.shipment_receive(shipment=shipment, actor=hq)
+                services.shipment_receive(shipment=shipment, actor=staff)
             shipped += 1
             # accessories sold over the month
             for week in range(4):
                 with _at(moment(ship_day + datetime.timedelta(days=4 + 7 * week), 16)):
                     for c in ("A-REMOTE", "A-HDMI"):
                         if c in plan["lines"]:
-                            services.accessory_sell(station=station, item_id=items[c].pk, quantity=1, actor=hq)
+                            services.accessory_sell(station=station, item_id=items[c].pk, quantity=1, actor=staff)
     stdout.write(f"spares: catalogue of {len(items)} items, {shipped} shipments with receipts and sales")

@@ -16,5 +16,7 @@ roles.register(
         "spares.reverse": {HQ},
         "spares.deposit.view": {HQ, FINANCE, COORDINATOR},
         "spares.deposit.record": {HQ, FINANCE},
+        "spares.obligations.mark_overdue": {HQ},  # the daily job, as roles.SYSTEM
     }
 )
+roles.allow_system("spares.obligations.mark_overdue")

@@ -11,15 +11,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repairnet import roles
 from repairnet.money import format_cny, quantize
-from repairnet.services import apply_transition, audit_record, ensure
+from repairnet.services import apply_transition, audit_record, ensure, setting
 
 from .models import (
     DepositEntry,
@@ -208,6 +208,7 @@ def _lock_station(station):
 @transaction.atomic
 def deposit_record(*, station, kind: str, amount: Decimal, actor, note: str = "") -> DepositEntry:
     """Append one deposit entry (paid, top-up, refund, forfeit); refunds never exceed the balance."""
+    roles.require(actor, "spares.deposit.record", station)
     ensure(kind in DepositEntry.Kind.values, _("Unknown deposit entry kind."), "kind")
     if isinstance(amount, float):
         amount = str(amount)
@@ -245,6 +246,7 @@ def deposit_record(*, station, kind: str, amount: Decimal, actor, note: str = ""
 @transaction.atomic
 def hq_stock_receive(*, item: Item, quantity: int = 0, serials: list[str] | None = None, actor, note="") -> list:
     """Stock arriving at the HQ warehouse from the factory or a supplier."""
+    roles.require(actor, "spares.ship")
     hq = location_get(kind=Kind.HQ)
     external = location_get(kind=Kind.EXTERNAL)
     if item.serial_tracked:
@@ -274,6 +276,7 @@ def _next_shipment_number() -> str:
 def shipment_create(*, station, lines: list[dict], actor, note: str = "") -> Shipment:
     """HQ ships stock to a station (HQ → in transit). Refused when the cost value the station would
     hold exceeds its deposit balance (the stock limit)."""
+    roles.require(actor, "spares.ship", station)
     from stations.models import Station
 
     station = _lock_station(station)
@@ -334,6 +337,7 @@ def shipment_receive(
     *, shipment: Shipment, actor, quantities: dict[int, int] | None = None, serials: list[str] | None = None
 ) -> Shipment:
     """The station confirms what arrived (in transit → station). Lines not confirmed stay in transit."""
+    roles.require(actor, "spares.receive", shipment)
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     ensure(shipment.status == Shipment.Status.IN_TRANSIT, _("This shipment has already been received."))
     confirmed_serials = {s.strip() for s in serials} if serials is not None else None
@@ -390,7 +394,7 @@ def shipment_receive(
 
 
 def _due_date() -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=settings.REPAIRNET["DEFECTIVE_RETURN_DAYS"])
+    return timezone.localdate() + datetime.timedelta(days=setting("DEFECTIVE_RETURN_DAYS"))
 
 
 @transaction.atomic
@@ -398,6 +402,7 @@ def stock_use_for_ticket(*, ticket, parts: list[dict], actor) -> list[Movement]:
     """Record parts used on a ticket (station stock → fitted). In warranty the defective part comes back
     to the station's defective bin with an obligation to return it; out of warranty the part is
     charged to the station at unit cost."""
+    roles.require(actor, "spares.use", ticket)
     station = ticket.station
     ensure(station is not None, _("The ticket has no station."))
     ensure(bool(parts), _("No parts given."))
@@ -464,6 +469,7 @@ def _machine_at_station(serial: str, station) -> SerialUnit:
 @transaction.atomic
 def spare_lend(*, ticket, serial: str, actor) -> Movement:
     """Lend a spare machine from the station's stock to the ticket's customer."""
+    roles.require(actor, "spares.use", ticket)
     station = ticket.station
     unit = _machine_at_station(serial, station)
     ensure(not unit.is_defective, _("A defective unit cannot be lent."))
@@ -482,6 +488,7 @@ def spare_lend(*, ticket, serial: str, actor) -> Movement:
 @transaction.atomic
 def spare_return_from_loan(*, ticket, serial: str, actor) -> Movement:
     """The customer gives the lent spare machine back to the station."""
+    roles.require(actor, "spares.use", ticket)
     station = ticket.station
     unit = _machine_at_station(serial, station)
     ensure(
@@ -504,6 +511,7 @@ def spare_return_from_loan(*, ticket, serial: str, actor) -> Movement:
 def spare_swap(*, ticket, serial_out: str, serial_in: str, actor) -> list[Movement]:
     """Swap: a good spare machine goes to the customer for good, the customer's defective unit comes in
     to the station's defective bin with an obligation to return it to HQ."""
+    roles.require(actor, "spares.use", ticket)
     station = ticket.station
     out_unit = _machine_at_station(serial_out, station)
     ensure(not out_unit.is_defective, _("A defective unit cannot be given to a customer."))
@@ -560,6 +568,7 @@ def spare_swap(*, ticket, serial_out: str, serial_in: str, actor) -> list[Moveme
 @transaction.atomic
 def defective_return(*, station, obligation_ids: list[int], actor, note: str = "") -> list[Movement]:
     """The station sends defectives back to HQ (defective bin → in transit to HQ); obligations met."""
+    roles.require(actor, "spares.return_defective", station)
     ensure(bool(obligation_ids), _("Choose the defectives to return."))
     obligations = list(
         Obligation.objects.select_for_update(of=("self",))
@@ -603,6 +612,7 @@ def defective_return(*, station, obligation_ids: list[int], actor, note: str = "
 @transaction.atomic
 def defective_receive(*, obligation: Obligation, actor) -> Movement:
     """HQ receives a returned defective (in transit to HQ → HQ defective store)."""
+    roles.require(actor, "spares.receive_defective", obligation)
     obligation = (
         Obligation.objects.select_for_update(of=("self",)).select_related("item", "serial_unit").get(pk=obligation.pk)
     )
@@ -629,6 +639,7 @@ def defective_receive(*, obligation: Obligation, actor) -> Movement:
 @transaction.atomic
 def accessory_sell(*, station, item_id: int, quantity: int, actor, note: str = "") -> Movement:
     """An accessory sold to a customer; charged to the station at unit cost."""
+    roles.require(actor, "spares.use", station)
     item = _item(item_id)
     ensure(item.kind == Item.Kind.ACCESSORY, _("Only accessories are sold to customers."), "item_id")
     (movement,) = _move(
@@ -648,6 +659,7 @@ def write_off_request(
     *, station, item_id: int, quantity: int = 1, serial: str = "", reason: str, actor, defective: bool = False
 ) -> WriteOff:
     """A station asks HQ to write stock off (damaged, lost); nothing moves until HQ approves."""
+    roles.require(actor, "spares.write_off.request", station)
     item = _item(item_id)
     ensure(bool((reason or "").strip()), _("Please give a reason."), "reason")
     location = location_get(kind=Kind.DEFECTIVE if defective else Kind.STATION, station=station)
@@ -673,6 +685,7 @@ def write_off_request(
 @transaction.atomic
 def write_off_decide(*, write_off: WriteOff, approve: bool, actor, note: str = "") -> WriteOff:
     """HQ approves (stock → scrapped) or rejects a write-off request."""
+    roles.require(actor, "spares.approve", write_off)
     write_off = (
         WriteOff.objects.select_for_update(of=("self",))
         .select_related("item", "serial_unit", "location")
@@ -705,6 +718,7 @@ def write_off_decide(*, write_off: WriteOff, approve: bool, actor, note: str = "
 def stocktake_propose(*, station, counts: list[dict], actor, source_ref: str) -> list[StocktakeProposal]:
     """Counted stock that differs from the ledger becomes proposals for HQ approval (no movement yet).
     Idempotent per (source_ref, item)."""
+    roles.require(actor, "spares.stocktake", station)
     ensure(bool((source_ref or "").strip()), _("A stocktake needs a source reference."), "source_ref")
     expected = {row["item_id"]: row["quantity"] for row in stock_expected_for_count(station=station)}
     proposals = []
@@ -733,6 +747,7 @@ def stocktake_propose(*, station, counts: list[dict], actor, source_ref: str) ->
 @transaction.atomic
 def stocktake_decide(*, proposal: StocktakeProposal, approve: bool, actor, note: str = "") -> StocktakeProposal:
     """HQ approves (an adjustment movement for the counted difference) or rejects a stocktake proposal."""
+    roles.require(actor, "spares.approve", proposal)
     proposal = (
         StocktakeProposal.objects.select_for_update(of=("self",)).select_related("item", "station").get(pk=proposal.pk)
     )
@@ -769,6 +784,7 @@ def stocktake_decide(*, proposal: StocktakeProposal, approve: bool, actor, note:
 @transaction.atomic
 def movement_reverse(*, movement: Movement, actor, note: str) -> Movement:
     """Correct a journal row with a reversing movement (to → from, same quantity and serial)."""
+    roles.require(actor, "spares.reverse", movement)
     ensure(bool((note or "").strip()), _("Please give a reason."), "note")
     original = Movement.objects.select_related("item", "serial_unit", "from_location", "to_location").get(
         pk=movement.pk
@@ -834,8 +850,10 @@ def _obligation_cancel_for(*, original: Movement, actor, note: str) -> None:
     apply_transition(obligation, to=Obligation.Status.CANCELLED, actor=actor, note=note)
 
 
-def obligation_mark_overdue(*, today: datetime.date | None = None, actor=None) -> int:
-    """Mark open obligations past their due date overdue (idempotent); returns how many changed."""
+def obligation_mark_overdue(*, today: datetime.date | None = None, actor=roles.SYSTEM) -> int:
+    """Mark open obligations past their due date overdue (idempotent); returns how many changed.
+    The daily job runs it as ``roles.SYSTEM``; HQ may run it too."""
+    roles.require(actor, "spares.obligations.mark_overdue")
     today = today or timezone.localdate()
     changed = 0
     ids = list(

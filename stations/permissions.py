@@ -15,8 +15,12 @@ roles.register(
         "stations.assessments.decide": {HQ},
         "stations.sanctions.view": {HQ, FINANCE, INSPECTOR, COORDINATOR},
         "stations.sanctions.raise": {HQ},
+        # the rules an inspection's outcome raises (grade A/D, rectification overdue), by the inspector
+        "stations.sanctions.raise_on_inspection": {HQ, INSPECTOR},
         "stations.sanctions.appeal": {COORDINATOR},
         "stations.sanctions.decide": {HQ},
         "stations.sanctions.settle": {FINANCE},  # release records from a statement reopened as a draft
     }
 )
+# daily jobs (roles.SYSTEM): the staffing sweep suspends; late daily reports and overdue rectifications
+roles.allow_system("stations.manage", "stations.sanctions.raise", "stations.sanctions.raise_on_inspection")

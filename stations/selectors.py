@@ -3,11 +3,11 @@
 import datetime
 import logging
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from repairnet import roles
+from repairnet.services import setting
 
 from . import providers
 from .models import (
@@ -287,7 +287,7 @@ def hq_dashboard_counts() -> dict:
         "expiring": Certificate.objects.filter(
             status=Certificate.Status.VALID,
             expires_on__gte=on,
-            expires_on__lte=on + datetime.timedelta(days=settings.REPAIRNET.get("CERT_EXPIRY_WARNING_DAYS", 30)),
+            expires_on__lte=on + datetime.timedelta(days=setting("CERT_EXPIRY_WARNING_DAYS")),
         ).count(),
         "pending_assessments": Assessment.objects.filter(status=Assessment.Status.PENDING).count(),
     }

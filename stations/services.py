@@ -6,7 +6,6 @@ import secrets
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.models import Region, User
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure
+from repairnet.services import apply_transition, audit_record, ensure, setting
 
 from . import providers, selectors
 from .models import (
@@ -40,10 +39,6 @@ from .models import (
 from .validators import validate_document, validate_photo
 
 log = logging.getLogger("stations")
-
-
-def _setting(name: str, default):
-    return settings.REPAIRNET.get(name, default)
 
 
 # --- staff ----------------------------------------------------------------------------------------
@@ -133,8 +128,8 @@ def staff_update(
 
 def exam_passes(theory: Decimal, practical: Decimal) -> bool:
     """Pass ≥ 60 in each part and ≥ 70 on average [design; settings EXAM_PASS_EACH / EXAM_PASS_AVERAGE]."""
-    each = Decimal(_setting("EXAM_PASS_EACH", 60))
-    average = Decimal(_setting("EXAM_PASS_AVERAGE", 70))
+    each = Decimal(setting("EXAM_PASS_EACH"))
+    average = Decimal(setting("EXAM_PASS_AVERAGE"))
     return theory >= each and practical >= each and (theory + practical) / 2 >= average
 
 
@@ -196,7 +191,7 @@ def certificate_issue(*, exam: ExamResult, actor, issued_on: datetime.date | Non
                     exam=exam,
                     issued_on=issued_on,
                     expires_on=issued_on
-                    + relativedelta(years=_setting("CERT_VALID_YEARS", 2))
+                    + relativedelta(years=setting("CERT_VALID_YEARS"))
                     - datetime.timedelta(days=1),
                 )
             break
@@ -218,7 +213,7 @@ def certificate_renew(*, certificate: Certificate, actor, note: str = "") -> Cer
     today = selectors.today()
     base = max(cert.expires_on, today - datetime.timedelta(days=1))
     old = cert.expires_on
-    cert.expires_on = base + relativedelta(years=_setting("CERT_VALID_YEARS", 2))
+    cert.expires_on = base + relativedelta(years=setting("CERT_VALID_YEARS"))
     cert.renewed_on, cert.expiry_warned_on = today, None
     cert.save(update_fields=["expires_on", "renewed_on", "expiry_warned_on", "updated_at"])
     audit_record(obj=cert, verb="renewed", actor=actor, note=note, data={"from": str(old), "to": str(cert.expires_on)})
@@ -285,9 +280,8 @@ def station_staffing_refresh(*, station: Station, on: datetime.date | None = Non
 
 @transaction.atomic
 def station_transition(*, station: Station, to: str, actor, note: str, verb: str = "") -> Station:
-    """Suspend, reinstate, revoke or exit a station; every move needs a reason."""
-    if actor is not None:
-        roles.require(actor, "stations.manage")
+    """Suspend, reinstate, revoke or exit a station; every move needs a reason. Jobs act as roles.SYSTEM."""
+    roles.require(actor, "stations.manage", station)
     station = Station.objects.select_for_update().get(pk=station.pk)
     return apply_transition(station, to=to, actor=actor, note=note, verb=verb or to, require_note=True)
 
@@ -310,6 +304,7 @@ def station_exit(*, station, actor, note):
 
 @transaction.atomic
 def station_change_tier(*, station: Station, to_tier: str, actor, reason: str) -> TierChange:
+    roles.require(actor, "stations.manage", station)
     ensure(to_tier in Tier.values, _("Unknown level."))
     ensure(bool(reason.strip()), _("Please give a reason."))
     station = Station.objects.select_for_update().get(pk=station.pk)
@@ -331,7 +326,7 @@ def station_change_tier(*, station: Station, to_tier: str, actor, reason: str) -
 def stations_staffing_sweep(*, on: datetime.date | None = None) -> dict:
     """Daily: refresh every active station's flag; suspend those flagged longer than the grace period."""
     on = on or selectors.today()
-    grace = _setting("UNDERSTAFFED_GRACE_DAYS", 30)
+    grace = setting("UNDERSTAFFED_GRACE_DAYS")
     flagged = suspended = 0
     for station in Station.objects.filter(status=Station.Status.ACTIVE).order_by("pk"):
         station = station_staffing_refresh(station=station, on=on)
@@ -342,7 +337,7 @@ def stations_staffing_sweep(*, on: datetime.date | None = None) -> dict:
             station_transition(
                 station=station,
                 to=Station.Status.SUSPENDED,
-                actor=None,
+                actor=roles.SYSTEM,
                 verb="suspend",
                 note=_("Below the certified-engineer minimum since %(date)s (grace period %(days)s days).")
                 % {"date": station.understaffed_since.isoformat(), "days": grace},
@@ -354,7 +349,7 @@ def stations_staffing_sweep(*, on: datetime.date | None = None) -> dict:
 def certificates_expiry_warn(*, on: datetime.date | None = None) -> int:
     """Daily: warn (once per certificate) the holder's coordinators and HQ 30 days before expiry."""
     on = on or selectors.today()
-    horizon = on + datetime.timedelta(days=_setting("CERT_EXPIRY_WARNING_DAYS", 30))
+    horizon = on + datetime.timedelta(days=setting("CERT_EXPIRY_WARNING_DAYS"))
     due = Certificate.objects.filter(
         status=Certificate.Status.VALID, expires_on__gte=on, expires_on__lte=horizon, expiry_warned_on__isnull=True
     ).select_related("user__station")
@@ -397,18 +392,29 @@ def certificates_expiry_warn(*, on: datetime.date | None = None) -> int:
 # --- sanctions -------------------------------------------------------------------------------------
 
 
+INSPECTION_SANCTION_RULES = frozenset({"inspection_grade_a", "inspection_grade_d", "rectification_overdue"})
+
+
 @transaction.atomic
 def sanction_raise(
     *, station: Station, rule_code: str, actor, note: str = "", evidence_ref: str = "", source_ref: str = ""
 ) -> Sanction:
-    """Raise a reward/penalty record; idempotent per (rule, source_ref) when source_ref is given."""
+    """Raise a reward/penalty record; idempotent per (rule, source_ref) when source_ref is given.
+
+    HQ raises any rule; the inspector raises the rules of an inspection's outcome; jobs act as roles.SYSTEM."""
+    action = (
+        "stations.sanctions.raise_on_inspection"
+        if rule_code in INSPECTION_SANCTION_RULES
+        else "stations.sanctions.raise"
+    )
+    roles.require(actor, action, station)
     rule = SanctionRule.objects.filter(code=rule_code, active=True).first()
     ensure(rule is not None, _("Unknown reward/penalty rule: %(code)s.") % {"code": rule_code})
     if source_ref:
         existing = Sanction.objects.filter(rule=rule, source_ref=source_ref).first()
         if existing is not None:
             return existing
-    deadline = selectors.today() + datetime.timedelta(days=_setting("APPEAL_DAYS", 5))
+    deadline = selectors.today() + datetime.timedelta(days=setting("APPEAL_DAYS"))
     try:
         with transaction.atomic():
             sanction = Sanction.objects.create(
@@ -876,7 +882,7 @@ def _assessment_inputs(station_ids: list[int], start: datetime.date, end: dateti
 
 def assessment_components(*, ticket_inputs: dict | None, inspection_score) -> dict[str, Decimal]:
     """Each component on a 0–100 scale; a missing input counts as the neutral score (setting)."""
-    neutral = Decimal(str(_setting("ASSESSMENT_NEUTRAL_SCORE", 75)))
+    neutral = Decimal(str(setting("ASSESSMENT_NEUTRAL_SCORE")))
     ticket_inputs = ticket_inputs or {}
     satisfaction = ticket_inputs.get("callback_avg_satisfaction")
     sla = ticket_inputs.get("sla_compliance")
@@ -890,7 +896,7 @@ def assessment_components(*, ticket_inputs: dict | None, inspection_score) -> di
 
 
 def assessment_total(components: dict[str, Decimal]) -> Decimal:
-    weights = _setting("ASSESSMENT_WEIGHTS", {"inspection": 40, "satisfaction": 30, "sla": 20, "first_time_fix": 10})
+    weights = setting("ASSESSMENT_WEIGHTS")
     total = sum((components[k] * Decimal(weights[k]) for k in weights), Decimal(0)) / HUNDRED
     return total.quantize(Decimal("0.1"))
 
@@ -900,7 +906,7 @@ def _tier_by_rank() -> list[TierRequirement]:
 
 
 def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, certified: int, coordinators: int):
-    thresholds = _setting("ASSESSMENT_THRESHOLDS", {"upgrade": 85, "downgrade": 60, "revocation": 40})
+    thresholds = setting("ASSESSMENT_THRESHOLDS")
     ladder = _tier_by_rank()
     index = next((i for i, t in enumerate(ladder) if t.tier == station.tier), None)
     if total < thresholds["revocation"]:

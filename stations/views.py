@@ -1,6 +1,5 @@
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +15,7 @@ from repairnet import roles
 from repairnet.exports import pdf_download
 from repairnet.models import User
 from repairnet.selectors import audit_list_for_object
+from repairnet.services import setting
 
 from . import exports, forms, selectors, services
 from .models import Application, Assessment, Certificate, Sanction, SiteVisitPhoto, Station
@@ -469,7 +469,7 @@ def certificate_list(request):
     show = request.GET.get("show", "valid")
     today = timezone.localdate()
     if show == "expiring":
-        horizon = today + datetime.timedelta(days=settings.REPAIRNET.get("CERT_EXPIRY_WARNING_DAYS", 30))
+        horizon = today + datetime.timedelta(days=setting("CERT_EXPIRY_WARNING_DAYS"))
         qs = qs.filter(status="valid", expires_on__gte=today, expires_on__lte=horizon)
     elif show == "expired":
         qs = qs.filter(status="valid", expires_on__lt=today)

@@ -19,11 +19,12 @@ the services (bulk loads, fixes in the shell); it leaves rows that are already r
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+
+from repairnet.services import setting
 
 from .models import Complaint, SlaBreach, StationDayStats, Ticket
 
@@ -206,6 +207,6 @@ def stats_rebuild(*, start: datetime.date, end: datetime.date) -> dict:
 
 def stats_rebuild_recent(*, days: int | None = None, today: datetime.date | None = None) -> dict:
     """The nightly job: rebuild the last ``days`` days up to today (default: the dashboard's longest window)."""
-    days = days or settings.REPAIRNET["DASHBOARD_STATS_REBUILD_DAYS"]
+    days = days or setting("DASHBOARD_STATS_REBUILD_DAYS")
     today = today or timezone.localdate()
     return stats_rebuild(start=today - datetime.timedelta(days=days - 1), end=today)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure
+from repairnet.services import apply_transition, audit_record, ensure, setting
 from spares import services as spares_services
 from spares.selectors import loans_outstanding
 from stations import selectors as stations_selectors
@@ -42,10 +42,6 @@ from .models import (
 log = logging.getLogger("tickets")
 S = Ticket.Status
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-
-
-def rule(name: str, default):
-    return settings.REPAIRNET.get(name, default)
 
 
 # --- warranty (三包) ----------------------------------------------------------------------------
@@ -206,7 +202,7 @@ def _device_new_checked(*, serial, device_model, purchase_date) -> str:
 
 def _repeat_sources(*, device, now: datetime.datetime):
     """Tickets of ``device`` completed within REPEAT_REPAIR_DAYS (返修), the latest first."""
-    since = now - datetime.timedelta(days=rule("REPEAT_REPAIR_DAYS", 30))
+    since = now - datetime.timedelta(days=setting("REPEAT_REPAIR_DAYS"))
     return (
         Ticket.objects.filter(device_id=device, completed_at__gte=since)
         .exclude(status=S.CANCELLED)
@@ -646,7 +642,7 @@ def ticket_complete(
         "signoff_name": (signoff_name or "").strip(),
         "signed_at": now,
         "completed_at": now,
-        "callback_due_at": now + datetime.timedelta(hours=rule("CALLBACK_DUE_HOURS", 24)),
+        "callback_due_at": now + datetime.timedelta(hours=setting("CALLBACK_DUE_HOURS")),
     }
     if signature is not None:
         ticket.signoff_image.save(signature.name, signature, save=False)
@@ -829,7 +825,7 @@ def callback_attempt(
     CallbackAttempt.objects.create(callback=callback, reached=reached, actor=actor, note=(comments or "")[:200])
     callback.attempts += 1
     if not reached:
-        if callback.attempts >= rule("CALLBACK_MAX_ATTEMPTS", 3):
+        if callback.attempts >= setting("CALLBACK_MAX_ATTEMPTS"):
             _callback_finish(callback, outcome=Callback.Outcome.UNREACHABLE, actor=actor, now=now)
         else:
             callback.save(update_fields=["attempts"])
@@ -908,8 +904,8 @@ def complaint_create(
         category=category,
         source=source,
         description=description.strip(),
-        ack_due_at=now + datetime.timedelta(hours=rule("COMPLAINT_ACK_HOURS", 24)),
-        resolve_due_at=now + datetime.timedelta(hours=rule("COMPLAINT_RESOLVE_HOURS", 72)),
+        ack_due_at=now + datetime.timedelta(hours=setting("COMPLAINT_ACK_HOURS")),
+        resolve_due_at=now + datetime.timedelta(hours=setting("COMPLAINT_RESOLVE_HOURS")),
         created_by=actor,
     )
     audit_record(obj=complaint, verb="created", actor=actor, to_state=complaint.status)
@@ -1014,7 +1010,7 @@ def daily_reports_build(*, day: datetime.date | None = None) -> int:
     loans = _spares_on_loan(station_ids)
     deadline = datetime.datetime.combine(
         day + datetime.timedelta(days=1),
-        datetime.time(rule("DAILY_REPORT_DEADLINE_HOUR", 10)),
+        datetime.time(setting("DAILY_REPORT_DEADLINE_HOUR")),
         tzinfo=timezone.get_current_timezone(),
     )
     existing = {r.station_id: r for r in DailyReport.objects.filter(day=day, station_id__in=station_ids)}
@@ -1109,7 +1105,7 @@ def daily_report_late_penalties_raise(*, now=None) -> int:
     Idempotent: the sanction's source_ref is the report."""
     now = now or timezone.now()
     month_start = timezone.localtime(now).date().replace(day=1)
-    allowance = rule("DAILY_REPORT_LATE_ALLOWANCE", 2)
+    allowance = setting("DAILY_REPORT_LATE_ALLOWANCE")
     late = (
         DailyReport.objects.filter(is_late=True, day__gte=month_start)
         .select_related("station")
@@ -1120,7 +1116,7 @@ def daily_report_late_penalties_raise(*, now=None) -> int:
         seen[report.station_id] = seen.get(report.station_id, 0) + 1
         if seen[report.station_id] > allowance:
             sanction_raise(
-                station=report.station, rule_code="daily_report_late", actor=None,
+                station=report.station, rule_code="daily_report_late", actor=roles.SYSTEM,
                 note=str(report.day), source_ref=f"daily_report:{report.pk}",
             )  # fmt: skip
             raised += 1

@@ -6,6 +6,7 @@ from inspections import services
 from repairnet import roles
 from tests import clock
 from tests.factories import make_user
+from tests.spares.conftest import staff_of
 
 from .conftest import fill
 
@@ -27,7 +28,7 @@ def stocked(station, hq):
     shipment = spares_services.shipment_create(
         station=station, lines=[{"item_id": part.pk, "quantity": 10}, {"item_id": remote.pk, "quantity": 5}], actor=hq
     )
-    spares_services.shipment_receive(shipment=shipment, actor=hq)
+    spares_services.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
     return part, remote
 
 

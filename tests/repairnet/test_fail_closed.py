@@ -19,6 +19,7 @@ from django.utils import timezone
 from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user
+from tests.spares.conftest import staff_of
 
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = ("repairnet", "stations", "spares", "tickets", "inspections", "settlement")
@@ -122,8 +123,8 @@ def test_settlement_applies_an_approved_penalty_and_a_parts_charge():
         spares.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq)
         spares.hq_stock_receive(item=remote, quantity=10, actor=hq)
         shipment = spares.shipment_create(station=station, lines=[{"item_id": remote.pk, "quantity": 5}], actor=hq)
-        spares.shipment_receive(shipment=shipment, actor=hq)
-        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=hq)
+        spares.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
+        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=staff_of(station))
 
     settlement_month_build(month=month)
 

@@ -25,6 +25,7 @@ from stations import services as stations
 from stations.models import Sanction
 from tests import clock
 from tests.factories import StationFactory, make_user
+from tests.spares.conftest import staff_of
 
 
 def _in(month: datetime.date, day: int, hour: int = 10) -> datetime.datetime:
@@ -51,8 +52,8 @@ def penalised(db):
         spares.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq)
         spares.hq_stock_receive(item=remote, quantity=10, actor=hq)
         shipment = spares.shipment_create(station=station, lines=[{"item_id": remote.pk, "quantity": 5}], actor=hq)
-        spares.shipment_receive(shipment=shipment, actor=hq)
-        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=hq)
+        spares.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
+        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=staff_of(station))
     return {"month": month, "station": station, "penalty": penalty, "sale": sale}
 
 

@@ -19,6 +19,12 @@ def make_item(
     return item
 
 
+def staff_of(station, role: str = roles.COORDINATOR):
+    """A member of the station's staff (created on first use): station actions are theirs, not HQ's."""
+    user = station.users.filter(groups__name=role, is_active=True).order_by("pk").first()
+    return user or make_user(role, station=station)
+
+
 @pytest.fixture
 def hq_user(db):
     return make_user(roles.HQ)
@@ -55,5 +61,5 @@ def stocked_station(station, hq_user, part, accessory, machine):
         ],
         actor=hq_user,
     )
-    services.shipment_receive(shipment=shipment, actor=hq_user)
+    services.shipment_receive(shipment=shipment, actor=staff_of(station))
     return station

@@ -6,6 +6,8 @@ from spares import services
 from spares.models import Location, Movement, StockBalance
 from tests.factories import make_user
 
+from .conftest import staff_of
+
 pytestmark = pytest.mark.django_db
 
 
@@ -63,7 +65,7 @@ def test_ship_receive_and_read_through_api(
     more = services.shipment_create(
         station=station, lines=[{"item_id": item.pk, "quantity": 2} for item in items], actor=hq_user
     )
-    services.shipment_receive(shipment=more, actor=hq_user)
+    services.shipment_receive(shipment=more, actor=staff_of(more.station))
     with django_assert_num_queries(few):
         rows = coordinator.get("/api/v1/spares/stock/").json()["results"]
     assert len([r for r in rows if r["on_hand"]]) == 9
@@ -90,7 +92,9 @@ def test_sale_via_api_only_for_own_station(stocked_station, other_station, acces
 
 
 def test_movement_reverse_via_api(stocked_station, accessory):
-    sale = services.accessory_sell(station=stocked_station, item_id=accessory.pk, quantity=2, actor=None)
+    sale = services.accessory_sell(
+        station=stocked_station, item_id=accessory.pk, quantity=2, actor=staff_of(stocked_station)
+    )
     hq = api(roles.HQ)
     response = hq.post(f"/api/v1/spares/movements/{sale.pk}/reverse/", {"note": "录入错误"}, format="json")
     assert response.status_code == 201

@@ -13,7 +13,7 @@ from spares import services
 from spares.models import Location, Movement, SerialUnit, StockBalance
 from tests.tickets.factories import TicketFactory
 
-from .conftest import make_item
+from .conftest import make_item, staff_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -50,11 +50,13 @@ def test_twenty_threads_using_the_last_units(station, hq_user):
     services.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq_user)
     services.hq_stock_receive(item=part, quantity=7, actor=hq_user)
     shipment = services.shipment_create(station=station, lines=[{"item_id": part.pk, "quantity": 7}], actor=hq_user)
-    services.shipment_receive(shipment=shipment, actor=hq_user)
+    services.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
     tickets = [TicketFactory(station=station, in_warranty=False) for _ in range(20)]
 
     def use(index):
-        services.stock_use_for_ticket(ticket=tickets[index], parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
+        services.stock_use_for_ticket(
+            ticket=tickets[index], parts=[{"item_id": part.pk, "quantity": 1}], actor=staff_of(tickets[index].station)
+        )
         return ("ok", index)
 
     results = _run_threads(20, use)
@@ -78,11 +80,11 @@ def test_twenty_threads_lending_one_serial(station, hq_user):
     shipment = services.shipment_create(
         station=station, lines=[{"item_id": machine.pk, "serials": ["ONLY1"]}], actor=hq_user
     )
-    services.shipment_receive(shipment=shipment, actor=hq_user)
+    services.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
     tickets = [TicketFactory(station=station) for _ in range(20)]
 
     def lend(index):
-        services.spare_lend(ticket=tickets[index], serial="ONLY1", actor=hq_user)
+        services.spare_lend(ticket=tickets[index], serial="ONLY1", actor=staff_of(tickets[index].station))
         return ("ok", index)
 
     results = _run_threads(20, lend)

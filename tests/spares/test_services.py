@@ -12,6 +12,8 @@ from spares.models import AppendOnlyError, DepositEntry, Location, Movement, Obl
 from tests import clock
 from tests.tickets.factories import TicketFactory
 
+from .conftest import staff_of
+
 pytestmark = pytest.mark.django_db
 
 
@@ -63,7 +65,9 @@ def test_partial_receipt_leaves_rest_in_transit(station, hq_user, part, machine)
         actor=hq_user,
     )
     line = shipment.lines.get(item=part)
-    services.shipment_receive(shipment=shipment, actor=hq_user, quantities={line.pk: 4}, serials=["X2"])
+    services.shipment_receive(
+        shipment=shipment, actor=staff_of(shipment.station), quantities={line.pk: 4}, serials=["X2"]
+    )
     assert on_hand(station, part) == 4
     assert on_hand(station, part, Location.Kind.TRANSIT) == 2
     assert SerialUnit.objects.get(serial="X1").location.kind == Location.Kind.TRANSIT
@@ -85,7 +89,9 @@ def test_shipment_over_stock_limit_is_refused_with_figures(station, hq_user, par
 
 def test_use_in_warranty_creates_obligation_and_overdue_job_marks_it(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=True)
-    moves = services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 2}], actor=hq_user)
+    moves = services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 2}], actor=staff_of(ticket.station)
+    )
     assert [m.type for m in moves] == [Movement.Type.USE]
     assert not moves[0].chargeable
     assert on_hand(stocked_station, part) == 8
@@ -105,7 +111,7 @@ def test_use_in_warranty_creates_obligation_and_overdue_job_marks_it(stocked_sta
         ("overdue_return", Decimal("50.00"))
     ]
     # returning it and HQ receiving it
-    services.defective_return(station=stocked_station, obligation_ids=[obligation.pk], actor=hq_user)
+    services.defective_return(station=stocked_station, obligation_ids=[obligation.pk], actor=staff_of(stocked_station))
     assert on_hand(stocked_station, part, Location.Kind.RETURN_TRANSIT) == 2
     services.defective_receive(obligation=obligation, actor=hq_user)
     obligation.refresh_from_db()
@@ -115,8 +121,10 @@ def test_use_in_warranty_creates_obligation_and_overdue_job_marks_it(stocked_sta
 
 def test_out_of_warranty_use_and_sale_are_charged(stocked_station, part, accessory, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=False)
-    services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
-    services.accessory_sell(station=stocked_station, item_id=accessory.pk, quantity=3, actor=hq_user)
+    services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=staff_of(ticket.station)
+    )
+    services.accessory_sell(station=stocked_station, item_id=accessory.pk, quantity=3, actor=staff_of(stocked_station))
     assert not Obligation.objects.exists()
     now = clock.today()
     charges = selectors.charges_for_settlement(station_ids=[stocked_station.pk], year=now.year, month=now.month)
@@ -130,7 +138,9 @@ def test_out_of_warranty_use_and_sale_are_charged(stocked_station, part, accesso
 def test_using_more_than_on_hand_is_refused_and_changes_nothing(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station)
     with translation.override("en"), pytest.raises(ValidationError, match="10 available, 11 wanted"):
-        services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 11}], actor=hq_user)
+        services.stock_use_for_ticket(
+            ticket=ticket, parts=[{"item_id": part.pk, "quantity": 11}], actor=staff_of(ticket.station)
+        )
     assert on_hand(stocked_station, part) == 10
     assert not Movement.objects.filter(type=Movement.Type.USE).exists()
 
@@ -138,20 +148,20 @@ def test_using_more_than_on_hand_is_refused_and_changes_nothing(stocked_station,
 def test_serial_cannot_be_lent_twice(stocked_station, hq_user):
     first = TicketFactory(station=stocked_station)
     second = TicketFactory(station=stocked_station)
-    services.spare_lend(ticket=first, serial="BJ0001", actor=hq_user)
+    services.spare_lend(ticket=first, serial="BJ0001", actor=staff_of(first.station))
     with pytest.raises(ValidationError, match="BJ0001"):
-        services.spare_lend(ticket=second, serial="BJ0001", actor=hq_user)
+        services.spare_lend(ticket=second, serial="BJ0001", actor=staff_of(second.station))
     assert SerialUnit.objects.get(serial="BJ0001").location.kind == Location.Kind.LOAN
     assert list(selectors.loans_outstanding(station=stocked_station).values_list("serial", flat=True)) == ["BJ0001"]
     with pytest.raises(ValidationError):
-        services.spare_return_from_loan(ticket=second, serial="BJ0001", actor=hq_user)
-    services.spare_return_from_loan(ticket=first, serial="BJ0001", actor=hq_user)
+        services.spare_return_from_loan(ticket=second, serial="BJ0001", actor=staff_of(second.station))
+    services.spare_return_from_loan(ticket=first, serial="BJ0001", actor=staff_of(first.station))
     assert SerialUnit.objects.get(serial="BJ0001").location.kind == Location.Kind.STATION
 
 
 def test_swap_moves_both_serials_and_creates_obligation(stocked_station, machine, hq_user):
     ticket = TicketFactory(station=stocked_station)
-    services.spare_swap(ticket=ticket, serial_out="BJ0002", serial_in="HD2501999999", actor=hq_user)
+    services.spare_swap(ticket=ticket, serial_out="BJ0002", serial_in="HD2501999999", actor=staff_of(ticket.station))
     assert SerialUnit.objects.get(serial="BJ0002").location.kind == Location.Kind.CUSTOMER
     defective = SerialUnit.objects.get(serial="HD2501999999")
     assert defective.is_defective and defective.location.kind == Location.Kind.DEFECTIVE
@@ -161,7 +171,9 @@ def test_swap_moves_both_serials_and_creates_obligation(stocked_station, machine
 
 def test_reversal_restores_balance_and_only_once(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=False)
-    (used,) = services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 3}], actor=hq_user)
+    (used,) = services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 3}], actor=staff_of(ticket.station)
+    )
     assert on_hand(stocked_station, part) == 7
     reversal = services.movement_reverse(movement=used, actor=hq_user, note="录错数量")
     assert reversal.reversal_of_id == used.pk
@@ -174,7 +186,7 @@ def test_reversal_restores_balance_and_only_once(stocked_station, part, hq_user)
 
 def test_write_off_needs_hq_approval(stocked_station, part, hq_user):
     request = services.write_off_request(
-        station=stocked_station, item_id=part.pk, quantity=2, reason="受潮损坏", actor=hq_user
+        station=stocked_station, item_id=part.pk, quantity=2, reason="受潮损坏", actor=staff_of(stocked_station)
     )
     assert on_hand(stocked_station, part) == 10
     services.write_off_decide(write_off=request, approve=True, actor=hq_user)
@@ -223,7 +235,9 @@ def test_verify_command_finds_injected_discrepancy(stocked_station, part):
 
 def test_ageing_and_turnover(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=False)
-    services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 9}], actor=hq_user)
+    services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 9}], actor=staff_of(ticket.station)
+    )
     (row,) = selectors.stock_ageing_and_turnover(stations=[stocked_station])
     # held at station: 1 tuner 25 + 5 remotes 40 + 2 machines 300 = 365; consumed 225 over 90 days
     assert row["value"] == Decimal("365.00")
@@ -234,7 +248,9 @@ def test_ageing_and_turnover(stocked_station, part, hq_user):
 
 def test_reversing_an_in_warranty_use_cancels_its_obligation(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=True)
-    (used,) = services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 2}], actor=hq_user)
+    (used,) = services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 2}], actor=staff_of(ticket.station)
+    )
     services.movement_reverse(movement=used, actor=hq_user, note="用错工单")
     assert on_hand(stocked_station, part) == 10
     assert on_hand(stocked_station, part, Location.Kind.DEFECTIVE) == 0

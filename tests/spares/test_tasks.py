@@ -10,6 +10,8 @@ from spares.tasks import obligation_mark_overdue_task
 from tests import clock
 from tests.tickets.factories import TicketFactory
 
+from .conftest import staff_of
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,7 +22,9 @@ def test_daily_schedule_exists_in_the_database():
 
 def test_task_marks_overdue_once_and_records_the_run(stocked_station, part, hq_user):
     ticket = TicketFactory(station=stocked_station, in_warranty=True)
-    services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=hq_user)
+    services.stock_use_for_ticket(
+        ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=staff_of(ticket.station)
+    )
     Obligation.objects.update(due_date=clock.today() - datetime.timedelta(days=1))
     assert obligation_mark_overdue_task.delay().get() == "1 obligation(s) marked overdue"
     assert obligation_mark_overdue_task.delay().get() == "0 obligation(s) marked overdue"

@@ -197,7 +197,7 @@ def test_list_apis_have_constant_query_counts(django_assert_max_num_queries, dja
             s = StationFactory(tier="centre" if i % 2 else "station")
             certified_technician(s)
             make_user(roles.COORDINATOR, s)
-            services.sanction_raise(station=s, rule_code="complaint_upheld", actor=None)
+            services.sanction_raise(station=s, rule_code="complaint_upheld", actor=roles.SYSTEM)
         services.assessment_run(year=2026, quarter=quarter)
 
     urls = (

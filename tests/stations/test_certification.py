@@ -92,14 +92,18 @@ def test_exam_scores_out_of_range_are_refused():
 
 def test_sanction_raise_is_idempotent_per_source_and_uses_rule_amount():
     station = StationFactory()
-    first = services.sanction_raise(station=station, rule_code="inspection_grade_d", actor=None, source_ref="insp:7")
-    again = services.sanction_raise(station=station, rule_code="inspection_grade_d", actor=None, source_ref="insp:7")
+    first = services.sanction_raise(
+        station=station, rule_code="inspection_grade_d", actor=roles.SYSTEM, source_ref="insp:7"
+    )
+    again = services.sanction_raise(
+        station=station, rule_code="inspection_grade_d", actor=roles.SYSTEM, source_ref="insp:7"
+    )
     assert first.pk == again.pk
     assert first.amount == Decimal("-300.00")
-    bonus = services.sanction_raise(station=station, rule_code="inspection_grade_a", actor=None)
+    bonus = services.sanction_raise(station=station, rule_code="inspection_grade_a", actor=roles.SYSTEM)
     assert bonus.amount == Decimal("300.00")
     with pytest.raises(ValidationError):
-        services.sanction_raise(station=station, rule_code="nonsense", actor=None)
+        services.sanction_raise(station=station, rule_code="nonsense", actor=roles.SYSTEM)
 
 
 def test_sanctions_for_settlement_returns_approved_unsettled_rows():

@@ -72,7 +72,7 @@ def test_same_source_raised_concurrently_is_one_record():
         return (
             "ok",
             services.sanction_raise(
-                station=station, rule_code="inspection_grade_d", actor=None, source_ref="insp:1"
+                station=station, rule_code="inspection_grade_d", actor=roles.SYSTEM, source_ref="insp:1"
             ).pk,
         )
 

@@ -24,7 +24,7 @@ def many_stations(n):
         s = StationFactory(tier="centre" if i % 2 else "station")
         certified_technician(s)
         make_user(roles.COORDINATOR, s)
-        services.sanction_raise(station=s, rule_code="complaint_upheld", actor=None)
+        services.sanction_raise(station=s, rule_code="complaint_upheld", actor=roles.SYSTEM)
         services.station_staffing_refresh(station=s)
 
 
@@ -112,7 +112,7 @@ def test_station_detail_and_staff_pages_constant_queries(client_for, django_asse
         assert hq.get(reverse("stations:staff", args=[station.pk])).status_code == 200
     for _i in range(8):
         certified_technician(station)
-        services.sanction_raise(station=station, rule_code="complaint_hidden", actor=None)
+        services.sanction_raise(station=station, rule_code="complaint_hidden", actor=roles.SYSTEM)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert hq.get(reverse("stations:station-detail", args=[station.pk])).status_code == 200
         assert hq.get(reverse("stations:staff", args=[station.pk])).status_code == 200
@@ -246,8 +246,8 @@ def test_certificate_page_filters_and_coordinator_scope(client_for):
 
 def test_coordinator_appeals_on_the_sanctions_page_and_sees_only_own(client_for):
     mine, other = StationFactory(), StationFactory()
-    own = services.sanction_raise(station=mine, rule_code="complaint_upheld", actor=None, note="own-record")
-    services.sanction_raise(station=other, rule_code="complaint_upheld", actor=None, note="other-record")
+    own = services.sanction_raise(station=mine, rule_code="complaint_upheld", actor=roles.SYSTEM, note="own-record")
+    services.sanction_raise(station=other, rule_code="complaint_upheld", actor=roles.SYSTEM, note="other-record")
     coord = client_for(roles.COORDINATOR, mine)
     page = coord.get(reverse("stations:sanctions")).content.decode()
     assert "own-record" in page and "other-record" not in page
