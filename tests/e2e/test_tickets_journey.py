@@ -89,6 +89,7 @@ def test_technician_on_phone_accepts_completes_then_agent_calls_back(browser, ph
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.fill("#id_fault_found", "电源适配器损坏")
     page.fill("#id_work_done", "更换电源适配器")
+    page.locator("#signature-pad").scroll_into_view_if_needed()  # below the fold on a phone
     box = page.locator("#signature-pad").bounding_box()
     page.mouse.move(box["x"] + 20, box["y"] + 40)
     page.mouse.down()
