@@ -390,7 +390,7 @@ def _seed_assessment() -> None:
     prev = today - relativedelta(months=3)
     year, quarter = prev.year, (prev.month - 1) // 3 + 1
     if not Assessment.objects.filter(year=year, quarter=quarter).exists():
-        services.assessment_run(year=year, quarter=quarter)
+        services.assessment_run(year=year, quarter=quarter, actor=roles.SYSTEM)
 
 
 def seed(*, stdout) -> None:

@@ -12,6 +12,7 @@ roles.register(
         "stations.certificates.view": {HQ, INSPECTOR, COORDINATOR, TECHNICIAN},
         "stations.certificates.manage": {HQ},
         "stations.assessments.view": {HQ, COORDINATOR},
+        "stations.assessments.run": {HQ},  # score a quarter (repeatable; decisions stay with "decide")
         "stations.assessments.decide": {HQ},
         "stations.sanctions.view": {HQ, FINANCE, INSPECTOR, COORDINATOR},
         "stations.sanctions.raise": {HQ},
@@ -19,8 +20,16 @@ roles.register(
         "stations.sanctions.raise_on_inspection": {HQ, INSPECTOR},
         "stations.sanctions.appeal": {COORDINATOR},
         "stations.sanctions.decide": {HQ},
+        "stations.sanctions.confirm_unappealed": {HQ},  # approve what was not appealed by its deadline
         "stations.sanctions.settle": {FINANCE},  # release records from a statement reopened as a draft
     }
 )
-# daily jobs (roles.SYSTEM): the staffing sweep suspends; late daily reports and overdue rectifications
-roles.allow_system("stations.manage", "stations.sanctions.raise", "stations.sanctions.raise_on_inspection")
+# jobs (roles.SYSTEM): the staffing sweep suspends; late daily reports and overdue rectifications raise
+# sanctions; unappealed sanctions are approved; the demo scores its quarters
+roles.allow_system(
+    "stations.manage",
+    "stations.sanctions.raise",
+    "stations.sanctions.raise_on_inspection",
+    "stations.sanctions.confirm_unappealed",
+    "stations.assessments.run",
+)

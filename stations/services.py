@@ -472,8 +472,9 @@ def sanction_decide(*, sanction: Sanction, actor, approve: bool, note: str = "")
     )
 
 
-def sanctions_confirm_unappealed(*, on: datetime.date | None = None) -> int:
+def sanctions_confirm_unappealed(*, on: datetime.date | None = None, actor=roles.SYSTEM) -> int:
     """Daily: records not appealed by their deadline are approved (the station accepted them)."""
+    roles.require(actor, "stations.sanctions.confirm_unappealed")
     on = on or selectors.today()
     count = 0
     for pk in Sanction.objects.filter(status=Sanction.Status.RAISED, appeal_deadline__lt=on).values_list(
@@ -487,7 +488,7 @@ def sanctions_confirm_unappealed(*, on: datetime.date | None = None) -> int:
             apply_transition(
                 sanction,
                 to=Sanction.Status.APPROVED,
-                actor=None,
+                actor=actor,
                 note=sanction.decision_note,
                 verb="approved",
                 extra_update_fields=("decided_at", "decision_note"),
@@ -929,10 +930,9 @@ def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, c
 
 
 @transaction.atomic
-def assessment_run(*, year: int, quarter: int, actor=None) -> list[Assessment]:
+def assessment_run(*, year: int, quarter: int, actor) -> list[Assessment]:
     """Score every active or suspended station for the quarter; repeatable (decided rows stay as they are)."""
-    if actor is not None:
-        roles.require(actor, "stations.assessments.decide")
+    roles.require(actor, "stations.assessments.run")
     start, end = quarter_bounds(year, quarter)
     stations = list(Station.objects.filter(status__in=[Station.Status.ACTIVE, Station.Status.SUSPENDED]).order_by("pk"))
     ids = [s.pk for s in stations]

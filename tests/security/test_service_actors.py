@@ -26,7 +26,7 @@ from spares.models import (
     WriteOff,
 )
 from stations import services as stations
-from stations.models import Sanction, Station, TierChange
+from stations.models import Assessment, Sanction, Station, TierChange
 from tests.factories import make_user
 from tests.spares import conftest as spares_fixtures
 from tests.spares.conftest import staff_of
@@ -58,11 +58,12 @@ def _state() -> dict:
             WriteOff,
             Sanction,
             TierChange,
+            Assessment,
         )
     }
     state["on_hand"] = StockBalance.objects.aggregate(total=Sum("on_hand"))["total"]
     state["units"] = sorted(SerialUnit.objects.values_list("serial", "location_id", "is_defective"))
-    for model in (Obligation, Shipment, WriteOff, StocktakeProposal):
+    for model in (Obligation, Shipment, WriteOff, StocktakeProposal, Sanction):
         state[f"{model.__name__}.status"] = sorted(model.objects.values_list("pk", "status"))
     state["stations"] = sorted(Station.objects.values_list("pk", "status", "tier"))
     return state
@@ -90,6 +91,7 @@ def world(stocked_station, other_station, hq_user, part, accessory, machine):
         station=a, counts=[{"item_id": accessory.pk, "counted_quantity": 4}], actor=hq_user, source_ref="count:1"
     )
     Obligation.objects.filter(pk=open_obligation.pk).update(due_date=datetime.date(2000, 1, 1))
+    stations.sanction_raise(station=a, rule_code="complaint_upheld", actor=hq_user, source_ref="complaint:9")
     return {
         "a": a,
         "ticket": ticket,
@@ -172,6 +174,13 @@ CASES = [
         station=w["a"], rule_code="inspection_grade_a", actor=actor, source_ref="inspection:1")),
     ("sanction_raise", "none", lambda w, actor: stations.sanction_raise(
         station=w["a"], rule_code="daily_report_late", actor=actor, source_ref="daily_report:1")),
+    # the world's raised sanction is past its appeal deadline by then: allowed, this would approve it
+    ("sanctions_confirm_unappealed", "coordinator_a", lambda w, actor: stations.sanctions_confirm_unappealed(
+        on=datetime.date(2100, 1, 1), actor=actor)),
+    ("sanctions_confirm_unappealed", "none", lambda w, actor: stations.sanctions_confirm_unappealed(
+        on=datetime.date(2100, 1, 1), actor=actor)),
+    ("assessment_run", "coordinator_a", lambda w, actor: stations.assessment_run(year=2026, quarter=1, actor=actor)),
+    ("assessment_run", "none", lambda w, actor: stations.assessment_run(year=2026, quarter=1, actor=actor)),
 ]  # fmt: skip
 
 
@@ -192,7 +201,9 @@ def test_every_state_changing_spares_service_is_covered():
         "movement_reverse", "obligation_mark_overdue",
     }  # fmt: skip
     assert public <= covered
-    assert {"station_transition", "station_change_tier", "sanction_raise"} <= covered
+    assert {
+        "station_transition", "station_change_tier", "sanction_raise", "sanctions_confirm_unappealed", "assessment_run"
+    } <= covered  # fmt: skip
 
 
 def test_same_calls_by_permitted_actors_succeed(world):
@@ -210,6 +221,9 @@ def test_same_calls_by_permitted_actors_succeed(world):
     assert (inspection.raised_by, late.raised_by) == (world["inspector"], None)
     stations.station_transition(station=a, to=Station.Status.SUSPENDED, actor=roles.SYSTEM, note="人员不足")
     assert Station.objects.get(pk=a.pk).status == Station.Status.SUSPENDED
+    assert stations.sanctions_confirm_unappealed(on=datetime.date(2100, 1, 1)) == 3  # the job, as SYSTEM
+    scored = stations.assessment_run(year=2026, quarter=1, actor=make_user(roles.HQ))
+    assert a.pk in {row.station_id for row in scored}
 
 
 def test_system_actor_is_limited_to_declared_job_actions(world):

@@ -198,7 +198,7 @@ def test_list_apis_have_constant_query_counts(django_assert_max_num_queries, dja
             certified_technician(s)
             make_user(roles.COORDINATOR, s)
             services.sanction_raise(station=s, rule_code="complaint_upheld", actor=roles.SYSTEM)
-        services.assessment_run(year=2026, quarter=quarter)
+        services.assessment_run(year=2026, quarter=quarter, actor=roles.SYSTEM)
 
     urls = (
         "/api/v1/stations/",

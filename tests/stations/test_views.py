@@ -92,12 +92,12 @@ def test_hq_station_state_page_requires_reason(client_for):
 def test_hq_list_pages_have_constant_query_count(client_for, django_assert_max_num_queries, name):
     hq = client_for(roles.HQ)
     many_stations(2)
-    services.assessment_run(year=2026, quarter=2)
+    services.assessment_run(year=2026, quarter=2, actor=roles.SYSTEM)
     hq.get(reverse(name))  # warm caches (content types, sessions)
     with django_assert_max_num_queries(14) as small:
         assert hq.get(reverse(name)).status_code == 200
     many_stations(12)
-    services.assessment_run(year=2026, quarter=3)
+    services.assessment_run(year=2026, quarter=3, actor=roles.SYSTEM)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert hq.get(reverse(name)).status_code == 200
 
@@ -202,7 +202,7 @@ def test_assessment_scores_and_suggestions(monkeypatch):
 
 def test_assessment_without_inputs_is_neutral():
     station = StationFactory()
-    (row,) = services.assessment_run(year=2026, quarter=1)
+    (row,) = services.assessment_run(year=2026, quarter=1, actor=roles.SYSTEM)
     assert row.station_id == station.pk and row.total == Decimal("75.0") and row.status == "no_action"
 
 
