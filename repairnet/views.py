@@ -1,7 +1,7 @@
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -42,10 +42,10 @@ def home(request):
 @login_required
 def object_history(request, app_label: str, model_name: str, pk: str):
     """Who changed what, when and why, for any object the user may see."""
-    try:
-        model = apps.get_model(app_label, model_name)
-    except LookupError:
-        raise Http404 from None
+    content_type = ContentType.objects.filter(app_label=app_label, model=model_name.lower()).first()
+    model = content_type.model_class() if content_type else None
+    if model is None:  # not a model of this project (or one since removed)
+        raise Http404
     obj = model._default_manager.filter(pk=pk).first()
     if obj is None:
         raise Http404

@@ -24,10 +24,6 @@ from tests.spares.conftest import staff_of
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = ("repairnet", "stations", "spares", "tickets", "inspections", "settlement")
 CAUGHT = frozenset({"ImportError", "ModuleNotFoundError", "LookupError"})
-# (file, enclosing function) → why the handler is input handling, not a fallback between areas
-GENUINE = {
-    ("repairnet/views.py", "object_history"): "an unknown app/model named in the URL is a 404",
-}
 
 
 def _caught_names(handler: ast.ExceptHandler) -> set[str]:
@@ -77,20 +73,9 @@ def test_no_area_falls_back_on_import_or_lookup_errors():
     for path in _app_files():
         name = path.relative_to(ROOT).as_posix()
         for line, function, caught in _handlers(path):
-            if caught & CAUGHT and (name, function) not in GENUINE:
+            if caught & CAUGHT:
                 found.append(f"{name}:{line} ({function or 'module'}) except {', '.join(sorted(caught & CAUGHT))}")
     assert not found, "fallbacks that skip a call into another area:\n" + "\n".join(found)
-
-
-def test_the_genuine_handlers_are_still_there():
-    """An exemption that no longer matches anything is removed, not left to cover a new fallback."""
-    present = {
-        (path.relative_to(ROOT).as_posix(), function)
-        for path in _app_files()
-        for _line, function, caught in _handlers(path)
-        if caught & CAUGHT
-    }
-    assert set(GENUINE) <= present
 
 
 # --- the contracts the fallbacks used to skip ------------------------------------------------------

@@ -91,6 +91,8 @@ def test_technician_cannot_open_another_stations_history_or_hq_page(client_for):
     client = client_for(roles.TECHNICIAN, station=own)
     assert client.get(reverse("object-history", args=["stations", "station", other.pk])).status_code == 403
     assert client.get(reverse("object-history", args=["stations", "station", own.pk])).status_code == 200
+    for app_label, model in (("stations", "nosuchmodel"), ("nosuchapp", "station")):  # not a model: a 404
+        assert client.get(reverse("object-history", args=[app_label, model, own.pk])).status_code == 404
     assert client.get(reverse("job-runs")).status_code == 403
     forbidden = client.get(reverse("job-runs"))
     assert "无权访问" in forbidden.content.decode()
