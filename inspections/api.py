@@ -1,13 +1,14 @@
 """API (/api/v1/): checklist templates (read), inspections, item scores, stock counts, rectifications."""
 
 from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
 from django.urls import include, path, reverse
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from repairnet.api import ActionPermission, Pagination, validated
+from repairnet.api import ActionPermission, Pagination, service_action, validated
 from stations.models import Station
 
 from . import selectors, services
@@ -233,61 +234,28 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         inspection = self.get_object()
         return Response(ItemScoreSerializer(inspection.scores.all(), many=True).data)
 
-    @action(
-        detail=True, methods=["post"], url_path=r"scores/(?P<score_id>\d+)", serializer_class=ItemScoreWriteSerializer
-    )
-    def score_save(self, request, pk=None, score_id=None):
-        inspection = self.get_object()
-        line = inspection.scores.filter(pk=score_id).first()
-        if line is None:
-            from rest_framework.exceptions import NotFound
-
-            raise NotFound
-        data = validated(ItemScoreWriteSerializer, request)
-        line = services.item_score_save(
-            score_id=line.pk,
-            actor=request.user,
-            score=data.get("score"),
-            comment=data.get("comment"),
-            photo=data.get("photo"),
+    @service_action(ItemScoreWriteSerializer, ItemScoreSerializer, url_path=r"scores/(?P<score_id>\d+)")
+    def score_save(self, inspection, actor, data, score_id):
+        line = get_object_or_404(inspection.scores, pk=score_id)
+        return services.item_score_save(
+            score_id=line.pk, actor=actor, score=data.get("score"), comment=data.get("comment"), photo=data.get("photo")
         )
-        return Response(ItemScoreSerializer(line).data)
 
     @action(detail=True, methods=["get"], url_path="stock-counts")
     def stock_counts(self, request, pk=None):
         inspection = self.get_object()
         return Response(StockCountLineSerializer(inspection.stock_lines.all(), many=True).data)
 
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"stock-counts/(?P<line_id>\d+)",
-        serializer_class=StockCountWriteSerializer,
-    )
-    def stock_count_save(self, request, pk=None, line_id=None):
-        inspection = self.get_object()
-        line = inspection.stock_lines.filter(pk=line_id).first()
-        if line is None:
-            from rest_framework.exceptions import NotFound
-
-            raise NotFound
-        data = validated(StockCountWriteSerializer, request)
-        line = services.stock_count_save(
-            line_id=line.pk,
-            actor=request.user,
-            counted_quantity=data["counted_quantity"],
-            note=data.get("note"),
+    @service_action(StockCountWriteSerializer, StockCountLineSerializer, url_path=r"stock-counts/(?P<line_id>\d+)")
+    def stock_count_save(self, inspection, actor, data, line_id):
+        line = get_object_or_404(inspection.stock_lines, pk=line_id)
+        return services.stock_count_save(
+            line_id=line.pk, actor=actor, counted_quantity=data["counted_quantity"], note=data.get("note")
         )
-        return Response(StockCountLineSerializer(line).data)
 
-    @action(detail=True, methods=["post"], serializer_class=InspectionSubmitSerializer)
-    def submit(self, request, pk=None):
-        inspection = self.get_object()
-        data = validated(InspectionSubmitSerializer, request)
-        inspection = services.inspection_submit(
-            inspection_id=inspection.pk, actor=request.user, summary=data.get("summary", "")
-        )
-        return Response(InspectionSerializer(inspection).data)
+    @service_action(InspectionSubmitSerializer, InspectionSerializer)
+    def submit(self, inspection, actor, data):
+        return services.inspection_submit(inspection_id=inspection.pk, actor=actor, summary=data.get("summary", ""))
 
 
 class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -311,31 +279,19 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(is_overdue=True)
         return qs
 
-    @action(detail=True, methods=["post"], serializer_class=RectificationAnswerSerializer)
-    def answer(self, request, pk=None):
-        rect = self.get_object()
-        data = validated(RectificationAnswerSerializer, request)
-        rect = services.rectification_answer(
-            rectification_id=rect.pk,
-            actor=request.user,
-            answer=data["answer"],
-            evidence=data.get("evidence"),
+    @service_action(RectificationAnswerSerializer, RectificationSerializer)
+    def answer(self, rect, actor, data):
+        return services.rectification_answer(
+            rectification_id=rect.pk, actor=actor, answer=data["answer"], evidence=data.get("evidence")
         )
-        return Response(RectificationSerializer(rect).data)
 
-    @action(detail=True, methods=["post"], serializer_class=RectificationNoteSerializer)
-    def confirm(self, request, pk=None):
-        rect = self.get_object()
-        data = validated(RectificationNoteSerializer, request)
-        rect = services.rectification_confirm(rectification_id=rect.pk, actor=request.user, note=data.get("note", ""))
-        return Response(RectificationSerializer(rect).data)
+    @service_action(RectificationNoteSerializer, RectificationSerializer)
+    def confirm(self, rect, actor, data):
+        return services.rectification_confirm(rectification_id=rect.pk, actor=actor, note=data.get("note", ""))
 
-    @action(detail=True, methods=["post"], serializer_class=RectificationReasonSerializer)
-    def reject(self, request, pk=None):
-        rect = self.get_object()
-        data = validated(RectificationReasonSerializer, request)
-        rect = services.rectification_reject(rectification_id=rect.pk, actor=request.user, reason=data["reason"])
-        return Response(RectificationSerializer(rect).data)
+    @service_action(RectificationReasonSerializer, RectificationSerializer)
+    def reject(self, rect, actor, data):
+        return services.rectification_reject(rectification_id=rect.pk, actor=actor, reason=data["reason"])
 
 
 router = DefaultRouter()

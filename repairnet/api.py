@@ -1,10 +1,14 @@
 """API plumbing shared by every area: pagination, JSON errors, the role/scope permission class."""
 
+import functools
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, permissions
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,6 +20,36 @@ def validated(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def service_action(body, answer, *, code=status.HTTP_200_OK, **action_options):
+    """A POST action on one object, the one way every area writes it.
+
+    The decorated method is ``fn(self, obj, actor, data) -> result`` and only calls the service. Around it:
+    the object through the view's scoped queryset and object permission (404/403 first), the body checked by
+    ``body`` (400; ``None`` for no body), then the result serialised by ``answer`` with the view's context.
+    The service locks the row and checks its actor itself. A result of the view's own model is re-read
+    through the queryset so its joins and annotations are there; a ``Response`` is passed through.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def view(self, request, pk=None, **kwargs):
+            obj = self.get_object()
+            data = validated(body, request) if body is not None else {}
+            result = fn(self, obj, request.user, data, **kwargs)
+            if isinstance(result, Response):
+                return result
+            queryset = self.get_queryset()
+            if isinstance(result, queryset.model):
+                # The action may move the row out of the actor's scope (a rejected dispatch): answer what was done.
+                result = queryset.filter(pk=result.pk).first() or result
+            return Response(answer(result, context=self.get_serializer_context()).data, status=code)
+
+        view = action(detail=True, methods=["post"], **action_options)(view)
+        return extend_schema(request=body, responses={code: answer})(view)
+
+    return decorate
 
 
 class Pagination(pagination.PageNumberPagination):

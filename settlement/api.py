@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from repairnet import roles
-from repairnet.api import ActionPermission, Pagination, validated
+from repairnet.api import ActionPermission, Pagination, service_action, validated
 from repairnet.exports import pdf_download, xlsx_download
 
 from . import exports, selectors, services
@@ -222,81 +222,40 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return StatementDetailSerializer if self.action == "retrieve" else StatementSerializer
 
-    def _act(self, request, serializer_class, call):
-        statement = self.get_object()
-        data = validated(serializer_class, request)
-        call(statement, request.user, data)
-        statement = self.get_queryset().get(pk=statement.pk)
-        return Response(StatementSerializer(statement).data)
+    @service_action(StatementNoteSerializer, StatementSerializer)
+    def issue(self, statement, actor, data):
+        return services.statement_issue(statement_id=statement.pk, actor=actor, note=data["note"])
 
-    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def issue(self, request, pk=None):
-        return self._act(
-            request,
-            StatementNoteSerializer,
-            lambda s, u, d: services.statement_issue(statement_id=s.pk, actor=u, note=d["note"]),
+    @service_action(StatementNoteSerializer, StatementSerializer)
+    def confirm(self, statement, actor, data):
+        return services.statement_confirm(statement_id=statement.pk, actor=actor, note=data["note"])
+
+    @service_action(DisputeSerializer, StatementSerializer)
+    def dispute(self, statement, actor, data):
+        return services.statement_dispute(statement_id=statement.pk, actor=actor, reason=data["reason"])
+
+    @service_action(DisputeResolveSerializer, StatementSerializer)
+    def resolve(self, statement, actor, data):
+        return services.statement_resolve_dispute(
+            statement_id=statement.pk, actor=actor, resolution=data["resolution"], reopen=data["reopen"]
         )
 
-    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
-        return self._act(
-            request,
-            StatementNoteSerializer,
-            lambda s, u, d: services.statement_confirm(statement_id=s.pk, actor=u, note=d["note"]),
+    @service_action(StatementNoteSerializer, StatementSerializer)
+    def approve(self, statement, actor, data):
+        return services.statement_approve(statement_id=statement.pk, actor=actor, note=data["note"])
+
+    @service_action(PaymentSerializer, StatementSerializer)
+    def pay(self, statement, actor, data):
+        return services.statement_record_payment(
+            statement_id=statement.pk, actor=actor, paid_on=data["paid_on"], reference=data["reference"]
         )
 
-    @extend_schema(request=DisputeSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def dispute(self, request, pk=None):
-        return self._act(
-            request,
-            DisputeSerializer,
-            lambda s, u, d: services.statement_dispute(statement_id=s.pk, actor=u, reason=d["reason"]),
+    @service_action(AdjustSerializer, StatementSerializer)
+    def adjust(self, statement, actor, data):
+        services.adjustment_add(
+            statement_id=statement.pk, actor=actor, amount=data["amount"], description=data["description"]
         )
-
-    @extend_schema(request=DisputeResolveSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def resolve(self, request, pk=None):
-        return self._act(
-            request,
-            DisputeResolveSerializer,
-            lambda s, u, d: services.statement_resolve_dispute(
-                statement_id=s.pk, actor=u, resolution=d["resolution"], reopen=d["reopen"]
-            ),
-        )
-
-    @extend_schema(request=StatementNoteSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._act(
-            request,
-            StatementNoteSerializer,
-            lambda s, u, d: services.statement_approve(statement_id=s.pk, actor=u, note=d["note"]),
-        )
-
-    @extend_schema(request=PaymentSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def pay(self, request, pk=None):
-        return self._act(
-            request,
-            PaymentSerializer,
-            lambda s, u, d: services.statement_record_payment(
-                statement_id=s.pk, actor=u, paid_on=d["paid_on"], reference=d["reference"]
-            ),
-        )
-
-    @extend_schema(request=AdjustSerializer, responses=StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def adjust(self, request, pk=None):
-        return self._act(
-            request,
-            AdjustSerializer,
-            lambda s, u, d: services.adjustment_add(
-                statement_id=s.pk, actor=u, amount=d["amount"], description=d["description"]
-            ),
-        )
+        return statement
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

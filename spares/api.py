@@ -6,14 +6,12 @@ service. Station staff see only their own station.
 
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission, validated
+from repairnet.api import ActionPermission, service_action, validated
 
 from . import selectors, services
 from .models import DepositEntry, Item, Movement, Obligation, Shipment, StockBalance, StocktakeProposal, WriteOff
@@ -251,12 +249,9 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
         qs = Movement.objects.select_related("serial_unit", "from_location", "to_location")
         return roles.scope_queryset(self.request.user, qs).order_by("-pk")
 
-    @extend_schema(request=ReverseSerializer, responses={201: MovementSerializer})
-    @action(detail=True, methods=["post"])
-    def reverse(self, request, pk=None):
-        data = validated(ReverseSerializer, request)
-        reversal = services.movement_reverse(movement=self.get_object(), actor=request.user, note=data["note"])
-        return Response(MovementSerializer(reversal).data, status=status.HTTP_201_CREATED)
+    @service_action(ReverseSerializer, MovementSerializer, code=status.HTTP_201_CREATED)
+    def reverse(self, movement, actor, data):
+        return services.movement_reverse(movement=movement, actor=actor, note=data["note"])
 
 
 class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -287,18 +282,15 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ShipmentReceiveSerializer, responses=ShipmentSerializer)
-    @action(detail=True, methods=["post"])
-    def receive(self, request, pk=None):
-        data = validated(ShipmentReceiveSerializer, request)
+    @service_action(ShipmentReceiveSerializer, ShipmentSerializer)
+    def receive(self, shipment, actor, data):
         quantities = data.get("quantities")
-        shipment = services.shipment_receive(
-            shipment=self.get_object(),
-            actor=request.user,
+        return services.shipment_receive(
+            shipment=shipment,
+            actor=actor,
             quantities={int(k): v for k, v in quantities.items()} if quantities is not None else None,
             serials=data.get("serials"),
         )
-        return Response(ShipmentSerializer(shipment).data)
 
 
 class DepositViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -346,21 +338,15 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return roles.scope_queryset(self.request.user, Obligation.objects.select_related("serial_unit")).order_by("pk")
 
-    @extend_schema(request=None, responses=ObligationSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_defective(self, request, pk=None):
-        obligation = self.get_object()
-        services.defective_return(station=obligation.station, obligation_ids=[obligation.pk], actor=request.user)
-        obligation.refresh_from_db()
-        return Response(ObligationSerializer(obligation).data)
+    @service_action(None, ObligationSerializer, url_path="return")
+    def return_defective(self, obligation, actor, data):
+        services.defective_return(station=obligation.station, obligation_ids=[obligation.pk], actor=actor)
+        return obligation
 
-    @extend_schema(request=None, responses=ObligationSerializer)
-    @action(detail=True, methods=["post"])
-    def receive(self, request, pk=None):
-        obligation = self.get_object()
-        services.defective_receive(obligation=obligation, actor=request.user)
-        obligation.refresh_from_db()
-        return Response(ObligationSerializer(obligation).data)
+    @service_action(None, ObligationSerializer)
+    def receive(self, obligation, actor, data):
+        services.defective_receive(obligation=obligation, actor=actor)
+        return obligation
 
 
 class SaleViewSet(viewsets.GenericViewSet):
@@ -404,22 +390,13 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         write_off = services.write_off_request(station=station, actor=request.user, **data)
         return Response(WriteOffSerializer(write_off).data, status=status.HTTP_201_CREATED)
 
-    def _decide(self, request, approve):
-        data = validated(DecisionSerializer, request)
-        write_off = services.write_off_decide(
-            write_off=self.get_object(), approve=approve, actor=request.user, note=data["note"]
-        )
-        return Response(WriteOffSerializer(write_off).data)
+    @service_action(DecisionSerializer, WriteOffSerializer)
+    def approve(self, write_off, actor, data):
+        return services.write_off_decide(write_off=write_off, approve=True, actor=actor, note=data["note"])
 
-    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._decide(request, True)
-
-    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        return self._decide(request, False)
+    @service_action(DecisionSerializer, WriteOffSerializer)
+    def reject(self, write_off, actor, data):
+        return services.write_off_decide(write_off=write_off, approve=False, actor=actor, note=data["note"])
 
 
 class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -436,22 +413,13 @@ class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return roles.scope_queryset(self.request.user, StocktakeProposal.objects.all()).order_by("-pk")
 
-    def _decide(self, request, approve):
-        data = validated(DecisionSerializer, request)
-        proposal = services.stocktake_decide(
-            proposal=self.get_object(), approve=approve, actor=request.user, note=data["note"]
-        )
-        return Response(StocktakeSerializer(proposal).data)
+    @service_action(DecisionSerializer, StocktakeSerializer)
+    def approve(self, proposal, actor, data):
+        return services.stocktake_decide(proposal=proposal, approve=True, actor=actor, note=data["note"])
 
-    @extend_schema(request=DecisionSerializer, responses=StocktakeSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._decide(request, True)
-
-    @extend_schema(request=DecisionSerializer, responses=StocktakeSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        return self._decide(request, False)
+    @service_action(DecisionSerializer, StocktakeSerializer)
+    def reject(self, proposal, actor, data):
+        return services.stocktake_decide(proposal=proposal, approve=False, actor=actor, note=data["note"])
 
 
 router = DefaultRouter(trailing_slash=True)

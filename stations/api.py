@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission, validated
+from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
 
@@ -371,68 +371,33 @@ class ApplicationViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    def _done(self, application):
-        application.refresh_from_db()
-        return Response(ApplicationSerializer(application).data)
+    @service_action(StationsNoteSerializer, ApplicationSerializer, url_path="check-documents")
+    def check_documents(self, application, actor, data):
+        return services.application_check_documents(application=application, actor=actor, note=data["note"])
 
-    @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"], url_path="check-documents")
-    def check_documents(self, request, pk=None):
-        data = validated(StationsNoteSerializer, request)
-        return self._done(
-            services.application_check_documents(application=self.get_object(), actor=request.user, note=data["note"])
-        )
+    @service_action(StationsVisitSerializer, ApplicationSerializer)
+    def visit(self, application, actor, data):
+        return services.application_record_visit(application=application, actor=actor, **data)
 
-    @extend_schema(request=StationsVisitSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def visit(self, request, pk=None):
-        data = validated(StationsVisitSerializer, request)
-        return self._done(
-            services.application_record_visit(
-                application=self.get_object(),
-                actor=request.user,
-                visited_on=data["visited_on"],
-                visited_by=data["visited_by"],
-                notes=data["notes"],
-                photos=data["photos"],
-            )
-        )
+    @service_action(StationsScoreSerializer, ApplicationSerializer)
+    def score(self, application, actor, data):
+        return services.application_score(application=application, actor=actor, **data)
 
-    @extend_schema(request=StationsScoreSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def score(self, request, pk=None):
-        data = validated(StationsScoreSerializer, request)
-        return self._done(
-            services.application_score(
-                application=self.get_object(), actor=request.user, points=data["points"], comments=data["comments"]
-            )
-        )
-
-    @extend_schema(request=StationsApproveSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        data = dict(validated(StationsApproveSerializer, request))
-        application = services.application_approve(application=self.get_object(), actor=request.user, **data)
+    @service_action(StationsApproveSerializer, ApplicationSerializer)
+    def approve(self, application, actor, data):
+        application = services.application_approve(application=application, actor=actor, **data)
         body = ApplicationSerializer(application).data
         body["coordinator_username"] = application.coordinator.username
         body["coordinator_password"] = application.coordinator_password or None
         return Response(body)
 
-    @extend_schema(request=StationsReasonSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        data = validated(StationsReasonSerializer, request)
-        return self._done(
-            services.application_reject(application=self.get_object(), actor=request.user, reason=data["reason"])
-        )
+    @service_action(StationsReasonSerializer, ApplicationSerializer)
+    def reject(self, application, actor, data):
+        return services.application_reject(application=application, actor=actor, reason=data["reason"])
 
-    @extend_schema(request=StationsNoteSerializer, responses=ApplicationSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        data = validated(StationsNoteSerializer, request)
-        return self._done(
-            services.application_withdraw(application=self.get_object(), actor=request.user, reason=data["note"])
-        )
+    @service_action(StationsNoteSerializer, ApplicationSerializer)
+    def withdraw(self, application, actor, data):
+        return services.application_withdraw(application=application, actor=actor, reason=data["note"])
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
@@ -462,30 +427,21 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.station_list_for(user=self.request.user)
 
-    def _state(self, request, func):
-        data = validated(StationsReasonSerializer, request)
-        station = func(station=self.get_object(), actor=request.user, note=data["reason"])
-        return Response(StationSerializer(self.get_queryset().get(pk=station.pk)).data)
+    @service_action(StationsReasonSerializer, StationSerializer)
+    def suspend(self, station, actor, data):
+        return services.station_suspend(station=station, actor=actor, note=data["reason"])
 
-    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
-    @action(detail=True, methods=["post"])
-    def suspend(self, request, pk=None):
-        return self._state(request, services.station_suspend)
+    @service_action(StationsReasonSerializer, StationSerializer)
+    def reinstate(self, station, actor, data):
+        return services.station_reinstate(station=station, actor=actor, note=data["reason"])
 
-    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
-    @action(detail=True, methods=["post"])
-    def reinstate(self, request, pk=None):
-        return self._state(request, services.station_reinstate)
+    @service_action(StationsReasonSerializer, StationSerializer)
+    def revoke(self, station, actor, data):
+        return services.station_revoke(station=station, actor=actor, note=data["reason"])
 
-    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
-        return self._state(request, services.station_revoke)
-
-    @extend_schema(request=StationsReasonSerializer, responses=StationSerializer)
-    @action(detail=True, methods=["post"])
-    def exit(self, request, pk=None):
-        return self._state(request, services.station_exit)
+    @service_action(StationsReasonSerializer, StationSerializer)
+    def exit(self, station, actor, data):
+        return services.station_exit(station=station, actor=actor, note=data["reason"])
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
@@ -535,13 +491,10 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         user = services.staff_add(station=station, actor=request.user, **data)
         return Response(StaffSerializer(self.get_queryset().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=StaffUpdateSerializer, responses=StaffSerializer)
-    @action(detail=True, methods=["post"], url_path="update")
-    def update_staff(self, request, pk=None):
-        person = self.get_object()
-        data = validated(StaffUpdateSerializer, request)
-        services.staff_update(user=person, actor=request.user, **data)
-        return Response(StaffSerializer(self.get_queryset().get(pk=person.pk)).data)
+    @service_action(StaffUpdateSerializer, StaffSerializer, url_path="update")
+    def update_staff(self, person, actor, data):
+        services.staff_update(user=person, actor=actor, **data)
+        return person
 
 
 class CertificateViewSet(
@@ -575,25 +528,16 @@ class CertificateViewSet(
         cert = services.certificate_issue(exam=exam, actor=request.user)
         return Response(CertificateSerializer(cert).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=StationsNoteSerializer, responses=CertificateSerializer)
-    @action(detail=True, methods=["post"])
-    def renew(self, request, pk=None):
-        data = validated(StationsNoteSerializer, request)
-        return Response(
-            CertificateSerializer(
-                services.certificate_renew(certificate=self.get_object(), actor=request.user, note=data["note"])
-            ).data
-        )
+    @service_action(StationsNoteSerializer, CertificateSerializer)
+    def renew(self, certificate, actor, data):
+        return services.certificate_renew(certificate=certificate, actor=actor, note=data["note"])
 
-    @extend_schema(request=CertificateRevokeSerializer, responses=CertificateSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    @service_action(CertificateRevokeSerializer, CertificateSerializer)
+    def revoke(self, certificate, actor, data):
         """Revoke with effect from ``effective_on`` (optional; today in Asia/Shanghai when omitted)."""
-        data = validated(CertificateRevokeSerializer, request)
-        cert = services.certificate_revoke(
-            certificate=self.get_object(), actor=request.user, note=data["reason"], effective_on=data["effective_on"]
+        return services.certificate_revoke(
+            certificate=certificate, actor=actor, note=data["reason"], effective_on=data["effective_on"]
         )
-        return Response(CertificateSerializer(cert).data)
 
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -617,12 +561,9 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         rows = services.assessment_run(year=data["year"], quarter=data["quarter"], actor=request.user)
         return Response(AssessmentSerializer(rows, many=True).data)
 
-    @extend_schema(request=StationsDecisionSerializer, responses=AssessmentSerializer)
-    @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
-        data = validated(StationsDecisionSerializer, request)
-        assessment = services.assessment_decide(assessment=self.get_object(), actor=request.user, **data)
-        return Response(AssessmentSerializer(assessment).data)
+    @service_action(StationsDecisionSerializer, AssessmentSerializer)
+    def decide(self, assessment, actor, data):
+        return services.assessment_decide(assessment=assessment, actor=actor, **data)
 
 
 class SanctionViewSet(
@@ -650,23 +591,13 @@ class SanctionViewSet(
         sanction = services.sanction_raise(actor=request.user, **data)
         return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=StationsAppealSerializer, responses=SanctionSerializer)
-    @action(detail=True, methods=["post"])
-    def appeal(self, request, pk=None):
-        data = validated(StationsAppealSerializer, request)
-        return Response(
-            SanctionSerializer(
-                services.sanction_appeal(sanction=self.get_object(), actor=request.user, text=data["text"])
-            ).data
-        )
+    @service_action(StationsAppealSerializer, SanctionSerializer)
+    def appeal(self, sanction, actor, data):
+        return services.sanction_appeal(sanction=sanction, actor=actor, text=data["text"])
 
-    @extend_schema(request=StationsDecisionSerializer, responses=SanctionSerializer)
-    @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
-        data = validated(StationsDecisionSerializer, request)
-        return Response(
-            SanctionSerializer(services.sanction_decide(sanction=self.get_object(), actor=request.user, **data)).data
-        )
+    @service_action(StationsDecisionSerializer, SanctionSerializer)
+    def decide(self, sanction, actor, data):
+        return services.sanction_decide(sanction=sanction, actor=actor, **data)
 
 
 router = DefaultRouter(trailing_slash=True)

@@ -3,6 +3,7 @@ complaints, daily reports. Thin: parse, call one service, serialise."""
 
 import contextlib
 
+from django.contrib.auth import get_user_model
 from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from repairnet import roles
-from repairnet.api import ActionPermission, validated
+from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import mask_phone
 from repairnet.models import Region
 
@@ -401,10 +402,6 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return TicketCreateSerializer if self.action == "create" else TicketSerializer
 
-    def _out(self, ticket, code=status.HTTP_200_OK):
-        ticket = self.get_queryset().get(pk=ticket.pk)
-        return Response(TicketSerializer(ticket, context={"request": self.request}).data, status=code)
-
     def create(self, request, *args, **kwargs):
         data = validated(TicketCreateSerializer, request)
         ticket = services.ticket_create(actor=request.user, **data)
@@ -431,92 +428,52 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ]
         )
 
-    @extend_schema(request=DispatchSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
-    def dispatch_ticket(self, request, pk=None):
-        data = validated(DispatchSerializer, request)
-        ticket = services.ticket_dispatch(
-            ticket_id=self.get_object().pk, station_id=data["station"], actor=request.user, note=data["note"]
-        )
-        return self._out(ticket)
+    @service_action(DispatchSerializer, TicketSerializer, url_path="dispatch", url_name="dispatch")
+    def dispatch_ticket(self, ticket, actor, data):
+        return services.ticket_dispatch(ticket_id=ticket.pk, station_id=data["station"], actor=actor, note=data["note"])
 
-    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"], url_path="resolve-by-phone")
-    def resolve_by_phone(self, request, pk=None):
-        data = validated(NoteSerializer, request)
-        return self._out(
-            services.ticket_resolve_by_phone(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
-        )
+    @service_action(NoteSerializer, TicketSerializer, url_path="resolve-by-phone")
+    def resolve_by_phone(self, ticket, actor, data):
+        return services.ticket_resolve_by_phone(ticket_id=ticket.pk, actor=actor, note=data["note"])
 
-    @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        data = validated(ReasonSerializer, request)
-        return self._out(
-            services.ticket_reject(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
-        )
+    @service_action(ReasonSerializer, TicketSerializer)
+    def reject(self, ticket, actor, data):
+        return services.ticket_reject(ticket_id=ticket.pk, actor=actor, reason=data["reason"])
 
-    @extend_schema(request=AcceptSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):
-        data = validated(AcceptSerializer, request)
+    @service_action(AcceptSerializer, TicketSerializer)
+    def accept(self, ticket, actor, data):
         technician = None
         if data.get("technician"):
-            from repairnet.models import User
-
-            technician = User.objects.filter(pk=data["technician"]).first()
+            technician = get_user_model().objects.filter(pk=data["technician"]).first()
             if technician is None:
                 raise serializers.ValidationError({"technician": [_("Unknown technician.")]})
-        return self._out(
-            services.ticket_accept(ticket_id=self.get_object().pk, actor=request.user, technician=technician)
-        )
+        return services.ticket_accept(ticket_id=ticket.pk, actor=actor, technician=technician)
 
-    @extend_schema(request=ScheduleSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def schedule(self, request, pk=None):
-        data = validated(ScheduleSerializer, request)
-        return self._out(
-            services.ticket_schedule(
-                ticket_id=self.get_object().pk, actor=request.user, appointment_at=data["appointment_at"]
-            )
-        )
+    @service_action(ScheduleSerializer, TicketSerializer)
+    def schedule(self, ticket, actor, data):
+        return services.ticket_schedule(ticket_id=ticket.pk, actor=actor, appointment_at=data["appointment_at"])
 
-    @extend_schema(request=None, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def arrive(self, request, pk=None):
-        return self._out(services.ticket_arrive(ticket_id=self.get_object().pk, actor=request.user))
+    @service_action(None, TicketSerializer)
+    def arrive(self, ticket, actor, data):
+        return services.ticket_arrive(ticket_id=ticket.pk, actor=actor)
 
-    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"], url_path="await-parts")
-    def await_parts(self, request, pk=None):
-        data = validated(NoteSerializer, request)
-        return self._out(
-            services.ticket_await_parts(ticket_id=self.get_object().pk, actor=request.user, note=data["note"])
-        )
+    @service_action(NoteSerializer, TicketSerializer, url_path="await-parts")
+    def await_parts(self, ticket, actor, data):
+        return services.ticket_await_parts(ticket_id=ticket.pk, actor=actor, note=data["note"])
 
-    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def resume(self, request, pk=None):
-        data = validated(NoteSerializer, request)
-        return self._out(services.ticket_resume(ticket_id=self.get_object().pk, actor=request.user, note=data["note"]))
+    @service_action(NoteSerializer, TicketSerializer)
+    def resume(self, ticket, actor, data):
+        return services.ticket_resume(ticket_id=ticket.pk, actor=actor, note=data["note"])
 
-    @extend_schema(request=EscalateSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def escalate(self, request, pk=None):
-        data = validated(EscalateSerializer, request)
-        return self._out(
-            services.ticket_escalate(
-                ticket_id=self.get_object().pk, actor=request.user, to=data["to"], note=data["note"]
-            )
-        )
+    @service_action(EscalateSerializer, TicketSerializer)
+    def escalate(self, ticket, actor, data):
+        return services.ticket_escalate(ticket_id=ticket.pk, actor=actor, to=data["to"], note=data["note"])
 
-    @extend_schema(request=CompleteSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
-        data = validated(CompleteSerializer, request)
-        ticket = services.ticket_complete(
-            ticket_id=self.get_object().pk,
-            actor=request.user,
+    @service_action(CompleteSerializer, TicketSerializer)
+    def complete(self, ticket, actor, data):
+        return services.ticket_complete(
+            ticket_id=ticket.pk,
+            actor=actor,
             fault_found=data["fault_found"],
             work_done=data["work_done"],
             diagnosis=data["diagnosis"],
@@ -527,15 +484,10 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             signoff_name=data["signoff_name"],
             signature_data_url=data["signature"],
         )
-        return self._out(ticket)
 
-    @extend_schema(request=ReasonSerializer, responses=TicketSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        data = validated(ReasonSerializer, request)
-        return self._out(
-            services.ticket_cancel(ticket_id=self.get_object().pk, actor=request.user, reason=data["reason"])
-        )
+    @service_action(ReasonSerializer, TicketSerializer)
+    def cancel(self, ticket, actor, data):
+        return services.ticket_cancel(ticket_id=ticket.pk, actor=actor, reason=data["reason"])
 
 
 class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
@@ -547,12 +499,9 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Callback.objects.select_related("ticket", "ticket__customer").order_by("due_at", "pk")
 
-    @extend_schema(request=AttemptSerializer, responses=CallbackSerializer)
-    @action(detail=True, methods=["post"])
-    def attempt(self, request, pk=None):
-        data = validated(AttemptSerializer, request)
-        callback = services.callback_attempt(callback_id=self.get_object().pk, actor=request.user, **data)
-        return Response(CallbackSerializer(self.get_queryset().get(pk=callback.pk)).data)
+    @service_action(AttemptSerializer, CallbackSerializer)
+    def attempt(self, callback, actor, data):
+        return services.callback_attempt(callback_id=callback.pk, actor=actor, **data)
 
 
 class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -580,21 +529,13 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=NoteSerializer, responses=ComplaintSerializer)
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
-        data = validated(NoteSerializer, request)
-        complaint = services.complaint_acknowledge(
-            complaint_id=self.get_object().pk, actor=request.user, note=data["note"]
-        )
-        return Response(ComplaintSerializer(complaint).data)
+    @service_action(NoteSerializer, ComplaintSerializer)
+    def acknowledge(self, complaint, actor, data):
+        return services.complaint_acknowledge(complaint_id=complaint.pk, actor=actor, note=data["note"])
 
-    @extend_schema(request=ResolveSerializer, responses=ComplaintSerializer)
-    @action(detail=True, methods=["post"])
-    def resolve(self, request, pk=None):
-        data = validated(ResolveSerializer, request)
-        complaint = services.complaint_resolve(complaint_id=self.get_object().pk, actor=request.user, **data)
-        return Response(ComplaintSerializer(complaint).data)
+    @service_action(ResolveSerializer, ComplaintSerializer)
+    def resolve(self, complaint, actor, data):
+        return services.complaint_resolve(complaint_id=complaint.pk, actor=actor, **data)
 
 
 class DailyReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -612,14 +553,9 @@ class DailyReportViewSet(viewsets.ReadOnlyModelViewSet):
             "-day", "station__code"
         )
 
-    @extend_schema(request=RemarksSerializer, responses=DailyReportSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        data = validated(RemarksSerializer, request)
-        report = services.daily_report_submit(
-            report_id=self.get_object().pk, actor=request.user, remarks=data["remarks"]
-        )
-        return Response(DailyReportSerializer(report).data)
+    @service_action(RemarksSerializer, DailyReportSerializer)
+    def submit(self, report, actor, data):
+        return services.daily_report_submit(report_id=report.pk, actor=actor, remarks=data["remarks"])
 
 
 from rest_framework.routers import SimpleRouter  # noqa: E402
