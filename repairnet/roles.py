@@ -126,6 +126,20 @@ def can(user, action: str, obj=None) -> bool:
     return True
 
 
+def available_transitions(obj, user) -> frozenset[str]:
+    """The verbs ``user`` may do on ``obj`` in its current state — what a page offers as buttons.
+
+    Each model lists ``VERBS = {verb: (rule, {from_state: to_state})}`` beside its ``TRANSITIONS``
+    (``from == to`` for a verb that works in a state without moving it, such as setting an appointment).
+    A verb is available when the object is in one of its from-states and the user holds the rule in scope.
+    The services check the same table through ``transition`` and ``require``, plus their own preconditions.
+    """
+    current = obj.status
+    return frozenset(
+        verb for verb, (rule, moves) in type(obj).VERBS.items() if current in moves and can(user, rule, obj)
+    )
+
+
 def require(user, action: str, obj=None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied(_("You do not have permission to do this."))

@@ -117,6 +117,15 @@ class Statement(models.Model):
         Status.APPROVED: (Status.PAID,),
         Status.PAID: (),
     }
+    VERBS = {
+        "issue": ("settlement.issue", {Status.DRAFT: Status.ISSUED}),
+        "adjust": ("settlement.adjust", {Status.DRAFT: Status.DRAFT}),
+        "confirm": ("settlement.confirm", {Status.ISSUED: Status.CONFIRMED}),
+        "dispute": ("settlement.dispute", {Status.ISSUED: Status.DISPUTED}),
+        "resolve": ("settlement.resolve", {Status.DISPUTED: Status.CONFIRMED}),
+        "approve": ("settlement.approve", {Status.CONFIRMED: Status.APPROVED, Status.DISPUTED: Status.APPROVED}),
+        "pay": ("settlement.pay", {Status.APPROVED: Status.PAID}),
+    }
     # From "issued" on, the figures never change; only the flow moves on.
     LOCKED_FIGURES = frozenset({Status.ISSUED, Status.CONFIRMED, Status.DISPUTED, Status.APPROVED, Status.PAID})
     IMMUTABLE = frozenset({Status.APPROVED, Status.PAID})
@@ -202,6 +211,10 @@ class Statement(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_immutable(self) -> bool:
+        return self.status in self.IMMUTABLE
 
 
 class _DraftOnly(models.Model):

@@ -151,10 +151,7 @@ def statement_detail(request, pk: int):
         "lines": selectors.statement_lines(statement=statement),
         "adjustments": statement.adjustments.select_related("created_by").order_by("kind", "pk"),
         "excluded": statement.excluded.order_by("completed_at", "pk"),
-        "can": {
-            action: roles.can(user, f"settlement.{action}", statement)
-            for action in ("issue", "confirm", "dispute", "resolve", "approve", "pay", "adjust", "pdf")
-        },
+        "can_pdf": roles.can(user, "settlement.pdf", statement),
         "dispute_form": DisputeForm(),
         "resolve_form": ResolveForm(),
         "note_form": NoteForm(),

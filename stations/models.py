@@ -284,6 +284,17 @@ class Application(models.Model):
         Status.WITHDRAWN: (),
     }
     OPEN_STATES = (Status.SUBMITTED, Status.DOCUMENTS_CHECKED, Status.SITE_VISITED, Status.SCREENED)
+    VERBS = {
+        "check_documents": ("stations.applications.review", {Status.SUBMITTED: Status.DOCUMENTS_CHECKED}),
+        "visit": ("stations.applications.review", {Status.DOCUMENTS_CHECKED: Status.SITE_VISITED}),
+        # Scores may be corrected after screening until the decision.
+        "score": (
+            "stations.applications.review",
+            {Status.SITE_VISITED: Status.SCREENED, Status.SCREENED: Status.SCREENED},
+        ),
+        "approve": ("stations.applications.review", {Status.SCREENED: Status.APPROVED}),
+        "reject": ("stations.applications.review", dict.fromkeys(OPEN_STATES, Status.REJECTED)),
+    }
 
     reference = models.CharField(_("Reference number"), max_length=24, unique=True)
     status = models.CharField(

@@ -118,6 +118,21 @@ class Ticket(models.Model):
         Status.CLOSED: (),
         Status.CANCELLED: (),
     }
+    WORKING_STATES = (Status.ACCEPTED, Status.IN_REPAIR, Status.AWAITING_PARTS, Status.ESCALATED)
+    VERBS = {
+        "dispatch": ("tickets.dispatch", {Status.RECEIVED: Status.DISPATCHED}),
+        "resolve_by_phone": ("tickets.dispatch", {Status.RECEIVED: Status.CLOSED}),
+        "accept": ("tickets.accept", {Status.DISPATCHED: Status.ACCEPTED}),
+        "reject": ("tickets.reject", {Status.DISPATCHED: Status.RECEIVED}),
+        "schedule": ("tickets.work", {s: s for s in WORKING_STATES}),
+        "spare": ("tickets.work", {s: s for s in WORKING_STATES}),
+        "arrive": ("tickets.work", {Status.ACCEPTED: Status.IN_REPAIR}),
+        "complete": ("tickets.work", {Status.IN_REPAIR: Status.COMPLETED}),
+        "await_parts": ("tickets.work", {Status.IN_REPAIR: Status.AWAITING_PARTS}),
+        "escalate": ("tickets.work", {Status.IN_REPAIR: Status.ESCALATED}),
+        "resume": ("tickets.work", {Status.AWAITING_PARTS: Status.IN_REPAIR, Status.ESCALATED: Status.IN_REPAIR}),
+        "cancel": ("tickets.cancel", dict.fromkeys(OPEN_STATES, Status.CANCELLED)),
+    }
 
     class Priority(models.TextChoices):
         URGENT = "urgent", _("Urgent")
@@ -410,6 +425,10 @@ class Complaint(models.Model):
         Status.OPEN: (Status.ACKNOWLEDGED, Status.RESOLVED),
         Status.ACKNOWLEDGED: (Status.RESOLVED,),
         Status.RESOLVED: (),
+    }
+    VERBS = {
+        "acknowledge": ("complaints.handle", {Status.OPEN: Status.ACKNOWLEDGED}),
+        "resolve": ("complaints.handle", {Status.OPEN: Status.RESOLVED, Status.ACKNOWLEDGED: Status.RESOLVED}),
     }
 
     class Category(models.TextChoices):

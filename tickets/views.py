@@ -97,13 +97,14 @@ def ticket_detail(request, pk: int):
         "escalations": Ticket.Escalation.choices,
         "callback": Callback.objects.filter(ticket=ticket).first(),
     }
-    if ticket.status == Ticket.Status.RECEIVED and roles.can(request.user, "tickets.dispatch", ticket):
+    can_do = roles.available_transitions(ticket, request.user)
+    if "dispatch" in can_do:
         context["suggestions"] = selectors.dispatch_suggestions(ticket=ticket)
         context["warnings"] = selectors.serial_warnings(serial=ticket.device.serial)
         from stations.models import Station
 
         context["all_stations"] = Station.objects.filter(status=Station.Status.ACTIVE).order_by("code")
-    if ticket.status == Ticket.Status.DISPATCHED and roles.can(request.user, "tickets.accept", ticket):
+    if "accept" in can_do:
         from repairnet.models import User
 
         context["technicians"] = User.objects.filter(
@@ -391,14 +392,12 @@ def complaint_detail(request, pk: int):
                 return redirect("tickets:complaint", pk=pk)
         except ValidationError as exc:
             _errors(request, exc)
-    can_handle = roles.can(request.user, "complaints.handle", complaint)
     return render(
         request,
         "tickets/complaint_detail.html",
         {
             "complaint": complaint,
             "form": form,
-            "can_handle": can_handle,
             "events": audit_list_for_object(obj=complaint),
         },
     )

@@ -1,5 +1,6 @@
 from django import template
 
+from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.money import format_cny
 
@@ -33,3 +34,9 @@ def history_url(obj):
     from django.urls import reverse
 
     return reverse("object-history", args=[obj._meta.app_label, obj._meta.model_name, obj.pk])
+
+
+@register.simple_tag(takes_context=True)
+def transitions(context, obj):
+    """{% transitions ticket as can_do %} … {% if "accept" in can_do %} — the verbs the user may do now."""
+    return roles.available_transitions(obj, context["request"].user)
