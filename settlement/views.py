@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download, xlsx_download
+from repairnet.forms import flash_errors
 from repairnet.roles import role_required
 
 from . import exports, selectors, services
@@ -26,11 +27,6 @@ def _month(value: str) -> datetime.date:
         return services.parse_month(value)
     except ValidationError:
         raise Http404 from None
-
-
-def _error(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @role_required("settlement.view")
@@ -83,7 +79,7 @@ def month_pick(request):
         try:
             first = services.parse_month(form.cleaned_data["month"])
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
             return redirect("settlement:index")
         return redirect("settlement:month", month=f"{first:%Y-%m}")
     return redirect("settlement:index")
@@ -96,7 +92,7 @@ def month_run(request, month: str):
         first = services.parse_month(month)
         run = services.settlement_run_start(month=first, actor=request.user)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
         return redirect("settlement:index")
     messages.success(request, _("The settlement run for %(month)s has started.") % {"month": month})
     return redirect(f"{reverse('settlement:month', kwargs={'month': month})}?run={run.pk}")
@@ -238,7 +234,7 @@ def statement_action(request, pk: int, action: str):
     try:
         call(statement, request.user, form.cleaned_data)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Done."))
     return redirect("settlement:statement", pk=pk)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from repairnet import roles
+from repairnet.forms import flash_errors
 from repairnet.roles import role_required
 
 from . import selectors, services
@@ -34,11 +35,6 @@ def _stations_for(user):
     from stations.models import Station
 
     return roles.scope_queryset(user, Station.objects.order_by("code"), station_field="pk")
-
-
-def _error(request, exc: ValidationError):
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @role_required("spares.view")
@@ -88,7 +84,7 @@ def deposit_record(request, pk):
             services.deposit_record(station=station, actor=request.user, **form.cleaned_data)
             messages.success(request, _("Deposit entry recorded."))
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
     else:
         messages.error(request, _("Please correct the deposit entry."))
     return redirect("spares:station-stock", pk=pk)
@@ -110,7 +106,7 @@ def sell(request, pk):
             )
             messages.success(request, _("Sale recorded."))
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
     else:
         messages.error(request, _("Please choose an accessory and a quantity."))
     return redirect("spares:station-stock", pk=pk)
@@ -136,7 +132,7 @@ def write_off_request(request, pk):
             )
             messages.success(request, _("Write-off requested; HQ will decide."))
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
     else:
         messages.error(request, _("Please correct the write-off request."))
     return redirect("spares:station-stock", pk=pk)
@@ -168,7 +164,7 @@ def shipment_create(request):
                 note=header.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Shipment %(number)s is on its way.") % {"number": shipment.number})
             return redirect("spares:shipment-detail", pk=shipment.pk)
@@ -189,7 +185,7 @@ def shipment_detail(request, pk):
                 shipment=shipment, actor=request.user, quantities=quantities, serials=request.POST.getlist("serial")
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Shipment %(number)s received.") % {"number": shipment.number})
             return redirect("spares:station-stock", pk=shipment.station_id)
@@ -210,7 +206,9 @@ def defectives(request):
                 services.defective_return(station=station, obligation_ids=ids, actor=request.user)
                 messages.success(request, _("Defectives sent back to HQ."))
             except (ValueError, ValidationError) as exc:
-                _error(request, exc if isinstance(exc, ValidationError) else ValidationError(_("Unknown obligation.")))
+                flash_errors(
+                    request, exc if isinstance(exc, ValidationError) else ValidationError(_("Unknown obligation."))
+                )
             return redirect("spares:defectives")
         qs = Obligation.objects.filter(
             station=station, status__in=[Obligation.Status.OPEN, Obligation.Status.OVERDUE]
@@ -231,7 +229,7 @@ def defective_receive(request, pk):
         services.defective_receive(obligation=obligation, actor=request.user)
         messages.success(request, _("Defective received at HQ."))
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     return redirect("spares:defectives")
 
 
@@ -259,23 +257,34 @@ def write_offs(request):
     return render(request, "spares/write_offs.html", {"page_obj": page, "form": DecisionForm()})
 
 
-@require_POST
-@role_required("spares.approve")
-def write_off_decide(request, pk):
-    write_off = get_object_or_404(WriteOff, pk=pk)
+def _decide(request, queryset, pk, decide, back: str):
+    """HQ approves or rejects one pending write-off or stocktake proposal (the DecisionForm buttons)."""
+    obj = get_object_or_404(queryset, pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.write_off_decide(
-                write_off=write_off,
+            decide(
+                obj,
                 approve=form.cleaned_data["decision"] == "approve",
                 actor=request.user,
                 note=form.cleaned_data["note"],
             )
             messages.success(request, _("Decision recorded."))
         except ValidationError as exc:
-            _error(request, exc)
-    return redirect("spares:write-offs")
+            flash_errors(request, exc)
+    return redirect(back)
+
+
+@require_POST
+@role_required("spares.approve")
+def write_off_decide(request, pk):
+    return _decide(
+        request,
+        WriteOff.objects.all(),
+        pk,
+        lambda w, **kw: services.write_off_decide(write_off=w, **kw),
+        "spares:write-offs",
+    )
 
 
 @role_required("spares.view")
@@ -290,20 +299,13 @@ def stocktakes(request):
 @require_POST
 @role_required("spares.approve")
 def stocktake_decide(request, pk):
-    proposal = get_object_or_404(StocktakeProposal, pk=pk)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.stocktake_decide(
-                proposal=proposal,
-                approve=form.cleaned_data["decision"] == "approve",
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Decision recorded."))
-        except ValidationError as exc:
-            _error(request, exc)
-    return redirect("spares:stocktakes")
+    return _decide(
+        request,
+        StocktakeProposal.objects.all(),
+        pk,
+        lambda p, **kw: services.stocktake_decide(proposal=p, **kw),
+        "spares:stocktakes",
+    )
 
 
 @role_required("spares.view")
@@ -328,7 +330,7 @@ def movement_reverse(request, pk):
                 request, _("Movement #%(id)s reversed by #%(rev)s.") % {"id": movement.pk, "rev": reversal.pk}
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
     else:
         messages.error(request, _("Please give a reason."))
     return redirect(reverse("spares:movements"))

@@ -13,27 +13,13 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.forms import add_service_errors, error_text
 from repairnet.models import User
 from repairnet.selectors import audit_list_for_object
 from repairnet.services import setting
 
 from . import exports, forms, selectors, services
 from .models import Application, Assessment, Certificate, Sanction, SiteVisitPhoto, Station
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return " ".join(exc.messages)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, msgs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, msgs)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # --- public application ---------------------------------------------------------------------------
 
@@ -50,7 +36,7 @@ def apply(request):
                 financial_report=form.cleaned_data["financial_report"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             request.session["stations_application_ref"] = application.reference
             return redirect("stations:apply-done")
@@ -80,7 +66,7 @@ def application_status(request):
                     application=application, reason=request.POST.get("reason", "")
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Your application was withdrawn."))
     return render(
@@ -210,7 +196,7 @@ def application_action(request, pk: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         if extra:
             application.refresh_from_db()
             return render(
@@ -312,7 +298,7 @@ def station_state(request, pk: int):
                 station=station, actor=request.user, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Station status updated."))
     return redirect("stations:station-detail", pk=station.pk)
@@ -342,7 +328,7 @@ def staff_list(request, pk: int):
             try:
                 services.staff_add(station=station, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Staff member added."))
                 return redirect("stations:staff", pk=station.pk)
@@ -382,7 +368,7 @@ def staff_detail(request, user_id: int):
             try:
                 services.staff_update(user=person, actor=request.user, **edit_form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(edit_form, exc)
+                add_service_errors(edit_form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("stations:staff-detail", user_id=person.pk)
@@ -430,7 +416,7 @@ def staff_exam(request, user_id: int):
         else:
             messages.warning(request, _("Exam not passed; no certificate."))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("stations:staff-detail", user_id=person.pk)
 
 
@@ -458,7 +444,7 @@ def certificate_action(request, pk: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(request.POST.get("next") or reverse("stations:staff-detail", args=[cert.user_id]))
 
 
@@ -496,7 +482,7 @@ def assessment_list(request):
                     year=run_form.cleaned_data["year"], quarter=run_form.cleaned_data["quarter"], actor=request.user
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("%(n)s stations assessed.") % {"n": len(rows)})
                 return redirect(
@@ -538,7 +524,7 @@ def assessment_decide(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Decision recorded."))
     return redirect(request.POST.get("next") or reverse("stations:assessments"))
@@ -566,7 +552,7 @@ def sanction_list(request):
                     evidence_ref=d["evidence_ref"],
                 )
             except ValidationError as exc:
-                _form_errors(raise_form, exc)
+                add_service_errors(raise_form, exc)
             else:
                 messages.success(request, _("Record raised; the station may appeal within the window."))
                 return redirect("stations:sanctions")
@@ -605,7 +591,7 @@ def sanction_action(request, pk: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except PermissionDenied:
         raise
     return redirect("stations:sanctions")

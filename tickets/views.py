@@ -15,18 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.forms import add_service_errors, flash_errors
 from repairnet.selectors import audit_list_for_object
 
 from . import selectors, services, sla
 from .exports import repair_report_pdf
 from .forms import CallbackForm, ComplaintForm, CompleteForm, LogCallForm, ResolveForm
 from .models import Callback, Complaint, DailyReport, Ticket
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
 
 # --- hotline ------------------------------------------------------------------------------------
 
@@ -51,11 +46,7 @@ def hotline(request):
         try:
             ticket = services.ticket_create(actor=request.user, **data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Ticket %(number)s logged.") % {"number": ticket.number})
             return redirect("tickets:detail", pk=ticket.pk)
@@ -179,7 +170,7 @@ def ticket_action(request, pk: int, verb: str):
     except Ticket.DoesNotExist:
         raise Http404 from None
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request, _("%(number)s: %(status)s") % {"number": ticket.number, "status": ticket.get_status_display()}
@@ -218,11 +209,7 @@ def ticket_complete(request, pk: int):
                 photo_after=d.get("photo_after"),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Ticket %(number)s completed.") % {"number": ticket.number})
             return redirect("tickets:detail", pk=ticket.pk)
@@ -317,11 +304,7 @@ def callback_detail(request, pk: int):
                 complaint_category=d.get("complaint_category") or Complaint.Category.OTHER,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Callback recorded."))
             return redirect("tickets:callbacks")
@@ -391,7 +374,7 @@ def complaint_detail(request, pk: int):
                 messages.success(request, _("Complaint resolved."))
                 return redirect("tickets:complaint", pk=pk)
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
     return render(
         request,
         "tickets/complaint_detail.html",
@@ -429,7 +412,7 @@ def daily_report_submit(request, pk: int):
     except DailyReport.DoesNotExist:
         raise Http404 from None
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Daily report submitted."))
     return redirect("tickets:daily-reports")

@@ -5,7 +5,6 @@ from django.apps import apps
 from django.urls import reverse
 
 from repairnet import roles
-from tests import factories as f
 from tickets.models import Ticket
 
 
