@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 
 from repairnet import roles
 from repairnet.models import User
+from stations.models import Station
 
 from . import services
 from .models import Inspection, Rectification
@@ -125,8 +126,6 @@ def _past_inspection(*, station, inspector, hq, days_ago: int, target: int, late
 
 def seed(*, stdout) -> None:
     """Demo data for this area (idempotent); called by manage.py seed_demo."""
-    from stations.models import Station
-
     inspector = (
         User.objects.filter(username="inspector").first()
         or User.objects.filter(groups__name=roles.INSPECTOR, is_active=True).order_by("pk").first()

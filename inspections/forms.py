@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from repairnet import roles
+from stations.models import Station
 
 
 class ScheduleForm(forms.Form):
@@ -11,8 +12,6 @@ class ScheduleForm(forms.Form):
     scheduled_for = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
-        from stations.models import Station
-
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = Station.objects.filter(status="active").order_by("code")
         self.fields["inspector"].queryset = (

@@ -12,14 +12,13 @@ from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
+from stations.models import Station
 
 from . import selectors, services
 from .models import DepositEntry, Item, Movement, Obligation, Shipment, StockBalance, StocktakeProposal, WriteOff
 
 
 def _station_or_404(user, station_id):
-    from stations.models import Station
-
     station = get_object_or_404(Station, pk=station_id)
     roles.require(user, "spares.view", station)
     return station

@@ -11,6 +11,11 @@ from unittest import mock
 
 from django.utils import timezone
 
+from repairnet import roles
+from repairnet.models import User
+from stations.models import Station
+
+from . import selectors, services
 from .models import DepositEntry, Item, ItemPrice, Movement
 
 # code, name, kind, unit, compatible models, unit cost, retail price
@@ -69,9 +74,6 @@ def ensure_catalogue() -> dict[str, Item]:
 
 def _station_staff(station):
     """The station's coordinator (else a technician) acting for the station in the demo."""
-    from repairnet import roles
-    from repairnet.models import User
-
     staff = User.objects.filter(station=station, is_active=True)
     return (
         staff.filter(groups__name=roles.COORDINATOR).order_by("pk").first()
@@ -80,11 +82,6 @@ def _station_staff(station):
 
 
 def seed(*, stdout) -> None:
-    from repairnet.models import User
-    from stations.models import Station
-
-    from . import selectors, services
-
     items = ensure_catalogue()
     hq = User.objects.filter(username="hq").first()
     stations = {s.code: s for s in Station.objects.filter(code__in=PLAN)}

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stations.models import Station
+
 from .models import DepositEntry, Item
 
 
@@ -46,8 +48,6 @@ class ShipmentHeaderForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
-        from stations.models import Station
-
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = Station.objects.filter(status=Station.Status.ACTIVE).order_by("code")
         self.fields["station"].widget.attrs["class"] = "form-select"

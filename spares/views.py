@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from repairnet import roles
 from repairnet.forms import flash_errors
 from repairnet.roles import role_required
+from stations.models import Station
 
 from . import selectors, services
 from .forms import (
@@ -26,14 +27,10 @@ from .models import Item, Location, Movement, Obligation, SerialUnit, Shipment, 
 
 
 def _station(pk):
-    from stations.models import Station
-
     return get_object_or_404(Station, pk=pk)
 
 
 def _stations_for(user):
-    from stations.models import Station
-
     return roles.scope_queryset(user, Station.objects.order_by("code"), station_field="pk")
 
 

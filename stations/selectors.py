@@ -3,10 +3,11 @@
 import datetime
 import logging
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from repairnet import roles
+from repairnet.models import User
 from repairnet.services import setting
 
 from . import providers
@@ -18,6 +19,7 @@ from .models import (
     Sanction,
     ScreeningCriterion,
     Station,
+    Tier,
     TierRequirement,
 )
 
@@ -125,8 +127,6 @@ def station_list_for(*, user, filters: dict | None = None):
 
 
 def station_staff(*, station):
-    from repairnet.models import User
-
     on = today()
     return (
         User.objects.filter(station=station)
@@ -155,9 +155,20 @@ def station_latest_inspection(*, station):
     return providers.provider("latest_inspection_scores")(station_ids=[station.pk], on=today()).get(station.pk)
 
 
+def dispatchable_stations():
+    """Stations that may receive a new repair ticket: active (suspended, revoked or exited ones get no new
+    dispatches) and authorised to repair (repair scope, not an accessory point). The one rule behind the
+    dispatch suggestions, the override list and the dispatch service, on the page and in the API.
+    ``tier_rank`` is the tier's rank from its requirements (higher tier, higher rank)."""
+    return (
+        Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True)
+        .exclude(tier=Tier.ACCESSORY_POINT)
+        .annotate(tier_rank=Subquery(TierRequirement.objects.filter(tier=OuterRef("tier")).values("rank")[:1]))
+    )
+
+
 def station_is_dispatchable(*, station) -> bool:
-    """Suspended, revoked or exited stations get no new dispatches."""
-    return station.status == Station.Status.ACTIVE
+    return dispatchable_stations().filter(pk=station.pk).exists()
 
 
 # --- applications -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.exports import mask_phone
+from stations.selectors import dispatchable_stations
 
 from . import rollup
 from .models import (
@@ -160,14 +161,9 @@ def _open_loads(station_ids) -> dict[int, int]:
     return {r["station_id"]: r["n"] for r in rows}
 
 
-TIER_ORDER = {"centre": 0, "station": 1, "accessory_point": 2}
-
-
 def dispatch_suggestions(*, ticket: Ticket, limit: int = 10) -> list[dict]:
     """SPEC 2.4: stations covering the customer's district, then its city (via region ancestors); active,
     with repair scope; by tier then open load; skipping stations that rejected the ticket. Each with reasons."""
-    from stations.models import Station, Tier
-
     region = ticket.customer.region
     if region is None:
         return []
@@ -175,8 +171,7 @@ def dispatch_suggestions(*, ticket: Ticket, limit: int = 10) -> list[dict]:
     city_id = region.parent_id if region.level == "district" else region.pk
     rejected = set(TicketRejection.objects.filter(ticket=ticket).values_list("station_id", flat=True))
     candidates = (
-        Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True)
-        .exclude(tier=Tier.ACCESSORY_POINT)
+        dispatchable_stations()
         .filter(Q(regions__in=ancestors) | Q(regions__parent_id=city_id))
         .exclude(pk__in=rejected)
         .prefetch_related("regions")
@@ -203,9 +198,7 @@ def dispatch_suggestions(*, ticket: Ticket, limit: int = 10) -> list[dict]:
                 "reasons": [why, station.get_tier_display(), _("%(n)s open tickets") % {"n": load}],
             }
         )
-    suggestions.sort(
-        key=lambda s: (s["match"], TIER_ORDER.get(s["station"].tier, 9), s["open_load"], s["station"].code)
-    )
+    suggestions.sort(key=lambda s: (s["match"], -(s["station"].tier_rank or 0), s["open_load"], s["station"].code))
     return suggestions[:limit]
 
 

@@ -16,7 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from repairnet import roles
 from repairnet.exports import pdf_download
 from repairnet.forms import add_service_errors, flash_errors
+from repairnet.models import User
 from repairnet.selectors import audit_list_for_object
+from spares.selectors import stock_expected_for_count
+from stations.models import Station
+from stations.selectors import dispatchable_stations
 
 from . import selectors, services, sla
 from .exports import repair_report_pdf
@@ -92,12 +96,8 @@ def ticket_detail(request, pk: int):
     if "dispatch" in can_do:
         context["suggestions"] = selectors.dispatch_suggestions(ticket=ticket)
         context["warnings"] = selectors.serial_warnings(serial=ticket.device.serial)
-        from stations.models import Station
-
-        context["all_stations"] = Station.objects.filter(status=Station.Status.ACTIVE).order_by("code")
+        context["all_stations"] = dispatchable_stations().order_by("code")
     if "accept" in can_do:
-        from repairnet.models import User
-
         context["technicians"] = User.objects.filter(
             station_id=ticket.station_id, groups__name=roles.TECHNICIAN, is_active=True
         )
@@ -148,8 +148,6 @@ def _int(value) -> int:
 
 
 def _technician(request):
-    from repairnet.models import User
-
     tid = request.POST.get("technician")
     if not tid:
         return None
@@ -218,8 +216,6 @@ def ticket_complete(request, pk: int):
 
 def _part_choices(station):
     """Counted parts in the station's stock (spare machines are lent or swapped, never fitted)."""
-    from spares.selectors import stock_expected_for_count
-
     rows = stock_expected_for_count(station=station)
     return [
         (r["item_id"], f"{r['item_name']} ({r['quantity']})") for r in rows if r["quantity"] and not r["serial_tracked"]
@@ -429,8 +425,6 @@ def dashboard(request):
     start = today - datetime.timedelta(days=days - 1)
     station_ids = [request.user.station_id] if roles.is_station_staff(request.user) else None
     figures = selectors.dashboard_figures(station_ids=station_ids, start=start, end=today)
-    from stations.models import Station
-
     names = dict(Station.objects.filter(pk__in=list(figures["per_station"])).values_list("pk", "name"))
     per_station = sorted(
         ({"name": names.get(sid, sid), **row} for sid, row in figures["per_station"].items()),

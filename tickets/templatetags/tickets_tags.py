@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets.models import Ticket
+
 register = template.Library()
 
 
@@ -95,6 +97,4 @@ def ticket_verb(verb: str) -> str:
 
 @register.filter
 def ticket_status(status: str) -> str:
-    from tickets.models import Ticket
-
     return str(dict(Ticket.Status.choices).get(status, status))
