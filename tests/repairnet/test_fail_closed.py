@@ -8,18 +8,15 @@ charges, a station's approval records its deposit in spares' ledger, spares show
 """
 
 import ast
-import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user
-from tests.spares.conftest import staff_of
 
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = ("repairnet", "stations", "spares", "tickets", "inspections", "settlement")
@@ -81,35 +78,16 @@ def test_no_area_falls_back_on_import_or_lookup_errors():
 # --- the contracts the fallbacks used to skip ------------------------------------------------------
 
 
-def _in(month: datetime.date, day: int, hour: int = 10) -> datetime.datetime:
-    """An aware instant in Asia/Shanghai on ``day`` of ``month``."""
-    return datetime.datetime(month.year, month.month, day, hour, tzinfo=timezone.get_default_timezone())
-
-
 @pytest.mark.django_db
 def test_settlement_applies_an_approved_penalty_and_a_parts_charge():
     from settlement.models import Adjustment, Statement
     from settlement.services import settlement_month_build, statement_issue
-    from spares import services as spares
-    from spares.models import Item, ItemPrice
-    from stations import services as stations
     from stations.models import Sanction
+    from tests.settlement.helpers import penalised_station
 
-    month = clock.previous_month()
-    hq, finance = make_user(roles.HQ), make_user(roles.FINANCE)
-    station = StationFactory()
-    remote = Item.objects.create(code="A-REMOTE", name="遥控器", kind=Item.Kind.ACCESSORY, compatible_models="HD-100")
-    ItemPrice.objects.create(
-        item=remote, effective_from=datetime.date(2020, 1, 1), unit_cost=Decimal("8.00"), retail_price=Decimal("25")
-    )
-    with clock.travel(_in(month, 10), tick=False):
-        penalty = stations.sanction_raise(station=station, rule_code="complaint_upheld", actor=hq, source_ref="t:1")
-        stations.sanction_decide(sanction=penalty, actor=hq, approve=True)
-        spares.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq)
-        spares.hq_stock_receive(item=remote, quantity=10, actor=hq)
-        shipment = spares.shipment_create(station=station, lines=[{"item_id": remote.pk, "quantity": 5}], actor=hq)
-        spares.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
-        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=staff_of(station))
+    setup = penalised_station()
+    month, station, penalty, sale = (setup[k] for k in ("month", "station", "penalty", "sale"))
+    finance = make_user(roles.FINANCE)
 
     settlement_month_build(month=month)
 

@@ -5,12 +5,10 @@ computed adjustments and fetches them again, so the reopen must hand the sanctio
 transaction). Parts charges are not marked by spares: they are fetched for their month on every run.
 """
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from repairnet import roles
 from repairnet.models import AuditEvent
@@ -24,37 +22,13 @@ from settlement.services import (
 from stations import services as stations
 from stations.models import Sanction
 from tests import clock
-from tests.factories import StationFactory, make_user
-from tests.spares.conftest import staff_of
-
-
-def _in(month: datetime.date, day: int, hour: int = 10) -> datetime.datetime:
-    """An aware instant in Asia/Shanghai on ``day`` of ``month``."""
-    return datetime.datetime(month.year, month.month, day, hour, tzinfo=timezone.get_default_timezone())
+from tests.factories import make_user
+from tests.settlement.helpers import penalised_station
 
 
 @pytest.fixture
 def penalised(db):
-    """A station with an approved −¥50 penalty and an accessory sale (−¥24 charge) in the previous month."""
-    from spares import services as spares
-    from spares.models import Item, ItemPrice
-
-    month = clock.previous_month()
-    hq = make_user(roles.HQ)
-    station = StationFactory()
-    remote = Item.objects.create(code="A-REMOTE", name="遥控器", kind=Item.Kind.ACCESSORY, compatible_models="HD-100")
-    ItemPrice.objects.create(
-        item=remote, effective_from=datetime.date(2020, 1, 1), unit_cost=Decimal("8.00"), retail_price=Decimal("25")
-    )
-    with clock.travel(_in(month, 10), tick=False):
-        penalty = stations.sanction_raise(station=station, rule_code="complaint_upheld", actor=hq, source_ref="t:1")
-        stations.sanction_decide(sanction=penalty, actor=hq, approve=True)
-        spares.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq)
-        spares.hq_stock_receive(item=remote, quantity=10, actor=hq)
-        shipment = spares.shipment_create(station=station, lines=[{"item_id": remote.pk, "quantity": 5}], actor=hq)
-        spares.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
-        sale = spares.accessory_sell(station=station, item_id=remote.pk, quantity=3, actor=staff_of(station))
-    return {"month": month, "station": station, "penalty": penalty, "sale": sale}
+    return penalised_station()
 
 
 def _external(statement: Statement) -> list[tuple]:
