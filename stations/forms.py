@@ -50,32 +50,7 @@ class ApplicationForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "company_name",
-            "licence_number",
-            "legal_representative",
-            "contact_name",
-            "contact_phone",
-            "email",
-            "address",
-            "region",
-            "tier_wanted",
-            "years_experience",
-            "brands_serviced",
-            "staff_list",
-            "coordinators",
-            "engineers",
-            "clerks",
-            "reception_area",
-            "repair_area",
-            "storage_area",
-            "has_repair_tools",
-            "has_computer",
-            "has_instruments",
-            "has_service_phone",
-            "equipment_notes",
-            "declares_no_counterfeit",
-        ]
+        fields = Application.APPLICANT_FIELDS
         widgets = {
             "staff_list": forms.Textarea(attrs={"rows": 4}),
             "equipment_notes": forms.Textarea(attrs={"rows": 3}),

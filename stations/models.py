@@ -284,6 +284,33 @@ class Application(models.Model):
         Status.WITHDRAWN: (),
     }
     OPEN_STATES = (Status.SUBMITTED, Status.DOCUMENTS_CHECKED, Status.SITE_VISITED, Status.SCREENED)
+    # What the applicant fills in: the public form, the API and the submit service take these.
+    APPLICANT_FIELDS = (
+        "company_name",
+        "licence_number",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+        "email",
+        "address",
+        "region",
+        "tier_wanted",
+        "years_experience",
+        "brands_serviced",
+        "staff_list",
+        "coordinators",
+        "engineers",
+        "clerks",
+        "reception_area",
+        "repair_area",
+        "storage_area",
+        "has_repair_tools",
+        "has_computer",
+        "has_instruments",
+        "has_service_phone",
+        "equipment_notes",
+        "declares_no_counterfeit",
+    )
     VERBS = {
         "check_documents": ("stations.applications.review", {Status.SUBMITTED: Status.DOCUMENTS_CHECKED}),
         "visit": ("stations.applications.review", {Status.DOCUMENTS_CHECKED: Status.SITE_VISITED}),
