@@ -103,9 +103,13 @@ class JobRun(models.Model):
     """One run of a background job: HQ sees when each job last ran and what it did."""
 
     name = models.CharField(_("Job"), max_length=100, db_index=True)
+    # The job's title as an untranslated message id, shown in the reader's language on /jobs/.
+    label = models.CharField(_("Title"), max_length=100, blank=True)
     started_at = models.DateTimeField(_("Started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
     ok = models.BooleanField(_("Succeeded"), null=True)
+    # What the run did, as counts ({"created": 3}) that /jobs/ words in the reader's language.
+    counts = models.JSONField(_("Counts"), default=dict, blank=True)
     result = models.TextField(_("Result"), blank=True)
 
     class Meta:

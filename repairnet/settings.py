@@ -214,6 +214,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Domain numbers live in the area apps as admin-editable rules; the few process-wide ones are here.
 REPAIRNET = {
+    # A job run still unfinished after this long is shown as interrupted on /jobs/ (its worker died).
+    "JOB_STALE_MINUTES": env.int("JOB_STALE_MINUTES", default=60),
     "CERT_VALID_YEARS": env.int("CERT_VALID_YEARS", default=2),
     "CERT_EXPIRY_WARNING_DAYS": env.int("CERT_EXPIRY_WARNING_DAYS", default=30),
     "UNDERSTAFFED_GRACE_DAYS": env.int("UNDERSTAFFED_GRACE_DAYS", default=30),

@@ -2,6 +2,7 @@ import datetime
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .jobs import tracked_job
 from .models import JobRun
@@ -15,8 +16,8 @@ def job_runs_prune_task(self) -> str:
     return _prune()
 
 
-@tracked_job("job_runs_prune")
+@tracked_job("job_runs_prune", gettext_noop("Job history clean-up"))
 def _prune() -> str:
     cutoff = timezone.now() - datetime.timedelta(days=JOB_RUN_KEEP_DAYS)
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
-    return f"deleted {deleted}"
+    return {"deleted": deleted}

@@ -6,12 +6,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import roles, throttle
+from . import jobs, roles, throttle
 from .models import JobRun
 from .selectors import audit_list_for_object
+from .services import setting
 
 
 class LoginView(auth_views.LoginView):
@@ -60,8 +63,17 @@ def object_history(request, app_label: str, model_name: str, pk: str):
 @login_required
 def job_runs(request):
     roles.require(request.user, "jobs.view")
-    runs = JobRun.objects.all()[:200]
-    return render(request, "repairnet/jobs.html", {"runs": runs})
+    now = timezone.now()
+    rows = [
+        {
+            "run": run,
+            "title": gettext(run.label) if run.label else run.name,
+            "state": jobs.run_state(run, now=now),
+            "counts": jobs.counts_text(run),
+        }
+        for run in JobRun.objects.all()[:200]
+    ]
+    return render(request, "repairnet/jobs.html", {"rows": rows, "stale_minutes": setting("JOB_STALE_MINUTES")})
 
 
 @never_cache

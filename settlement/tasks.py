@@ -1,6 +1,7 @@
 """Settlement background jobs: draft the previous month on the 1st; run a month finance asked for."""
 
 from celery import shared_task
+from django.utils.translation import gettext_noop
 
 from repairnet.jobs import tracked_job
 
@@ -10,7 +11,7 @@ def settlement_run_task(self, run_id: int) -> str:
     """Execute a queued run (idempotent: a finished run is not repeated)."""
     from .services import settlement_run_execute
 
-    @tracked_job("settlement_run")
+    @tracked_job("settlement_run", gettext_noop("Settlement run"))
     def body():
         run = settlement_run_execute(run_id=run_id)
         return f"{run.month:%Y-%m}: {run.message}"
@@ -23,7 +24,7 @@ def settlement_draft_previous_month_task(self) -> str:
     """On the 1st: rebuild the drafts of the month just ended (issued statements are never touched)."""
     from .services import previous_month, settlement_run_execute, settlement_run_start
 
-    @tracked_job("settlement_draft_previous_month")
+    @tracked_job("settlement_draft_previous_month", gettext_noop("Settlement: draft the month just ended"))
     def body():
         run = settlement_run_start(month=previous_month(), actor=None, queue=False)
         run = settlement_run_execute(run_id=run.pk)

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils.translation import gettext_noop
 
 from repairnet.jobs import tracked_job
 
@@ -7,10 +8,10 @@ from repairnet.jobs import tracked_job
 def obligation_mark_overdue_task(self):
     """Daily: defective-return obligations past their due date become overdue (charged in settlement)."""
 
-    @tracked_job("spares.obligation_mark_overdue")
+    @tracked_job("spares.obligation_mark_overdue", gettext_noop("Defective returns overdue"))
     def run():
         from .services import obligation_mark_overdue
 
-        return f"{obligation_mark_overdue()} obligation(s) marked overdue"
+        return {"overdue": obligation_mark_overdue()}
 
     return run()

@@ -26,7 +26,7 @@ def test_task_marks_overdue_once_and_records_the_run(stocked_station, part, hq_u
         ticket=ticket, parts=[{"item_id": part.pk, "quantity": 1}], actor=staff_of(ticket.station)
     )
     Obligation.objects.update(due_date=clock.today() - datetime.timedelta(days=1))
-    assert obligation_mark_overdue_task.delay().get() == "1 obligation(s) marked overdue"
-    assert obligation_mark_overdue_task.delay().get() == "0 obligation(s) marked overdue"
+    assert obligation_mark_overdue_task.delay().get() == {"overdue": 1}
+    assert obligation_mark_overdue_task.delay().get() == {"overdue": 0}
     assert Obligation.objects.get().status == Obligation.Status.OVERDUE
     assert JobRun.objects.filter(name="spares.obligation_mark_overdue", ok=True).count() == 2

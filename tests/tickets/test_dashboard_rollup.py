@@ -339,13 +339,21 @@ def test_nightly_rebuild_repairs_the_rollup_idempotently_and_shows_in_jobs(clien
     StationDayStats.objects.filter(station=other).delete()
     StationDayStats.objects.create(station=other, day=clock.today() - datetime.timedelta(days=10), completed=1)
     assert rollup_figures(start=start, end=end) != expected
-    assert station_day_stats_rebuild_task.delay().get() == str(
-        {"days": 366, "created": 1, "updated": 1, "deleted": 1, "unchanged": 1}
-    )
+    assert station_day_stats_rebuild_task.delay().get() == {
+        "days": 366,
+        "created": 1,
+        "updated": 1,
+        "deleted": 1,
+        "unchanged": 1,
+    }
     assert rollup_figures(start=start, end=end) == expected
-    assert station_day_stats_rebuild_task.delay().get() == str(
-        {"days": 366, "created": 0, "updated": 0, "deleted": 0, "unchanged": 3}
-    )
+    assert station_day_stats_rebuild_task.delay().get() == {
+        "days": 366,
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 3,
+    }
     assert rollup_figures(start=start, end=end) == expected
     assert JobRun.objects.filter(name="station_day_stats_rebuild", ok=True).count() == 2
     assert "station_day_stats_rebuild" in client_for(roles.HQ).get("/jobs/").content.decode()
