@@ -7,6 +7,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from repairnet import roles
@@ -14,9 +15,10 @@ from repairnet.models import Region, User
 from spares import services as spares_services
 from spares.models import Movement, SerialUnit
 from stations.models import Station
+from stations.selectors import dispatchable_stations
 
 from . import rollup, services, sla
-from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, Ticket
+from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, SlaBreach, Ticket
 
 MODELS = [
     ("HD-100", "高清机顶盒 HD-100", 12, r"^HD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
@@ -63,9 +65,7 @@ def _seed_area(*, stdout) -> None:
         stdout.write("tickets: demo tickets already present")
         return
 
-    stations = list(
-        Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True).prefetch_related("regions")
-    )
+    stations = list(dispatchable_stations().prefetch_related("regions"))
     agent = User.objects.filter(groups__name=roles.HOTLINE).order_by("pk").first()
     hq = User.objects.filter(groups__name=roles.HQ).order_by("pk").first()
     if not stations or agent is None:
@@ -74,6 +74,10 @@ def _seed_area(*, stdout) -> None:
     with transaction.atomic():
         count = _seed_tickets(stations=stations, agent=agent, hq=hq)
     services.sla_breaches_record()
+    # The sweep runs every few minutes in production, so a breach is recorded as its deadline passes; the demo
+    # records three months at once, so each is dated when its deadline passed (past months carry their own).
+    SlaBreach.objects.update(recorded_at=F("due_at"))
+    rollup.stats_rebuild_recent()
     services.callbacks_sweep()
     today = timezone.localdate()
     for back in range(14, 0, -1):

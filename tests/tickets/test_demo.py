@@ -1,8 +1,10 @@
 import io
 
 import pytest
+from django.db.models import F
+from django.db.models.functions import TruncMonth
 
-from tickets.models import Callback, DailyReport, Ticket
+from tickets.models import Callback, DailyReport, SlaBreach, Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -21,5 +23,9 @@ def test_demo_seed_covers_every_state_and_is_idempotent():
     states = set(Ticket.objects.values_list("status", flat=True))
     assert states == set(Ticket.Status.values)
     assert Callback.objects.exists() and DailyReport.objects.exists()
+    # Breaches are dated when their deadline passed, so past months carry their own SLA deductions.
+    assert not SlaBreach.objects.exclude(recorded_at=F("due_at")).exists()
+    months = SlaBreach.objects.annotate(m=TruncMonth("recorded_at")).values_list("m", flat=True).distinct()
+    assert len(set(months)) >= 2
     demo.seed(stdout=out)
     assert Ticket.objects.count() == count
