@@ -175,6 +175,11 @@ class ScheduleSerializer(serializers.Serializer):
     appointment_at = serializers.DateTimeField()
 
 
+class ReprioritiseSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices)
+    reason = serializers.CharField(max_length=200)
+
+
 class EscalateSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Ticket.Escalation.choices)
     note = serializers.CharField()
@@ -378,6 +383,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "escalate": "tickets.work",
         "complete": "tickets.work",
         "cancel": "tickets.cancel",
+        "reprioritise": "tickets.dispatch",
     }
     serializer_class = TicketSerializer
     pagination_class = TicketPagination
@@ -483,6 +489,13 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             charge_consent=data["charge_consent"],
             signoff_name=data["signoff_name"],
             signature_data_url=data["signature"],
+        )
+
+    @service_action(ReprioritiseSerializer, TicketSerializer)
+    def reprioritise(self, ticket, actor, data):
+        """New priority with its reason; the SLA deadlines are computed again (SPEC 2.5)."""
+        return services.ticket_reprioritise(
+            ticket_id=ticket.pk, actor=actor, priority=data["priority"], note=data["reason"]
         )
 
     @service_action(ReasonSerializer, TicketSerializer)

@@ -132,6 +132,7 @@ class Ticket(models.Model):
         "escalate": ("tickets.work", {Status.IN_REPAIR: Status.ESCALATED}),
         "resume": ("tickets.work", {Status.AWAITING_PARTS: Status.IN_REPAIR, Status.ESCALATED: Status.IN_REPAIR}),
         "cancel": ("tickets.cancel", dict.fromkeys(OPEN_STATES, Status.CANCELLED)),
+        "reprioritise": ("tickets.dispatch", {s: s for s in OPEN_STATES}),
     }
 
     class Priority(models.TextChoices):

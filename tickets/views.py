@@ -90,6 +90,7 @@ def ticket_detail(request, pk: int):
         "events": audit_list_for_object(obj=ticket),
         "rejections": ticket.rejections.select_related("station"),
         "escalations": Ticket.Escalation.choices,
+        "priorities": Ticket.Priority.choices,
         "callback": Callback.objects.filter(ticket=ticket).first(),
     }
     can_do = roles.available_transitions(ticket, request.user)
@@ -127,6 +128,9 @@ ACTIONS = {
         ticket_id=t, actor=r.user, to=r.POST.get("to", ""), note=r.POST.get("note", "")
     ),
     "cancel": lambda r, t: services.ticket_cancel(ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")),
+    "reprioritise": lambda r, t: services.ticket_reprioritise(
+        ticket_id=t, actor=r.user, priority=r.POST.get("priority", ""), note=r.POST.get("reason", "")
+    ),
     "spare": lambda r, t: services.ticket_spare_machine(
         ticket_id=t,
         actor=r.user,
