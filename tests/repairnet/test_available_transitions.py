@@ -34,7 +34,7 @@ def test_ticket_verbs_follow_state_role_and_station(station, other_station, user
     own_tech, other_tech = user_for(roles.TECHNICIAN, station), user_for(roles.TECHNICIAN, other_station)
     assert roles.available_transitions(ticket, own_tech) == {"accept", "reject"}
     assert roles.available_transitions(ticket, other_tech) == set()
-    assert roles.available_transitions(ticket, user_for(roles.HOTLINE)) == {"cancel"}
+    assert roles.available_transitions(ticket, user_for(roles.HOTLINE)) == {"cancel", "reprioritise"}
     ticket.status = Ticket.Status.IN_REPAIR
     assert roles.available_transitions(ticket, own_tech) == {"schedule", "spare", "complete", "await_parts", "escalate"}
     ticket.status = Ticket.Status.COMPLETED
