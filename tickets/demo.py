@@ -18,21 +18,12 @@ from stations.models import Station
 from stations.selectors import dispatchable_stations
 
 from . import rollup, services, sla
-from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Holiday, SlaBreach, Ticket
+from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, SlaBreach, Ticket
 
 MODELS = [
     ("HD-100", "高清机顶盒 HD-100", 12, r"^HD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
     ("SD-200", "标清机顶盒 SD-200", 12, r"^SD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
     ("IP-300", "智能网络机顶盒 IP-300", 24, r"^IP(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
-]
-HOLIDAYS = [
-    ("2026-01-01", "元旦"),
-    *[(f"2026-02-{d:02d}", "春节") for d in range(15, 24)],
-    ("2026-04-05", "清明节"),
-    *[(f"2026-05-{d:02d}", "劳动节") for d in range(1, 6)],
-    ("2026-06-19", "端午节"),
-    ("2026-09-25", "中秋节"),
-    *[(f"2026-10-{d:02d}", "国庆节") for d in range(1, 8)],
 ]
 TICKETS = 300
 FAULT_TEXT = {
@@ -58,8 +49,9 @@ def _seed_area(*, stdout) -> None:
         DeviceModel.objects.get_or_create(
             code=code, defaults={"name": name, "warranty_months": months, "serial_regex": regex}
         )
-    for day, name in HOLIDAYS:
-        Holiday.objects.get_or_create(date=datetime.date.fromisoformat(day), defaults={"name": name})
+    today = timezone.localdate()
+    for year in (today.year - 1, today.year, today.year + 1):  # the demo's months reach back into last year
+        services.holidays_load(year=year, actor=roles.SYSTEM)
     if Ticket.objects.exists():
         rollup.stats_rebuild_recent()  # counts nothing new when the rollup is in step
         stdout.write("tickets: demo tickets already present")

@@ -336,10 +336,16 @@ class SlaBreach(models.Model):
 
 
 class Holiday(models.Model):
-    """A public holiday: SLA clocks do not run on it."""
+    """A public holiday: SLA clocks do not run on it. Loaded per year from the State Council calendar
+    (``chinesecalendar``); HQ may add, change or delete days in the admin afterwards."""
+
+    class Source(models.TextChoices):
+        CALENDAR = "calendar", _("Public holiday calendar")
+        ADMIN = "admin", _("Entered by HQ")
 
     date = models.DateField(_("Date"), unique=True)
     name = models.CharField(_("Name"), max_length=50)
+    source = models.CharField(_("Source"), max_length=10, choices=Source.choices, default=Source.ADMIN)
 
     class Meta:
         ordering = ["date"]

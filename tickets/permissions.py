@@ -22,5 +22,8 @@ roles.register(
         "daily_reports.view": {HQ, C},
         "daily_reports.submit": {C},
         "sla.view": {H, HQ, C, T},
+        "tickets.holidays.load": {HQ},  # load a year of public holidays into the SLA calendar
     }
 )
+# jobs (roles.SYSTEM): the monthly holiday refresh
+roles.allow_system("tickets.holidays.load")

@@ -43,3 +43,11 @@ def station_day_stats_rebuild_task(self, days: int = 0):
     return tracked_job("station_day_stats_rebuild", gettext_noop("Dashboard counts: recount"))(
         lambda: rollup.stats_rebuild_recent(days=days or None)
     )()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def holidays_refresh_task(self):
+    """Monthly: load this year's and next year's public holidays once the calendar publishes them."""
+    return tracked_job("holidays_refresh", gettext_noop("Public holidays: refresh"))(
+        lambda: services.holidays_refresh(today=timezone.localdate())
+    )()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user, region
-from tickets import services
+from tickets import services, sla
 from tickets.models import Callback, Complaint, DailyReport, Holiday, SlaBreach, SlaPolicy, Ticket, TicketRejection
 
 from .factories import DeviceFactory, DeviceModelFactory, certified_technician, completed_ticket
@@ -234,6 +234,25 @@ def test_out_of_warranty_charge_needs_consent(agent, station, tech):
     assert ticket.charge_amount == Decimal("80.00") and ticket.charge_consent_at is not None
 
 
+def test_out_of_warranty_part_needs_a_charge_and_consent(agent, station, tech, monkeypatch):
+    import spares.services
+
+    monkeypatch.setattr(spares.services, "stock_use_for_ticket", lambda **kw: [], raising=False)
+    ticket = log_call(agent, purchase_date=datetime.date(2020, 1, 1))
+    run_to_in_repair(ticket, agent, station, tech)
+    part = [{"item_id": 7, "quantity": 1}]
+    with pytest.raises(ValidationError) as err:
+        complete(ticket, tech, parts=part)  # a part used, nothing charged, no consent asked
+    assert "charge_amount" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        complete(ticket, tech, parts=part, charge_amount="45.00")
+    assert "charge_consent" in err.value.message_dict
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.IN_REPAIR
+    ticket = complete(ticket, tech, parts=part, charge_amount="45.00", charge_consent=True)
+    assert ticket.charge_amount == Decimal("45.00") and ticket.charge_consent
+
+
 def test_in_warranty_charge_refused(agent, station, tech):
     ticket = run_to_in_repair(log_call(agent), agent, station, tech)
     with pytest.raises(ValidationError):
@@ -337,7 +356,7 @@ def test_awaiting_parts_pauses_completion_clock(agent, station, tech):
     services.ticket_resume(ticket_id=ticket.pk, actor=tech, now=at(2026, 3, 3, 11, 0))  # 9.5 service hours paused
     ticket.refresh_from_db()
     assert ticket.paused_seconds == int(9.5 * 3600) and ticket.paused_at is None
-    assert ticket.complete_due_at == services.sla.calendar_for(station).add(due_before, 9.5 * 60)
+    assert ticket.complete_due_at == sla.calendar_for(station).add(due_before, 9.5 * 60)
 
 
 def test_leg_status_and_breach_recorded_once(agent, station, tech):
@@ -345,7 +364,7 @@ def test_leg_status_and_breach_recorded_once(agent, station, tech):
     services.ticket_dispatch(ticket_id=ticket.pk, station_id=station.pk, actor=agent, now=at(2026, 3, 2, 9, 0))
     services.ticket_accept(ticket_id=ticket.pk, actor=tech, now=at(2026, 3, 2, 12, 0))  # due 11:00 → 1 h late
     ticket.refresh_from_db()
-    legs = {row["leg"]: row for row in services.sla.leg_statuses(ticket, now=at(2026, 3, 2, 12, 0))}
+    legs = {row["leg"]: row for row in sla.leg_statuses(ticket, now=at(2026, 3, 2, 12, 0))}
     assert legs["accept"]["status"] == "breached" and legs["accept"]["late"] == datetime.timedelta(hours=1)
     assert legs["onsite"]["status"] == "due"
     now = at(2026, 3, 20, 12, 0)

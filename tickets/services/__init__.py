@@ -1,0 +1,63 @@
+"""Tickets services, one module per section; re-exported so callers use ``tickets.services.<name>``."""
+
+from .callbacks import (  # noqa: F401
+    _callback_finish,
+    _callback_lock,
+    callback_attempt,
+    callbacks_sweep,
+    sla_breaches_record,
+)
+from .complaints import (  # noqa: F401
+    complaint_acknowledge,
+    complaint_create,
+    complaint_resolve,
+)
+from .daily_reports import (  # noqa: F401
+    _day_bounds,
+    _spares_on_loan,
+    daily_report_late_penalties_raise,
+    daily_report_submit,
+    daily_reports_build,
+    daily_reports_close,
+)
+from .holidays import holidays_load, holidays_refresh  # noqa: F401
+from .intake import (  # noqa: F401
+    PHONE_RE,
+    _customer_checked,
+    _customer_resolve,
+    _deadlines_set,
+    _device_found,
+    _device_new_checked,
+    _repeat_sources,
+    phone_validate,
+    repeat_source_for,
+    ticket_create,
+    ticket_number_next,
+)
+from .lifecycle import (  # noqa: F401
+    SPARE_ACTIONS,
+    _lock,
+    _parts_record,
+    _technician_is_certified,
+    signature_from_data_url,
+    ticket_accept,
+    ticket_arrive,
+    ticket_await_parts,
+    ticket_cancel,
+    ticket_complete,
+    ticket_dispatch,
+    ticket_escalate,
+    ticket_reject,
+    ticket_reprioritise,
+    ticket_resolve_by_phone,
+    ticket_resume,
+    ticket_schedule,
+    ticket_spare_machine,
+    ticket_transition,
+)
+from .warranty import (  # noqa: F401
+    _add_months,
+    manufacture_date_from_serial,
+    serial_validate,
+    warranty_decide,
+)

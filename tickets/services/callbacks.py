@@ -1,0 +1,169 @@
+"""SLA breaches and callbacks (回访): the sweeps and the calls to the customer."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repairnet import roles
+from repairnet.services import audit_record, ensure, setting
+
+from .. import rollup, sla
+from ..models import (
+    Callback,
+    CallbackAttempt,
+    Complaint,
+    SlaBreach,
+    Ticket,
+)
+from .complaints import complaint_create
+from .intake import ticket_create
+from .lifecycle import _lock, ticket_transition
+
+S = Ticket.Status
+
+
+# --- SLA breaches -------------------------------------------------------------------------------
+
+
+def sla_breaches_record(*, now: datetime.datetime | None = None) -> int:
+    """Record every missed deadline once (unique per ticket and leg); safe to run any number of times."""
+    now = now or timezone.now()
+    created = 0
+    for leg, (due_field, done_field) in sla.LEG_FIELDS.items():
+        missed = Q(**{f"{due_field}__lt": now, f"{done_field}__isnull": True}, status__in=Ticket.OPEN_STATES)
+        if leg == "complete":
+            missed &= Q(paused_at__isnull=True)
+        missed |= Q(**{f"{done_field}__gt": F(due_field)})
+        rows = (
+            Ticket.objects.filter(missed, **{f"{due_field}__isnull": False})
+            .exclude(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"), leg=leg)))
+            .values_list("pk", due_field)
+        )
+        batch = [SlaBreach(ticket_id=pk, leg=leg, due_at=due) for pk, due in rows.iterator(chunk_size=2000)]
+        if batch:
+            SlaBreach.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+            rollup.station_days_refresh_for_tickets(ticket_ids=[breach.ticket_id for breach in batch])
+            created += len(batch)
+    return created
+
+
+# --- callbacks (回访) ---------------------------------------------------------------------------
+
+
+def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
+    """Create the callback task of every completed ticket once, and escalate overdue ones once."""
+    now = now or timezone.now()
+    pending = Ticket.objects.filter(
+        status=S.COMPLETED, callback__isnull=True, callback_due_at__isnull=False
+    ).values_list("pk", "callback_due_at")
+    batch = [Callback(ticket_id=pk, due_at=due) for pk, due in pending.iterator(chunk_size=2000)]
+    if batch:
+        Callback.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+    overdue_ids = list(
+        Callback.objects.filter(status=Callback.Status.OPEN, due_at__lt=now, escalated_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    escalated = Callback.objects.filter(pk__in=overdue_ids, escalated_at__isnull=True).update(escalated_at=now)
+    for callback in Callback.objects.filter(pk__in=overdue_ids).select_related("ticket")[:500]:
+        audit_record(obj=callback.ticket, verb="callback_overdue", note=_("Callback overdue; escalated to HQ."))
+    return {"created": len(batch), "escalated": escalated}
+
+
+def _callback_lock(callback_id: int) -> Callback:
+    return Callback.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=callback_id)
+
+
+def _callback_finish(callback: Callback, *, outcome: str, actor, now) -> None:
+    callback.status, callback.outcome, callback.completed_at = Callback.Status.DONE, outcome, now
+    callback.agent = actor if getattr(actor, "is_authenticated", False) else callback.agent
+    callback.save()
+    ticket = _lock(callback.ticket_id)
+    ticket_transition(
+        ticket=ticket,
+        to=S.CLOSED,
+        actor=actor,
+        verb="close_on_callback",
+        fields={"closed_at": now},
+        data={"outcome": outcome},
+    )
+    rollup.station_day_refresh_for_ticket(ticket=ticket)
+
+
+@transaction.atomic
+def callback_attempt(
+    *,
+    callback_id: int,
+    actor,
+    reached: bool,
+    repaired: bool | None = None,
+    technician_on_time: bool | None = None,
+    charges_correct: bool | None = None,
+    satisfaction: int | None = None,
+    comments: str = "",
+    grievance: str = "",
+    complaint_category: str = Complaint.Category.OTHER,
+    now=None,
+) -> Callback:
+    """One call to the customer. Unreached 3 times → unreachable. Not repaired → repeat-repair ticket;
+    a grievance → complaint. The ticket closes when the callback ends."""
+    callback = _callback_lock(callback_id)
+    roles.require(actor, "callbacks.make", callback)
+    ensure(callback.status == Callback.Status.OPEN, _("This callback is already finished."), "callback_done")
+    now = now or timezone.now()
+    CallbackAttempt.objects.create(callback=callback, reached=reached, actor=actor, note=(comments or "")[:200])
+    callback.attempts += 1
+    if not reached:
+        if callback.attempts >= setting("CALLBACK_MAX_ATTEMPTS"):
+            _callback_finish(callback, outcome=Callback.Outcome.UNREACHABLE, actor=actor, now=now)
+        else:
+            callback.save(update_fields=["attempts"])
+        audit_record(obj=callback.ticket, verb="callback_attempt", actor=actor, note=comments, data={"reached": False})
+        return callback
+    errors = {}
+    if repaired is None:
+        errors["repaired"] = _("Ask whether the repair is confirmed.")
+    if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
+        errors["satisfaction"] = _("Satisfaction is from 1 to 5.")
+    if errors:
+        raise ValidationError(errors)
+    callback.technician_on_time, callback.charges_correct = technician_on_time, charges_correct
+    callback.satisfaction = int(satisfaction) if satisfaction is not None else None
+    callback.comments = comments or ""
+    if not repaired:
+        outcome = Callback.Outcome.NOT_REPAIRED
+    elif (grievance or "").strip():
+        outcome = Callback.Outcome.DISPUTED
+    else:
+        outcome = Callback.Outcome.CONFIRMED
+    ticket = callback.ticket
+    _callback_finish(callback, outcome=outcome, actor=actor, now=now)
+    audit_record(
+        obj=ticket, verb="callback_attempt", actor=actor, note=comments, data={"reached": True, "outcome": outcome}
+    )
+    if (grievance or "").strip():
+        complaint_create(
+            actor=actor,
+            ticket_id=ticket.pk,
+            category=complaint_category,
+            description=grievance,
+            source=Complaint.Source.CALLBACK,
+            now=now,
+        )
+    if not repaired:
+        ticket_create(
+            actor=actor,
+            customer_id=ticket.customer_id,
+            serial=ticket.device.serial,
+            fault_category=ticket.fault_category,
+            description=_("Repeat repair of %(number)s: %(comments)s")
+            % {"number": ticket.number, "comments": comments},
+            service_mode=ticket.service_mode,
+            repeat_of=ticket,
+            now=now,
+        )
+    return callback
