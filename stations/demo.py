@@ -25,6 +25,8 @@ from .models import (
     StaffProfile,
     Station,
     Tier,
+    TierChange,
+    TierRequirement,
 )
 
 DEMO_STATIONS = [
@@ -249,9 +251,7 @@ def _seed_network(hq, stdout) -> int:
             continue
         created_count += 1
         station.regions.add(region)
-        services.TierChange.objects.create(
-            station=station, from_tier="", to_tier=tier, reason="演示数据：入网", actor=hq
-        )
+        TierChange.objects.create(station=station, from_tier="", to_tier=tier, reason="演示数据：入网", actor=hq)
         slug = code.lower()
         last, first = _name(n * 3)
         _staff_user(
@@ -267,7 +267,7 @@ def _seed_network(hq, stdout) -> int:
                 position=Position.REPAIR_TECHNICIAN,
             )
             _certify(tech, state=state, seq=100 + n * 5 + i)
-        requirement = services.TierRequirement.objects.get(tier=tier)
+        requirement = TierRequirement.objects.get(tier=tier)
         services._deposit_handoff(station=station, amount=requirement.deposit, actor=hq, note="演示数据：保证金")
         services.station_staffing_refresh(station=station)
         if status in ("suspended", "revoked"):
@@ -321,7 +321,9 @@ def _seed_applications(hq) -> None:
         if final == "submitted":
             continue
         if final == "withdrawn":
-            services.application_withdraw(application=app, reason="演示数据：申请人决定暂不加入")
+            services.application_withdraw_by_applicant(
+                reference=app.reference, phone=app.contact_phone, reason="演示数据：申请人决定暂不加入"
+            )
             continue
         services.application_check_documents(application=app, actor=hq, note="营业执照、财务报表齐全")
         if final == "documents_checked":

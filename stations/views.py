@@ -62,8 +62,10 @@ def application_status(request):
             form.add_error(None, _("No application matches this reference number and phone."))
         elif request.method == "POST" and request.POST.get("withdraw"):
             try:
-                application = services.application_withdraw(
-                    application=application, reason=request.POST.get("reason", "")
+                application = services.application_withdraw_by_applicant(
+                    reference=application.reference,
+                    phone=application.contact_phone,
+                    reason=request.POST.get("reason", ""),
                 )
             except ValidationError as exc:
                 messages.error(request, error_text(exc))

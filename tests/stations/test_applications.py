@@ -128,7 +128,7 @@ def test_illegal_transition_is_refused_with_a_message():
         services.application_approve(application=app, actor=hq, tier="station")
     rejected = services.application_reject(application=app, actor=hq, reason="no")
     with pytest.raises(InvalidTransition):
-        services.application_withdraw(application=rejected)
+        services.application_withdraw_by_applicant(reference=rejected.reference, phone=rejected.contact_phone)
 
 
 def test_scores_out_of_range_are_refused():
@@ -142,7 +142,7 @@ def test_scores_out_of_range_are_refused():
 def test_approval_links_an_existing_coordinator_and_hands_off_deposit(monkeypatch):
     hq = make_user(roles.HQ)
     calls = []
-    import stations.services as svc
+    import stations.services.applications as svc
 
     monkeypatch.setattr(svc, "_deposit_handoff", lambda **kw: calls.append(kw) or True)
     existing = make_user(roles.HOTLINE, username="liu-coord")

@@ -183,3 +183,22 @@ def test_certificate_expiry_warning_once():
     Certificate.objects.filter(pk=cert.pk).update(expires_on=clock.today() + datetime.timedelta(days=20))
     assert services.certificates_expiry_warn() == 1
     assert services.certificates_expiry_warn() == 0
+
+
+def test_numbering_survives_numbers_in_another_form():
+    """The demo's certificates are numbered JS2026-D0266; the next issued one is JS2026-00001, not a 500."""
+    hq = make_user(roles.HQ)
+    today = clock.today()
+    CertificateFactory(number=f"JS{today.year}-D0266")
+    CertificateFactory(number=f"JS{today.year}-00007")
+    tech = make_user(roles.TECHNICIAN)
+    exam = services.exam_record(
+        user=tech,
+        kind="repair_technician",
+        trained_on=today,
+        exam_on=today,
+        theory_score=90,
+        practical_score=90,
+        actor=hq,
+    )
+    assert services.certificate_issue(exam=exam, actor=hq).number == f"JS{today.year}-00008"

@@ -142,7 +142,7 @@ def test_home_dashboard_shows_understaffed_count(client_for):
 
 
 def test_assessment_scores_and_suggestions(monkeypatch):
-    import stations.services as svc
+    import stations.services.assessment as svc
 
     # the last two complete quarters before today, whatever today is
     this_quarter = (clock.today().month - 1) // 3
