@@ -10,7 +10,7 @@ def test_every_provider_stations_needs_is_registered_by_its_area():
     owners = {name: providers.provider(name).__module__ for name in providers.NAMES}
     assert owners == {
         "deposit_balance": "spares.selectors",
-        "deposit_record": "spares.services",
+        "deposit_record": "spares.services.deposits",
         "open_tickets": "tickets.selectors",
         "assessment_inputs": "tickets.selectors",
         "latest_inspection_scores": "inspections.selectors",

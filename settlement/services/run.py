@@ -1,0 +1,238 @@
+"""The monthly run: drafts rebuilt chunk by chunk, statement totals in SQL, the queued task body.
+
+The run classifies the tickets of the month in SQL (one ``Case`` annotation per question) into a
+temporary table, writes lines and exclusions from it with ``INSERT … SELECT`` and sums the statements in
+SQL — a constant number of queries, whatever the number of tickets. It reads the month's tickets through
+the index on ``completed_at`` and the earlier waiting ones by id, so its cost does not grow with the
+history. Stations are processed in chunks, each chunk in its own transaction, so finance can watch the
+progress; statements that are no longer drafts are never touched.
+"""
+
+import datetime
+import logging
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repairnet import roles
+from repairnet.money import ZERO
+from repairnet.services import audit_record, ensure, ensure_permitted
+
+from ..models import Adjustment, ExcludedTicket, SettlementRun, Statement, StatementLine
+from .adjustments import _external_adjustments, _insert_sla_deductions, _sla_breaches
+from .classify import _Candidates
+from .fees import RuleBook
+
+log = logging.getLogger("repairnet.settlement")
+
+CHUNK_STATIONS = 100
+
+
+# ------------------------------------------------------------------------------------------ the run
+def _province_names(station_ids) -> dict[int, str]:
+    """Station → province name (from its first authorised region), for the chart by region."""
+    from repairnet.models import Region
+    from stations.models import Station
+
+    provinces = {r.code[:2]: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)}
+    names: dict[int, str] = {}
+    for station_id, code in (
+        Station.regions.through.objects.filter(station_id__in=station_ids)
+        .order_by("station_id", "region__code")
+        .values_list("station_id", "region__code")
+    ):
+        names.setdefault(station_id, provinces.get((code or "")[:2], ""))
+    return names
+
+
+def _build_chunk(*, station_ids: list[int], month: datetime.date, run: SettlementRun | None, book: RuleBook) -> dict:
+    """Rebuild the drafts of these stations for the month (one transaction, a constant number of queries).
+
+    The candidates are classified once into a temporary table; lines and exclusions are then written from
+    it with ``INSERT … SELECT`` and the statements summed in SQL (``UPDATE … SET … = (SELECT SUM …)``). Only
+    the same-serial window, which depends on the tickets counted before, is decided in Python, and only for
+    the few tickets that share a station and serial with another one.
+    """
+    counts = {"drafts": 0, "locked": 0, "lines": 0, "excluded": 0}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # PostgreSQL would JIT-compile these statements (their estimated cost is high), which takes
+            # longer than running them: 0.5–1 s per statement at 100,000 tickets a month.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        existing = {
+            s.station_id: s
+            for s in Statement.objects.select_for_update().filter(station_id__in=station_ids, month=month)
+        }
+        locked = {sid for sid, s in existing.items() if s.status != Statement.Status.DRAFT}
+        counts["locked"] = len(locked)
+        open_ids = [sid for sid in station_ids if sid not in locked]
+        drafts = {sid: s.pk for sid, s in existing.items() if sid not in locked}
+        # rebuild: computed content of the drafts goes; manual corrections stay
+        draft_ids = list(drafts.values())
+        StatementLine.objects.filter(statement_id__in=draft_ids).delete()
+        ExcludedTicket.objects.filter(statement_id__in=draft_ids).delete()
+        Adjustment.objects.filter(statement_id__in=draft_ids, kind__in=Adjustment.COMPUTED).delete()
+        if not open_ids:
+            return counts
+
+        adjustments = _external_adjustments(station_ids=open_ids, month=month, book=book)
+        used_refs = set(
+            Adjustment.objects.filter(
+                source_ref__in=[a["source_ref"] for a in adjustments], statement__station_id__in=open_ids
+            )
+            .exclude(statement__month=month)
+            .values_list("source_ref", flat=True)
+        )
+        adjustments = [a for a in adjustments if a["source_ref"] not in used_refs]
+        breaches = _sla_breaches(station_ids=open_ids, month=month, book=book)
+        with connection.cursor() as cursor:
+            candidates = _Candidates(cursor, station_ids=open_ids, month=month, book=book)
+            stations_with_work = candidates.station_ids() | {a["station_id"] for a in adjustments} | set(drafts)
+            stations_with_work |= set(breaches.values_list("ticket__station_id", flat=True).distinct())
+            provinces = _province_names(stations_with_work)
+            snapshot = book.snapshot()
+            new = [
+                Statement(station_id=sid, month=month, run=run, region_name=provinces.get(sid, ""))
+                for sid in sorted(stations_with_work - set(drafts))
+            ]
+            Statement.objects.bulk_create(new)
+            statement_ids = dict(
+                Statement.objects.filter(station_id__in=stations_with_work, month=month).values_list("station_id", "pk")
+            )
+            counts["lines"] = candidates.insert_lines()
+            counts["excluded"] = candidates.insert_exclusions()
+            candidates.drop()
+            _insert_sla_deductions(cursor, breaches, month=month)
+        Adjustment.objects.bulk_create(
+            [
+                Adjustment(
+                    statement_id=statement_ids[a["station_id"]],
+                    kind=a["kind"],
+                    amount=a["amount"],
+                    description=a["description"][:300],
+                    source_ref=a["source_ref"][:100],
+                )
+                for a in adjustments
+            ],
+            batch_size=1000,
+        )
+        ids = list(statement_ids.values())
+        region_names = [When(station_id=sid, then=Value(name)) for sid, name in provinces.items()]
+        _statement_totals_update(
+            statement_ids=ids,
+            run=run,
+            rules_snapshot=snapshot,
+            notes=[],
+            region_name=Case(*region_names, default=F("region_name")) if region_names else F("region_name"),
+        )
+        # a draft with nothing left in it (e.g. every ticket moved on) is removed
+        _deleted, removed = (
+            Statement.objects.filter(pk__in=ids, status=Statement.Status.DRAFT, lines_count=0, excluded_count=0)
+            .exclude(Exists(Adjustment.objects.filter(statement_id=OuterRef("pk"))))
+            .delete()
+        )
+        counts["drafts"] = len(ids) - removed.get(Statement._meta.label, 0)
+    return counts
+
+
+def _statement_totals_update(*, statement_ids: list[int], **fields) -> None:
+    """Counts, sums, gross, deductions and net of draft statements, in SQL: two UPDATEs whatever their number."""
+    lines = StatementLine.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
+    excluded = ExcludedTicket.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
+    adjustments = Adjustment.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
+    money = DecimalField(max_digits=12, decimal_places=2)
+
+    def total(qs, expression):
+        return Coalesce(Subquery(qs.annotate(v=expression).values("v")), Value(ZERO), output_field=money)
+
+    statements = Statement.objects.filter(pk__in=statement_ids)
+    statements.update(
+        lines_count=Coalesce(Subquery(lines.annotate(n=Count("pk")).values("n")), 0),
+        excluded_count=Coalesce(Subquery(excluded.annotate(n=Count("pk")).values("n")), 0),
+        fees_total=total(lines, Sum("fee")),
+        allowances_total=total(lines, Sum("allowance")),
+        additions_total=total(adjustments.filter(amount__gt=0), Sum("amount")),
+        deductions=total(adjustments.filter(amount__lt=0), Sum(-F("amount"), output_field=money)),
+        updated_at=timezone.now(),
+        **fields,
+    )
+    gross = F("fees_total") + F("allowances_total") + F("additions_total")
+    statements.update(gross=gross, net=gross - F("deductions"))
+
+
+def settlement_month_build(*, month: datetime.date, run: SettlementRun | None = None) -> dict:
+    """Rebuild every draft statement of ``month``; issued and later statements are left as they are."""
+    from stations.models import Station
+
+    month = month.replace(day=1)
+    book = RuleBook(month)
+    station_ids = list(Station.objects.order_by("pk").values_list("pk", flat=True))
+    totals = {"stations": len(station_ids), "drafts": 0, "locked": 0, "lines": 0, "excluded": 0}
+    chunks = [station_ids[i : i + CHUNK_STATIONS] for i in range(0, len(station_ids), CHUNK_STATIONS)] or [[]]
+    for index, chunk in enumerate(chunks, start=1):
+        counts = _build_chunk(station_ids=chunk, month=month, run=run, book=book)
+        for key, value in counts.items():
+            totals[key] += value
+        if run is not None:
+            SettlementRun.objects.filter(pk=run.pk).update(progress=int(index * 100 / len(chunks)))
+    return totals
+
+
+def settlement_run_start(*, month: datetime.date, actor, queue: bool = True) -> SettlementRun:
+    """Finance asks for a month: record the run and queue the task (it runs after commit)."""
+    if actor is not None:
+        ensure_permitted(roles.can(actor, "settlement.run"))
+    month = month.replace(day=1)
+    ensure(month <= timezone.localdate().replace(day=1), _("The month must not be in the future."), code="future_month")
+    with transaction.atomic():
+        busy = SettlementRun.objects.filter(
+            month=month, status__in=(SettlementRun.Status.QUEUED, SettlementRun.Status.RUNNING)
+        ).first()
+        if busy is not None:
+            return busy
+        run = SettlementRun.objects.create(month=month, requested_by=actor if actor else None)
+        audit_record(obj=run, verb="settlement_run_requested", actor=actor, data={"month": f"{month:%Y-%m}"})
+
+    def _queue():
+        from ..tasks import settlement_run_task
+
+        settlement_run_task.delay(run.pk)
+
+    if queue:
+        transaction.on_commit(_queue)
+    return run
+
+
+def settlement_run_execute(*, run_id: int) -> SettlementRun:
+    """Do a queued run (the task body). Idempotent: a finished run is not repeated."""
+    run = SettlementRun.objects.get(pk=run_id)
+    claimed = SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.QUEUED).update(
+        status=SettlementRun.Status.RUNNING, started_at=timezone.now(), progress=0
+    )
+    if not claimed:  # done, failed, or another worker has it
+        return run
+    try:
+        totals = settlement_month_build(month=run.month, run=run)
+    except Exception as exc:
+        log.exception("settlement run %s failed", run.pk)
+        SettlementRun.objects.filter(pk=run.pk).update(
+            status=SettlementRun.Status.FAILED, finished_at=timezone.now(), message=repr(exc)[:2000]
+        )
+        raise
+    SettlementRun.objects.filter(pk=run.pk).update(
+        status=SettlementRun.Status.DONE,
+        finished_at=timezone.now(),
+        progress=100,
+        stations_count=totals["stations"],
+        drafts_count=totals["drafts"],
+        locked_count=totals["locked"],
+        lines_count=totals["lines"],
+        excluded_count=totals["excluded"],
+        message=_("%(drafts)s drafts built, %(locked)s statements left untouched.") % totals,
+    )
+    run.refresh_from_db()
+    return run
