@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -152,6 +152,13 @@ class TicketCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
     service_mode = serializers.ChoiceField(choices=Ticket.ServiceMode.choices, default=Ticket.ServiceMode.ONSITE)
+    duplicate_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Why a second ticket is logged while the serial has an open one (else 409 with that ticket).",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -408,9 +415,18 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return TicketCreateSerializer if self.action == "create" else TicketSerializer
 
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer, 409: OpenApiResponse(description="The serial has an open ticket")},
+    )
     def create(self, request, *args, **kwargs):
         data = validated(TicketCreateSerializer, request)
-        ticket = services.ticket_create(actor=request.user, **data)
+        try:
+            ticket = services.ticket_create(actor=request.user, **data)
+        except services.OpenTicketExists as exc:
+            open_ticket = TicketSerializer(exc.ticket, context={"request": request}).data
+            body = {"detail": exc.messages[0], "errors": exc.message_dict, "open_ticket": open_ticket}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         # The service returns the ticket with its customer and device; one logged a moment ago has no station
         # and no callback yet, so it is answered as it stands (no second read).
         Ticket.callback.related.set_cached_value(ticket, None)

@@ -127,6 +127,8 @@ class LogCallForm(forms.Form):
     description = forms.CharField(
         label=_("Fault description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Shown only when the serial already has an open ticket: logging another needs a reason.
+    duplicate_reason = forms.CharField(label=_("Reason to log another ticket"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

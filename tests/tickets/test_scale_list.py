@@ -423,8 +423,16 @@ def test_ticket_create_via_api_queries(world):
     client = _token_client(make_user(roles.HOTLINE))
     client.post("/api/v1/tickets/", log_call_payload(serial="HD2502000999", phone="13800009999"), "application/json")
     new = [log_call_payload(serial=f"HD25020001{i:02d}", phone=f"138000011{i:02d}") for i in range(3)]
-    again = [log_call_payload(serial=f"HD25020001{i:02d}", phone=f"138000011{i:02d}") for i in range(3)]
-    chosen = [log_call_payload(customer_id=world.customer.pk, serial=world.device.serial, address="新地址")]
+    # the same serials again while their first tickets are open: logged on purpose, with a reason
+    again = [
+        log_call_payload(serial=f"HD25020001{i:02d}", phone=f"138000011{i:02d}", duplicate_reason="第二台")
+        for i in range(3)
+    ]
+    chosen = [
+        log_call_payload(
+            customer_id=world.customer.pk, serial=world.device.serial, address="新地址", duplicate_reason="复修"
+        )
+    ]
     small = _create_counts(client, new + again + chosen)
     assert len(set(small[:3])) == len(set(small[3:6])) == 1, small  # the same work for each call of a kind
     for _ in range(20):
@@ -433,8 +441,12 @@ def test_ticket_create_via_api_queries(world):
     large = _create_counts(
         client,
         [log_call_payload(serial="HD2502000200", phone="13800002000")]
-        + [log_call_payload(serial="HD2502000200", phone="13800002000")]
-        + [log_call_payload(customer_id=world.customer.pk, serial=world.device.serial, address="新地址2")],
+        + [log_call_payload(serial="HD2502000200", phone="13800002000", duplicate_reason="第二台")]
+        + [
+            log_call_payload(
+                customer_id=world.customer.pk, serial=world.device.serial, address="新地址2", duplicate_reason="复修"
+            )
+        ],
     )
     assert large == [small[0], small[3], small[6]], (small, large)
     # A new customer with a new device (13): token, roles, region, model; device and customer looked up;
@@ -467,6 +479,7 @@ def test_repeat_repair_found_with_the_device_and_refreshed(world):
         customer_id=world.customer.pk,
         serial=world.device.serial,
         fault_category="no_power",
+        duplicate_reason="复修",  # the world's device has other tickets open
     )
     assert ticket.repeat_of_id == source.pk and ticket.is_repeat_repair and ticket.priority == "urgent"
     assert services.repeat_source_for(device_id=world.device.pk).pk == source.pk

@@ -111,8 +111,13 @@ def test_create_refused_for_technician(station):
 
 def test_create_reuses_customer_and_device(agent):
     first = log_call(agent)
+    Ticket.objects.filter(pk=first.pk).update(status=Ticket.Status.CLOSED)  # an open one needs a reason (below)
     second = log_call(agent, serial="hd2501000001")
     assert second.customer_id == first.customer_id and second.device_id == first.device_id
+    with pytest.raises(ValidationError, match="still open"):
+        log_call(agent, serial="hd2501000001")
+    third = log_call(agent, serial="hd2501000001", duplicate_reason="同号第二台")
+    assert third.device_id == first.device_id
 
 
 # --- lifecycle ----------------------------------------------------------------------------------

@@ -23,11 +23,13 @@ from .daily_reports import (  # noqa: F401
 from .holidays import holidays_load, holidays_refresh  # noqa: F401
 from .intake import (  # noqa: F401
     PHONE_RE,
+    OpenTicketExists,
     _customer_checked,
     _customer_resolve,
     _deadlines_set,
     _device_found,
     _device_new_checked,
+    _open_ticket_checked,
     _repeat_sources,
     phone_validate,
     repeat_source_for,

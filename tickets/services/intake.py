@@ -63,6 +63,8 @@ def phone_validate(phone: str) -> str:
 def _customer_checked(*, customer_id, phone, name) -> tuple[Customer | None, str]:
     """The checks on the caller that come first: the chosen customer (locked) or a valid phone and a name."""
     if customer_id:
+        if (phone or "").strip():
+            phone_validate(phone)  # a phone sent with a chosen customer is checked, never silently dropped
         customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
         if customer is None:
             raise ValidationError({"customer_id": _("Unknown customer.")})
@@ -96,22 +98,24 @@ def _customer_resolve(*, customer, phone, name, address, region, carrier_account
 
 
 def _device_found(*, serial, now) -> Device | None:
-    """The device of this serial with its model and, as ``repeat_source_id``, its repeat-repair source: one query."""
+    """The device of this serial with its model, its repeat-repair source (``repeat_source_id``) and its latest open
+    ticket (``open_ticket_id``): one query."""
+    open_tickets = Ticket.objects.filter(device=OuterRef("pk"), status__in=Ticket.OPEN_STATES).order_by("-received_at")
     return (
         Device.objects.select_related("model")
-        .annotate(repeat_source_id=Subquery(_repeat_sources(device=OuterRef("pk"), now=now).values("pk")[:1]))
+        .annotate(
+            repeat_source_id=Subquery(_repeat_sources(device=OuterRef("pk"), now=now).values("pk")[:1]),
+            open_ticket_id=Subquery(open_tickets.values("pk")[:1]),
+        )
         .filter(serial=(serial or "").strip().upper())
         .first()
     )
 
 
-def _device_new_checked(*, serial, device_model, purchase_date) -> str:
-    """What a device seen for the first time needs: a model, a serial in its format, no future purchase date."""
+def _device_new_checked(*, serial, device_model) -> str:
+    """What a device seen for the first time needs: a model and a serial in its format."""
     ensure(device_model is not None, _("Choose the device model."), "model_required")
-    serial = serial_validate(device_model=device_model, serial=serial)
-    if purchase_date and purchase_date > timezone.localdate():
-        raise ValidationError({"purchase_date": _("The purchase date cannot be in the future.")})
-    return serial
+    return serial_validate(device_model=device_model, serial=serial)
 
 
 def _repeat_sources(*, device, now: datetime.datetime):
@@ -169,6 +173,7 @@ def ticket_create(
     purchase_date: datetime.date | None = None,
     has_invoice: bool = False,
     repeat_of: Ticket | None = None,
+    duplicate_reason: str = "",
     now: datetime.datetime | None = None,
 ) -> Ticket:
     """Log a repair call: find or create the customer and device, decide warranty, flag repeat repairs."""
@@ -179,9 +184,13 @@ def ticket_create(
     now = now or timezone.now()
     # Every check comes before the first write, in the order the caller is told about them: customer, device.
     chosen, phone = _customer_checked(customer_id=customer_id, phone=phone, name=customer_name)
+    if purchase_date and purchase_date > timezone.localdate():
+        raise ValidationError({"purchase_date": _("The purchase date cannot be in the future.")})
     device = _device_found(serial=serial, now=now)
     if device is None:
-        serial = _device_new_checked(serial=serial, device_model=device_model, purchase_date=purchase_date)
+        serial = _device_new_checked(serial=serial, device_model=device_model)
+    else:
+        _open_ticket_checked(device=device, reason=duplicate_reason)
     customer = _customer_resolve(
         customer=chosen,
         phone=phone,
@@ -221,6 +230,26 @@ def ticket_create(
         verb="created",
         actor=actor,
         to_state=ticket.status,
+        note=duplicate_reason.strip(),
         data={"repeat_of": source.number if source else None, "in_warranty": in_warranty},
     )
     return ticket
+
+
+class OpenTicketExists(ValidationError):
+    """The serial already has an open ticket; a second one needs ``duplicate_reason``. Carries the open ticket."""
+
+    def __init__(self, ticket: Ticket):
+        super().__init__(
+            {
+                "serial": _("Ticket %(number)s for this serial is still open; give a reason to log another.")
+                % {"number": ticket.number}
+            },
+            code="open_ticket",
+        )
+        self.ticket = ticket
+
+
+def _open_ticket_checked(*, device: Device, reason: str) -> None:
+    if device.open_ticket_id is not None and not (reason or "").strip():
+        raise OpenTicketExists(Ticket.objects.select_related("station").get(pk=device.open_ticket_id))

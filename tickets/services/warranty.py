@@ -38,6 +38,20 @@ def serial_validate(*, device_model: DeviceModel, serial: str) -> str:
                 % {"serial": serial, "model": device_model.code}
             }
         )
+    match = re.fullmatch(device_model.serial_regex or "", serial)
+    if match and {"yy", "mm"} <= set(match.groupdict()):
+        made = manufacture_date_from_serial(device_model=device_model, serial=serial)
+        if made is None:
+            raise ValidationError(
+                {"serial": _("The serial number %(serial)s holds no real manufacture month.") % {"serial": serial}}
+            )
+        if made > timezone.localdate():
+            raise ValidationError(
+                {
+                    "serial": _("The serial number %(serial)s gives a manufacture month in the future (%(month)s).")
+                    % {"serial": serial, "month": made.strftime("%Y-%m")}
+                }
+            )
     return serial
 
 
