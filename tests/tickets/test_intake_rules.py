@@ -27,7 +27,7 @@ def _post(agent, **kw):
 
 @pytest.mark.parametrize(
     "serial, message",
-    [("HD9901123456", "in the future"), ("HD2513123456", "no real manufacture month")],
+    [("HD9901123456", "晚于当前月份"), ("HD2513123456", "生产月份不存在")],
 )
 def test_serial_with_a_future_or_impossible_manufacture_month_is_refused(agent, serial, message):
     with clock.travel(clock.now().replace(year=2026), tick=False):
