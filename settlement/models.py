@@ -282,6 +282,7 @@ class ExcludedTicket(_DraftOnly):
         NOT_REPAIRED = "not_repaired", _("Customer says not repaired")
         NO_FEE = "no_fee", _("No fee for this service mode")
         DUPLICATE_SERIAL = "duplicate_serial", _("Same serial at this station within the dedup window")
+        COMPLAINT_UPHELD = "complaint_upheld", _("Callback dispute upheld by the complaint")
 
     WAITING = frozenset({Reason.CALLBACK_PENDING, Reason.CALLBACK_DISPUTED})
 

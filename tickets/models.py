@@ -368,6 +368,9 @@ class Callback(models.Model):
         UNREACHABLE = "unreachable", _("Unreachable")
         DISPUTED = "disputed", _("Disputed")
         NOT_REPAIRED = "not_repaired", _("Not repaired")
+        # the complaint opened from a disputed callback decides it (complaint_resolve)
+        CONFIRMED_AFTER_DISPUTE = "confirmed_after_dispute", _("Confirmed after the dispute (complaint not upheld)")
+        DISPUTE_UPHELD = "dispute_upheld", _("Dispute upheld (complaint upheld)")
 
     ticket = models.OneToOneField(Ticket, verbose_name=_("Ticket"), on_delete=models.CASCADE, related_name="callback")
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
@@ -375,7 +378,7 @@ class Callback(models.Model):
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     escalated_at = models.DateTimeField(_("Escalated"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
-    outcome = models.CharField(_("Outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(_("Outcome"), max_length=30, choices=Outcome.choices, blank=True)
     technician_on_time = models.BooleanField(_("Technician on time"), null=True)
     charges_correct = models.BooleanField(_("Charges correct"), null=True)
     satisfaction = models.PositiveSmallIntegerField(

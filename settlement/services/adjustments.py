@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from repairnet.money import quantize
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
+from tickets.models import SlaBreach
 
 from ..models import Adjustment, FeeKind, Statement
 from .fees import RuleBook
@@ -20,8 +21,6 @@ from .months import month_bounds
 def _sla_breaches(*, station_ids, month: datetime.date, book: RuleBook):
     """The month's SLA breaches not deducted on another month's statement yet, each with its deduction: the
     SLA rule in force on the day it was recorded (none, or ¥0: no deduction). A queryset, for ``INSERT … SELECT``."""
-    from tickets.models import SlaBreach
-
     start, end = month_bounds(month)
     money = DecimalField(max_digits=12, decimal_places=2)
     whens = []

@@ -7,10 +7,14 @@ from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, Tru
 
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
+from tickets.models import Callback, Ticket
 
 from ..models import ExcludedTicket, FeeKind, StatementLine
 from .fees import RuleBook
 from .months import month_bounds
+
+# The callback outcomes a fee is paid on; the others wait (pending, disputed) or exclude the ticket.
+PAID_OUTCOMES = (Callback.Outcome.CONFIRMED, Callback.Outcome.UNREACHABLE, Callback.Outcome.CONFIRMED_AFTER_DISPUTE)
 
 
 # --------------------------------------------------------------------------------------- ticket query
@@ -50,8 +54,6 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
     which fee rule pays the ticket (``rule_id``: what it is paid for, by the rule in force on its completion
     day) and why it earns nothing (``exclusion``, '' when it counts); every subquery runs once per ticket.
     """
-    from tickets.models import Callback, Ticket
-
     start, end = month_bounds(month)
     reason = ExcludedTicket.Reason
     waiting_ids = list(_waiting_earlier(station_ids=station_ids, month=month))
@@ -85,8 +87,9 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
                 When(certified=False, then=Value(reason.UNCERTIFIED.value)),
                 When(callback__outcome=outcome.DISPUTED, then=Value(reason.CALLBACK_DISPUTED.value)),
                 When(callback__outcome=outcome.NOT_REPAIRED, then=Value(reason.NOT_REPAIRED.value)),
+                When(callback__outcome=outcome.DISPUTE_UPHELD, then=Value(reason.COMPLAINT_UPHELD.value)),
                 When(
-                    callback__outcome__in=(outcome.CONFIRMED, outcome.UNREACHABLE),
+                    callback__outcome__in=PAID_OUTCOMES,
                     then=Value(""),
                 ),
                 default=Value(reason.CALLBACK_PENDING.value),

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from repairnet.money import ZERO, quantize
 from repairnet.services import setting
+from tickets.models import Ticket
 
 from ..models import ExcludedTicket, FeeKind, FeeRule, Statement, StatementLine
-from .candidates import _candidate_tickets
+from .candidates import PAID_OUTCOMES, _candidate_tickets
 from .fees import FEE_KINDS_FOR_TICKETS, RuleBook
 from .months import month_bounds
 
@@ -25,6 +26,7 @@ class _Explainer:
         self.outcomes = {
             "confirmed": str(_("callback confirmed")),
             "unreachable": str(_("customer unreachable after 3 calls")),
+            "confirmed_after_dispute": str(_("callback dispute not upheld by the complaint")),
         }
         in_warranty, certified = _("In warranty"), _("certified technician")
         self.prefix = f"{in_warranty} · {certified}"
@@ -139,8 +141,6 @@ class _Candidates:
         They depend only on the rule, the station being remote and the callback outcome, so each distinct
         case is computed here once (with ``quantize`` and the translated explanation) and looked up in SQL.
         """
-        from tickets.models import Callback
-
         explain = _Explainer()
         columns: dict[str, tuple[list[str], list]] = {
             c: ([], []) for c in ("fee_kind", "fee", "allowance", "amount", "basis")
@@ -162,7 +162,7 @@ class _Candidates:
                     sql, params = columns[column]
                     sql.append(f"WHEN {when} THEN %s")
                     params += [rule.pk, remote, value]
-                for outcome in (Callback.Outcome.CONFIRMED, Callback.Outcome.UNREACHABLE):
+                for outcome in PAID_OUTCOMES:
                     sql, params = columns["basis"]
                     sql.append(f"WHEN {when} AND c.outcome = %s THEN %s")
                     params += [rule.pk, remote, outcome.value, explain(outcome.value, rule, allowance)]
@@ -209,8 +209,6 @@ class _Candidates:
 
 def _datetime_reader():
     """Convert a ``completed_at`` read with a raw cursor as the ORM would (SQLite returns text)."""
-    from tickets.models import Ticket
-
     column = Ticket._meta.get_field("completed_at").get_col(Ticket._meta.db_table)
     converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
 

@@ -11,10 +11,7 @@ from repairnet.services import apply_transition, audit_record, ensure, setting
 from stations.services import sanction_raise
 
 from .. import rollup
-from ..models import (
-    Complaint,
-    Ticket,
-)
+from ..models import Callback, Complaint, Ticket
 
 # --- complaints (投诉) --------------------------------------------------------------------------
 
@@ -50,6 +47,30 @@ def complaint_create(
     )
     audit_record(obj=complaint, verb="created", actor=actor, to_state=complaint.status)
     return complaint
+
+
+def _callback_dispute_settle(*, complaint: Complaint, upheld: bool, actor) -> None:
+    """SPEC 4: a disputed callback waits for its complaint. Not upheld, the repair counts as confirmed and the
+    ticket is paid in the next run; upheld, it stays unpaid (and the penalty is raised by the caller)."""
+    if complaint.ticket_id is None:
+        return
+    callback = (
+        Callback.objects.select_for_update()
+        .filter(ticket_id=complaint.ticket_id, outcome=Callback.Outcome.DISPUTED)
+        .first()
+    )
+    if callback is None:
+        return
+    outcome = Callback.Outcome.DISPUTE_UPHELD if upheld else Callback.Outcome.CONFIRMED_AFTER_DISPUTE
+    callback.outcome = outcome
+    callback.save(update_fields=["outcome"])
+    audit_record(
+        obj=callback.ticket,
+        verb="callback_dispute_settled",
+        actor=actor,
+        note=_("Complaint #%(id)s decided the disputed callback.") % {"id": complaint.pk},
+        data={"complaint": complaint.pk, "outcome": outcome},
+    )
 
 
 @transaction.atomic
@@ -88,6 +109,7 @@ def complaint_resolve(*, complaint_id: int, actor, verdict: str, investigation: 
         data={"verdict": verdict},
     )
     rollup.station_day_refresh_for_complaint(complaint=complaint)
+    _callback_dispute_settle(complaint=complaint, upheld=verdict == Complaint.Verdict.UPHELD, actor=actor)
     if verdict == Complaint.Verdict.UPHELD and complaint.station_id:
         sanction_raise(
             station=complaint.station,
