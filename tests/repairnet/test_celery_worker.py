@@ -21,7 +21,7 @@ def test_real_worker_runs_task_through_redis_broker():
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
             result = job_runs_prune_task.delay()
-            assert result.get(timeout=30) == "deleted 1"
+            assert result.get(timeout=30) == {"deleted": 1}
     finally:
         celery_eager(True)
     assert not JobRun.objects.filter(pk=old.pk).exists()

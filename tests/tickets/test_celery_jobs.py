@@ -22,10 +22,10 @@ def test_callback_and_sla_jobs_run_through_a_real_worker_and_are_idempotent():
     celery_eager(False)
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            assert "'created': 1" in callbacks_sweep_task.delay().get(timeout=30)
-            assert "'created': 0" in callbacks_sweep_task.delay().get(timeout=30)
-            assert sla_breaches_record_task.delay().get(timeout=30) == "recorded 1"
-            assert sla_breaches_record_task.delay().get(timeout=30) == "recorded 0"
+            assert callbacks_sweep_task.delay().get(timeout=30)["created"] == 1
+            assert callbacks_sweep_task.delay().get(timeout=30)["created"] == 0
+            assert sla_breaches_record_task.delay().get(timeout=30) == {"recorded": 1}
+            assert sla_breaches_record_task.delay().get(timeout=30) == {"recorded": 0}
     finally:
         celery_eager(True)
     assert Callback.objects.filter(ticket=ticket).count() == 1
