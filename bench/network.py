@@ -343,7 +343,7 @@ def create_queries() -> int:
         g = 900_000 + Ticket.objects.count() % 90_000
         body = {
             "customer_name": "压测客户", "phone": f"138{g:08d}", "region": district, "device_model": model,
-            "serial": f"HD2612{g:06d}", "fault_category": "no_signal", "service_mode": "onsite",
+            "serial": f"HD2503{g:06d}", "fault_category": "no_signal", "service_mode": "onsite",
         }  # fmt: skip
         with CaptureQueriesContext(connection) as ctx:
             response = client.post("/api/v1/tickets/", json.dumps(body), content_type="application/json")
@@ -364,7 +364,7 @@ function request()
   counter = counter + 1
   local g = (base + counter) % 1000000
   local body = string.format('{"customer_name":"压测客户","phone":"137%d%07d","region":REGION,"device_model":MODEL,' ..
-    '"serial":"HD26%02d%06d","fault_category":"no_signal","service_mode":"onsite"}', tid, g, tid, g)
+    '"serial":"HD25%02d%06d","fault_category":"no_signal","service_mode":"onsite"}', tid, g, tid, g)
   local headers = {["Content-Type"] = "application/json"}
   for name, value in pairs(wrk.headers) do headers[name] = value end  -- format() replaces them otherwise
   return wrk.format("POST", "/api/v1/tickets/", headers, body)
