@@ -336,7 +336,7 @@ class ApplicationViewSet(
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
-        return Application.objects.select_related("region__parent__parent", "station").order_by("-created_at", "-pk")
+        return selectors.application_list()
 
     @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationReceiptSerializer})
     def create(self, request, *args, **kwargs):
@@ -491,8 +491,7 @@ class CertificateViewSet(
     filterset_class = filters.CertificateFilter
 
     def get_queryset(self):
-        qs = Certificate.objects.select_related("user").order_by("-issued_on", "-pk")
-        return roles.scope_queryset(self.request.user, qs, station_field="user__station")
+        return selectors.certificate_list(user=self.request.user).order_by("-issued_on", "-pk")
 
     @extend_schema(request=StationsExamSerializer, responses={201: CertificateSerializer})
     def create(self, request, *args, **kwargs):
@@ -529,7 +528,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.AssessmentFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, Assessment.objects.select_related("station"))
+        return selectors.assessment_list(user=self.request.user)
 
     @extend_schema(request=AssessmentRunSerializer, responses=AssessmentSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -560,7 +559,7 @@ class SanctionViewSet(
     filterset_class = filters.SanctionFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, Sanction.objects.select_related("station", "rule"))
+        return selectors.sanction_list(user=self.request.user)
 
     @extend_schema(request=SanctionRaiseSerializer, responses={201: SanctionSerializer})
     def create(self, request, *args, **kwargs):

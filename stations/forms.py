@@ -174,7 +174,10 @@ class StationFilterForm(BootstrapMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All states")), *Station.Status.choices], required=False
     )
-    understaffed = forms.BooleanField(label=_("Understaffed only"), required=False)
+    # Sends "true", the value the shared StationFilter (and the API) reads.
+    understaffed = forms.BooleanField(
+        label=_("Understaffed only"), required=False, widget=forms.CheckboxInput(attrs={"value": "true"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

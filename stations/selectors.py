@@ -93,8 +93,11 @@ def screening_criteria():
 # --- stations ---------------------------------------------------------------------------------
 
 
-def station_list_for(*, user, filters: dict | None = None):
-    """Directory: visible stations with their regions and certified-engineer count, constant queries."""
+def station_list_for(*, user):
+    """Directory: visible stations with their regions and certified-engineer count, constant queries.
+
+    Filtered by ``filters.StationFilter``, the same on the page and in the API.
+    """
     on = today()
     certified = Certificate.objects.filter(_valid_technician_q("", on), user__station=OuterRef("pk"))
     qs = (
@@ -110,20 +113,7 @@ def station_list_for(*, user, filters: dict | None = None):
         )
         .order_by("code")
     )
-    qs = roles.scope_queryset(user, qs, station_field="pk")
-    filters = filters or {}
-    if filters.get("tier"):
-        qs = qs.filter(tier=filters["tier"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("region"):
-        region = filters["region"]
-        qs = qs.filter(Q(regions=region) | Q(regions__parent=region) | Q(regions__parent__parent=region)).distinct()
-    if filters.get("understaffed"):
-        qs = qs.filter(understaffed_since__isnull=False)
-    if filters.get("q"):
-        qs = qs.filter(Q(code__icontains=filters["q"]) | Q(name__icontains=filters["q"]))
-    return qs
+    return roles.scope_queryset(user, qs, station_field="pk")
 
 
 def station_staff(*, station):
@@ -174,13 +164,8 @@ def station_is_dispatchable(*, station) -> bool:
 # --- applications -----------------------------------------------------------------------------
 
 
-def application_list(*, status: str = "", q: str = ""):
-    qs = Application.objects.select_related("region__parent__parent").order_by("-created_at", "-pk")
-    if status:
-        qs = qs.filter(status=status)
-    if q:
-        qs = qs.filter(Q(reference__icontains=q) | Q(company_name__icontains=q))
-    return qs
+def application_list():
+    return Application.objects.select_related("region__parent__parent", "station").order_by("-created_at", "-pk")
 
 
 def application_for_applicant(*, reference: str, phone: str) -> Application | None:
@@ -243,28 +228,17 @@ def recommended_tier(*, application: Application) -> str:
 # --- assessments and sanctions ----------------------------------------------------------------
 
 
-def assessment_list(*, user, year: int | None = None, quarter: int | None = None, status: str = ""):
-    qs = Assessment.objects.select_related("station", "decided_by")
-    qs = roles.scope_queryset(user, qs)
-    if year:
-        qs = qs.filter(year=year)
-    if quarter:
-        qs = qs.filter(quarter=quarter)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+def assessment_list(*, user):
+    return roles.scope_queryset(user, Assessment.objects.select_related("station", "decided_by"))
 
 
-def sanction_list(*, user, station=None, status: str = "", year: int | None = None, month: int | None = None):
-    qs = Sanction.objects.select_related("station", "rule", "raised_by", "decided_by")
-    qs = roles.scope_queryset(user, qs)
-    if station:
-        qs = qs.filter(station=station)
-    if status:
-        qs = qs.filter(status=status)
-    if year and month:
-        qs = qs.filter(raised_at__year=year, raised_at__month=month)
-    return qs
+def sanction_list(*, user):
+    return roles.scope_queryset(user, Sanction.objects.select_related("station", "rule", "raised_by", "decided_by"))
+
+
+def certificate_list(*, user):
+    qs = Certificate.objects.select_related("user__station")
+    return roles.scope_queryset(user, qs, station_field="user__station")
 
 
 def _month_end(year: int, month: int) -> datetime.datetime:

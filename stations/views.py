@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,12 +11,12 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, error_text
 from repairnet.models import User
 from repairnet.selectors import audit_list_for_object
-from repairnet.services import setting
 
-from . import exports, forms, selectors, services
+from . import exports, filters, forms, selectors, services
 from .models import Application, Assessment, Certificate, Sanction, SiteVisitPhoto, Station
 
 # --- public application ---------------------------------------------------------------------------
@@ -84,7 +82,7 @@ def application_status(request):
 @roles.role_required("stations.applications.review")
 def application_list(request):
     status = request.GET.get("status", "")
-    qs = selectors.application_list(status=status, q=request.GET.get("q", "").strip())
+    qs = page_rows(request, filters.ApplicationFilter, selectors.application_list())
     counts = dict(Application.objects.values_list("status").annotate(n=Count("pk")))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     states = [(value, label, counts.get(value, 0)) for value, label in Application.Status.choices]
@@ -240,8 +238,7 @@ def application_report(request, pk: int):
 @roles.role_required("stations.directory")
 def directory(request):
     form = forms.StationFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.station_list_for(user=request.user, filters=filters)
+    qs = page_rows(request, filters.StationFilter, selectors.station_list_for(user=request.user))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     requirements = selectors.tier_requirements()
     return render(request, "stations/directory.html", {"form": form, "page_obj": page, "requirements": requirements})
@@ -452,17 +449,10 @@ def certificate_action(request, pk: int, action: str):
 
 @roles.role_required("stations.certificates.view")
 def certificate_list(request):
-    qs = Certificate.objects.select_related("user__station").order_by("expires_on", "pk")
-    qs = roles.scope_queryset(request.user, qs, station_field="user__station")
+    qs = selectors.certificate_list(user=request.user).order_by("expires_on", "pk")
+    qs = page_rows(request, filters.CertificateFilter, qs, defaults={"show": "valid"})
     show = request.GET.get("show", "valid")
     today = timezone.localdate()
-    if show == "expiring":
-        horizon = today + datetime.timedelta(days=setting("CERT_EXPIRY_WARNING_DAYS"))
-        qs = qs.filter(status="valid", expires_on__gte=today, expires_on__lte=horizon)
-    elif show == "expired":
-        qs = qs.filter(status="valid", expires_on__lt=today)
-    elif show == "valid":
-        qs = qs.filter(status="valid", expires_on__gte=today)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "stations/certificate_list.html", {"page_obj": page, "show": show, "today": today})
 
@@ -491,14 +481,7 @@ def assessment_list(request):
                     f"{reverse('stations:assessments')}?year={run_form.cleaned_data['year']}"
                     f"&quarter={run_form.cleaned_data['quarter']}"
                 )
-    year = request.GET.get("year")
-    quarter = request.GET.get("quarter")
-    qs = selectors.assessment_list(
-        user=request.user,
-        year=int(year) if (year or "").isdigit() else None,
-        quarter=int(quarter) if (quarter or "").isdigit() else None,
-        status=request.GET.get("status", ""),
-    )
+    qs = page_rows(request, filters.AssessmentFilter, selectors.assessment_list(user=request.user))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -538,7 +521,7 @@ def assessment_decide(request, pk: int):
 @roles.role_required("stations.sanctions.view")
 def sanction_list(request):
     status = request.GET.get("status", "")
-    qs = selectors.sanction_list(user=request.user, status=status)
+    qs = page_rows(request, filters.SanctionFilter, selectors.sanction_list(user=request.user))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     raise_form = forms.SanctionRaiseForm(request.POST or None)
     if request.method == "POST":

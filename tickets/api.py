@@ -18,7 +18,7 @@ from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import mask_phone
 from repairnet.models import Region
 
-from . import selectors, services, sla
+from . import filters, selectors, services, sla
 from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Ticket
 
 # --- serializers --------------------------------------------------------------------------------
@@ -394,18 +394,11 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     }
     serializer_class = TicketSerializer
     pagination_class = TicketPagination
-    filterset_fields = ["status", "station", "priority", "service_mode", "in_warranty", "is_repeat_repair"]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str, description=_("Ticket number, serial or phone prefix; name or address"))]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filterset_class = filters.TicketFilter
 
     def get_queryset(self):
         if self.action == "list":
-            q = self.request.query_params.get("q", "")[:100]
-            return selectors.tickets_visible(user=self.request.user, filters={"q": q})
+            return selectors.tickets_visible(user=self.request.user)
         return (
             roles.scope_queryset(self.request.user, Ticket.objects.all())
             .select_related("customer", "device", "station", "callback")
@@ -523,10 +516,10 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
     permission_actions = {"list": "callbacks.view", "retrieve": "callbacks.view", "attempt": "callbacks.make"}
     serializer_class = CallbackSerializer
-    filterset_fields = ["status", "outcome"]
+    filterset_class = filters.CallbackFilter
 
     def get_queryset(self):
-        return Callback.objects.select_related("ticket", "ticket__customer").order_by("due_at", "pk")
+        return selectors.callback_list()
 
     @service_action(AttemptSerializer, CallbackSerializer)
     def attempt(self, callback, actor, data):
@@ -543,10 +536,10 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "resolve": "complaints.handle",
     }
     serializer_class = ComplaintSerializer
-    filterset_fields = ["status", "verdict", "station"]
+    filterset_class = filters.ComplaintFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, Complaint.objects.all()).order_by("-created_at", "-pk")
+        return selectors.complaint_list_for(user=self.request.user)
 
     def get_serializer_class(self):
         return ComplaintCreateSerializer if self.action == "create" else ComplaintSerializer
@@ -575,12 +568,10 @@ class DailyReportViewSet(viewsets.ReadOnlyModelViewSet):
         "submit": "daily_reports.submit",
     }
     serializer_class = DailyReportSerializer
-    filterset_fields = ["day", "station", "status", "is_late"]
+    filterset_class = filters.DailyReportFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, DailyReport.objects.select_related("station")).order_by(
-            "-day", "station__code"
-        )
+        return selectors.daily_report_list_for(user=self.request.user)
 
     @service_action(RemarksSerializer, DailyReportSerializer)
     def submit(self, report, actor, data):

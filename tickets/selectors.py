@@ -277,27 +277,24 @@ def _ticket_search(q: str) -> tuple[Q, bool]:
     return reduce(operator.or_, [b for b in branches if b is not None], Q(pk__in=[])), few
 
 
-def tickets_visible(*, user, filters: dict | None = None):
-    """The tickets the user may see that match ``filters`` (status, station, q, undispatched): tickets only, no
-    joins for display, so that a page's rows are chosen (ordered and limited) before anything is joined."""
-    filters = filters or {}
-    qs = roles.scope_queryset(user, Ticket.objects.all())
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("station"):
-        qs = qs.filter(station_id=filters["station"])
-    q = " ".join((filters.get("q") or "").split())
-    few = False
-    if q:
-        match, few = _ticket_search(q)
-        qs = qs.filter(match)
-    if filters.get("undispatched"):
-        qs = qs.filter(status=S.RECEIVED)
+def tickets_visible(*, user):
+    """The tickets the user may see: tickets only, no joins for display, so that a page's rows are chosen
+    (ordered and limited) before anything is joined. Pages and the API filter them by ``filters.TicketFilter``."""
+    return roles.scope_queryset(user, Ticket.objects.all())
+
+
+def ticket_search(qs, q: str):
+    """The tickets of ``qs`` matching ``q`` (see ``_ticket_search``), with their list position ``list_at``."""
+    q = " ".join(q.split())
+    if not q:
+        return qs
+    match, few = _ticket_search(q)
+    qs = qs.filter(match)
     # The position in the newest-first list. When a search matches few tickets they are collected by their
     # indexes and sorted: an expression the received_at index cannot answer keeps the database from walking
     # the newest tickets instead, which reads a large part of the table when the few are old (120–200 ms at a
     # million tickets for a 9-character serial or phone prefix).
-    return qs.annotate(list_at=Coalesce("received_at", "received_at") if few else F("received_at"))
+    return qs.annotate(list_at=Coalesce("received_at", "received_at")) if few else qs
 
 
 def with_list_columns(qs):
@@ -309,9 +306,9 @@ def with_list_columns(qs):
     )
 
 
-def ticket_list_for(*, user, filters: dict | None = None):
+def ticket_list_for(*, user):
     """Tickets the user may see, newest first, with what list pages show (constant queries)."""
-    return with_list_columns(tickets_visible(user=user, filters=filters))
+    return with_list_columns(tickets_visible(user=user))
 
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -330,13 +327,8 @@ def _parse_position(cursor: str) -> tuple[datetime.datetime, int] | None:
         return None
 
 
-def ticket_page_for(*, user, filters: dict | None = None, older: str = "", newer: str = "", size: int = 30) -> dict:
-    """One page of the tickets the user may see (``tickets_visible``), newest first: see ``keyset_page``."""
-    return keyset_page(tickets_visible(user=user, filters=filters), older=older, newer=newer, size=size)
-
-
 def keyset_page(qs, *, older: str = "", newer: str = "", size: int = 30) -> dict:
-    """One page of the tickets of ``qs`` (from ``tickets_visible``), by keyset (received_at, id): ``older`` /
+    """One page of the tickets of ``qs`` (``tickets_visible``, filtered), by keyset (received_at, id): ``older`` /
     ``newer`` are the cursors of the neighbouring pages' edge rows (an unreadable cursor reads as none). One
     query whatever the depth and the size of the table; nothing is counted — one row more than the page tells
     whether there is a further page.
@@ -345,6 +337,8 @@ def keyset_page(qs, *, older: str = "", newer: str = "", size: int = 30) -> dict
     is the newest page, or a walk back to it).
     """
     qs = qs.order_by()
+    if "list_at" not in qs.query.annotations:
+        qs = qs.annotate(list_at=F("received_at"))
     after = _parse_position(newer) if newer else None
     before = _parse_position(older) if older and after is None else None
     if after:
@@ -409,25 +403,19 @@ def customer_phone_for(*, user, ticket: Ticket) -> str:
     return ticket.customer.phone
 
 
-def callback_queue(*, status: str = Callback.Status.OPEN):
-    return (
-        Callback.objects.filter(status=status)
-        .select_related("ticket", "ticket__customer", "ticket__station", "ticket__device")
-        .order_by("due_at", "pk")
+def callback_list():
+    return Callback.objects.select_related("ticket", "ticket__customer", "ticket__station", "ticket__device").order_by(
+        "due_at", "pk"
     )
 
 
-def complaint_list_for(*, user, status: str = ""):
+def complaint_list_for(*, user):
     qs = roles.scope_queryset(user, Complaint.objects.all()).select_related("ticket", "station", "technician")
-    if status:
-        qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-pk")
 
 
-def daily_report_list_for(*, user, day: datetime.date | None = None):
+def daily_report_list_for(*, user):
     qs = roles.scope_queryset(user, DailyReport.objects.all()).select_related("station", "submitted_by")
-    if day:
-        qs = qs.filter(day=day)
     return qs.order_by("-day", "station__code")
 
 

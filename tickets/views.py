@@ -1,5 +1,6 @@
 """Pages of the tickets area. Thin: check role and scope, call one service or selector, render."""
 
+import contextlib
 import datetime
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, flash_errors
 from repairnet.models import User
 from repairnet.selectors import audit_list_for_object
@@ -22,7 +24,7 @@ from spares.selectors import stock_expected_for_count
 from stations.models import Station
 from stations.selectors import dispatchable_stations
 
-from . import selectors, services, sla
+from . import filters, selectors, services, sla
 from .exports import repair_report_pdf
 from .forms import CallbackForm, ComplaintForm, CompleteForm, LogCallForm, ResolveForm
 from .models import Callback, Complaint, DailyReport, Ticket
@@ -54,7 +56,7 @@ def hotline(request):
         else:
             messages.success(request, _("Ticket %(number)s logged.") % {"number": ticket.number})
             return redirect("tickets:detail", pk=ticket.pk)
-    undispatched = selectors.ticket_list_for(user=request.user, filters={"undispatched": True})[:10]
+    undispatched = selectors.ticket_list_for(user=request.user).filter(status=Ticket.Status.RECEIVED)[:10]
     return render(request, "tickets/hotline.html", {"form": form, "undispatched": undispatched})
 
 
@@ -65,14 +67,13 @@ def hotline(request):
 @roles.role_required("tickets.view")
 def ticket_list(request):
     """Newest first, paged by keyset ("newer" / "older"): the same cost at any depth, and nothing is counted."""
-    filters = {k: request.GET.get(k, "")[:100] for k in ("status", "q")}
-    page = selectors.ticket_page_for(
-        user=request.user, filters=filters, older=request.GET.get("older", ""), newer=request.GET.get("newer", "")
-    )
+    rows = page_rows(request, filters.TicketFilter, selectors.tickets_visible(user=request.user))
+    page = selectors.keyset_page(rows, older=request.GET.get("older", ""), newer=request.GET.get("newer", ""))
+    shown = {k: request.GET.get(k, "")[:100] for k in ("status", "q")}
     return render(
         request,
         "tickets/ticket_list.html",
-        {"page": page, "filters": filters, "statuses": Ticket.Status.choices, "now": timezone.now()},
+        {"page": page, "filters": shown, "statuses": Ticket.Status.choices, "now": timezone.now()},
     )
 
 
@@ -275,9 +276,10 @@ def queue(request):
 @roles.role_required("callbacks.view")
 def callback_list(request):
     status = request.GET.get("status", Callback.Status.OPEN)
-    if status not in Callback.Status.values:
-        status = Callback.Status.OPEN
-    page = Paginator(selectors.callback_queue(status=status), 30).get_page(request.GET.get("page"))
+    rows = page_rows(
+        request, filters.CallbackFilter, selectors.callback_list(), defaults={"status": Callback.Status.OPEN}
+    )
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(request, "tickets/callback_list.html", {"page_obj": page, "status": status, "now": timezone.now()})
 
 
@@ -322,9 +324,8 @@ def callback_detail(request, pk: int):
 @roles.role_required("complaints.view")
 def complaint_list(request):
     status = request.GET.get("status", "")
-    page = Paginator(selectors.complaint_list_for(user=request.user, status=status), 30).get_page(
-        request.GET.get("page")
-    )
+    rows = page_rows(request, filters.ComplaintFilter, selectors.complaint_list_for(user=request.user))
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "tickets/complaint_list.html",
@@ -392,12 +393,17 @@ def complaint_detail(request, pk: int):
 @login_required
 @roles.role_required("daily_reports.view")
 def daily_report_list(request):
-    day = parse_date(request.GET.get("day", "") or "")
+    day = None
+    with contextlib.suppress(ValueError):  # a well-formed impossible date: the filter below names it
+        day = parse_date(request.GET.get("day", "") or "")
     if day is None and not roles.is_station_staff(request.user):
         day = timezone.localdate() - datetime.timedelta(days=1)
         if not DailyReport.objects.filter(day=day).exists():
             day = DailyReport.objects.order_by("-day").values_list("day", flat=True).first() or day
-    reports = selectors.daily_report_list_for(user=request.user, day=day)
+    defaults = {"day": day.isoformat()} if day else {}
+    reports = page_rows(
+        request, filters.DailyReportFilter, selectors.daily_report_list_for(user=request.user), defaults=defaults
+    )
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     summary = selectors.daily_report_summary(day=day) if day and not roles.is_station_staff(request.user) else None
     return render(request, "tickets/daily_reports.html", {"page_obj": page, "day": day, "summary": summary})

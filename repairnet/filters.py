@@ -1,0 +1,24 @@
+"""One FilterSet per list, shared by its page and its API endpoint: the same query string gives the same rows."""
+
+from django.contrib import messages as flash
+from django.utils.translation import gettext as _
+
+
+def page_rows(request, filterset_class, queryset, *, defaults: dict | None = None):
+    """The page's rows through the FilterSet its API endpoint uses (``filterset_class``).
+
+    ``defaults`` fill parameters the page's link leaves out (the API has none). An invalid value filters nothing
+    and shows no rows, as the API answers 400, and the page says which value and why.
+    """
+    data = request.GET.copy()
+    for key, value in (defaults or {}).items():
+        data.setdefault(key, value)
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        for field, errors in filterset.errors.items():
+            label = filterset.form.fields[field].label if field in filterset.form.fields else field
+            flash.error(
+                request, _("Invalid filter “%(field)s”: %(error)s") % {"field": label, "error": " ".join(errors)}
+            )
+        return queryset.none()
+    return filterset.qs

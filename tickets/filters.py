@@ -1,0 +1,41 @@
+"""FilterSets of the ticket-area lists, shared by each page and its API endpoint (repairnet.filters.page_rows)."""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from . import selectors
+from .models import Callback, Complaint, DailyReport, Ticket
+
+
+class TicketFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=100,
+        help_text=_("Ticket number, serial or phone prefix; name or address"),
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["q", "status", "station", "priority", "service_mode", "in_warranty", "is_repeat_repair"]
+
+    def filter_q(self, queryset, name, value):
+        return selectors.ticket_search(queryset, value)
+
+
+class CallbackFilter(filters.FilterSet):
+    class Meta:
+        model = Callback
+        fields = ["status", "outcome"]
+
+
+class ComplaintFilter(filters.FilterSet):
+    class Meta:
+        model = Complaint
+        fields = ["status", "verdict", "station"]
+
+
+class DailyReportFilter(filters.FilterSet):
+    class Meta:
+        model = DailyReport
+        fields = ["day", "station", "status", "is_late"]
