@@ -14,7 +14,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from stations.models import Station
 
-from . import selectors, services
+from . import filters, selectors, services
 from .models import DepositEntry, Item, Movement, Obligation, Shipment, StockBalance, StocktakeProposal, WriteOff
 
 
@@ -215,8 +215,10 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ItemSerializer
     permission_classes = [ActionPermission]
     permission_actions = {"*": "spares.view"}
-    queryset = Item.objects.filter(is_active=True).order_by("code")
-    filterset_fields = ["kind", "code"]
+    filterset_class = filters.ItemFilter
+
+    def get_queryset(self):
+        return selectors.item_list().order_by("code")
 
 
 class StockViewSet(viewsets.ReadOnlyModelViewSet):
@@ -242,11 +244,10 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MovementSerializer
     permission_classes = [ActionPermission]
     permission_actions = {"list": "spares.view", "retrieve": "spares.view", "reverse": "spares.reverse"}
-    filterset_fields = {"type": ["exact"], "item": ["exact"], "station": ["exact"], "ticket_id": ["exact"]}
+    filterset_class = filters.MovementFilter
 
     def get_queryset(self):
-        qs = Movement.objects.select_related("serial_unit", "from_location", "to_location")
-        return roles.scope_queryset(self.request.user, qs).order_by("-pk")
+        return selectors.movement_list(user=self.request.user).order_by("-pk")
 
     @service_action(ReverseSerializer, MovementSerializer, code=status.HTTP_201_CREATED)
     def reverse(self, movement, actor, data):
@@ -264,11 +265,10 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "create": "spares.ship",
         "receive": "spares.receive",
     }
-    filterset_fields = ["status", "station"]
+    filterset_class = filters.ShipmentFilter
 
     def get_queryset(self):
-        qs = Shipment.objects.prefetch_related("lines__serial_unit")
-        return roles.scope_queryset(self.request.user, qs).order_by("-pk")
+        return selectors.shipment_list(user=self.request.user).prefetch_related("lines__serial_unit").order_by("-pk")
 
     def get_serializer_class(self):
         return ShipmentCreateSerializer if self.action == "create" else ShipmentSerializer
@@ -332,10 +332,10 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
         "return_defective": "spares.return_defective",
         "receive": "spares.receive_defective",
     }
-    filterset_fields = ["status", "station"]
+    filterset_class = filters.ObligationFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, Obligation.objects.select_related("serial_unit")).order_by("pk")
+        return selectors.obligation_list(user=self.request.user).order_by("pk")
 
     @service_action(None, ObligationSerializer, url_path="return")
     def return_defective(self, obligation, actor, data):
@@ -375,10 +375,10 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "approve": "spares.approve",
         "reject": "spares.approve",
     }
-    filterset_fields = ["status", "station"]
+    filterset_class = filters.WriteOffFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, WriteOff.objects.select_related("serial_unit")).order_by("-pk")
+        return selectors.write_off_list(user=self.request.user).order_by("-pk")
 
     def get_serializer_class(self):
         return WriteOffCreateSerializer if self.action == "create" else WriteOffSerializer
@@ -407,10 +407,10 @@ class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
         "approve": "spares.approve",
         "reject": "spares.approve",
     }
-    filterset_fields = ["status", "station"]
+    filterset_class = filters.StocktakeFilter
 
     def get_queryset(self):
-        return roles.scope_queryset(self.request.user, StocktakeProposal.objects.all()).order_by("-pk")
+        return selectors.stocktake_list(user=self.request.user).order_by("-pk")
 
     @service_action(DecisionSerializer, StocktakeSerializer)
     def approve(self, proposal, actor, data):

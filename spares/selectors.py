@@ -9,10 +9,23 @@ from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Valu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from repairnet import roles
 from repairnet.money import ZERO, quantize
 from stations.selectors import tier_requirements
 
-from .models import DepositEntry, Item, ItemPrice, Location, Movement, Obligation, SerialUnit, StockBalance
+from .models import (
+    DepositEntry,
+    Item,
+    ItemPrice,
+    Location,
+    Movement,
+    Obligation,
+    SerialUnit,
+    Shipment,
+    StockBalance,
+    StocktakeProposal,
+    WriteOff,
+)
 
 TURNOVER_WINDOW_DAYS = 90
 TURNOVER_TARGET_DAYS = 15
@@ -405,8 +418,40 @@ def movements_visible(*, queryset=None):
     return qs.select_related("item", "from_location__station", "to_location__station", "serial_unit", "actor")
 
 
-def obligations_overdue(*, station=None):
-    qs = Obligation.objects.filter(status=Obligation.Status.OVERDUE).select_related("station", "item", "serial_unit")
-    if station is not None:
-        qs = qs.filter(station=station)
-    return qs
+# --------------------------------------------------------------------------------------------------
+# Lists shared by a page and its API endpoint (filtered by spares.filters, the same on both)
+# --------------------------------------------------------------------------------------------------
+
+
+def item_list():
+    """The catalogue: active items (``filters.ItemFilter``)."""
+    return Item.objects.filter(is_active=True)
+
+
+def shipment_list(*, user):
+    """Shipments the user may see: all for HQ, their own station's for station staff (``filters.ShipmentFilter``)."""
+    return roles.scope_queryset(user, Shipment.objects.select_related("station", "created_by", "received_by"))
+
+
+def movement_list(*, user):
+    """The stock journal as the user may see it (``filters.MovementFilter``)."""
+    return movements_visible(queryset=roles.scope_queryset(user, Movement.objects.all()))
+
+
+def obligation_list(*, user):
+    """Defective-return obligations the user may see (``filters.ObligationFilter``)."""
+    return roles.scope_queryset(user, Obligation.objects.select_related("station", "item", "serial_unit"))
+
+
+def write_off_list(*, user):
+    """Write-off requests the user may see (``filters.WriteOffFilter``)."""
+    return roles.scope_queryset(
+        user, WriteOff.objects.select_related("station", "item", "serial_unit", "requested_by", "decided_by")
+    )
+
+
+def stocktake_list(*, user):
+    """Stocktake adjustment proposals the user may see (``filters.StocktakeFilter``)."""
+    return roles.scope_queryset(
+        user, StocktakeProposal.objects.select_related("station", "item", "proposed_by", "decided_by")
+    )

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from repairnet import roles
+from repairnet.filters import page_rows
 from repairnet.forms import flash_errors
 from repairnet.roles import role_required
 from stations.models import Station
 
-from . import selectors, services
+from . import filters, selectors, services
 from .forms import (
     DecisionForm,
     DepositForm,
@@ -23,7 +24,7 @@ from .forms import (
     ShipmentLineFormSet,
     WriteOffForm,
 )
-from .models import Item, Location, Movement, Obligation, SerialUnit, Shipment, StocktakeProposal, WriteOff
+from .models import Location, Movement, Obligation, SerialUnit, Shipment, StocktakeProposal, WriteOff
 
 
 def _station(pk):
@@ -137,10 +138,8 @@ def write_off_request(request, pk):
 
 @role_required("spares.view")
 def shipment_list(request):
-    qs = roles.scope_queryset(request.user, Shipment.objects.select_related("station", "created_by"))
-    status = request.GET.get("status")
-    if status in Shipment.Status.values:
-        qs = qs.filter(status=status)
+    qs = page_rows(request, filters.ShipmentFilter, selectors.shipment_list(user=request.user))
+    status = request.GET.get("status", "")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(
         request, "spares/shipment_list.html", {"page_obj": page, "status": status, "statuses": Shipment.Status.choices}
@@ -232,7 +231,13 @@ def defective_receive(request, pk):
 
 @role_required("spares.view")
 def obligations_overdue(request):
-    qs = roles.scope_queryset(request.user, selectors.obligations_overdue())
+    """The obligations list of the API, ``status=overdue`` unless the link names another status."""
+    qs = page_rows(
+        request,
+        filters.ObligationFilter,
+        selectors.obligation_list(user=request.user),
+        defaults={"status": Obligation.Status.OVERDUE},
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "spares/obligations_overdue.html", {"page_obj": page})
 
@@ -247,9 +252,7 @@ def loans(request):
 
 @role_required("spares.view")
 def write_offs(request):
-    qs = roles.scope_queryset(
-        request.user, WriteOff.objects.select_related("station", "item", "serial_unit", "requested_by", "decided_by")
-    )
+    qs = page_rows(request, filters.WriteOffFilter, selectors.write_off_list(user=request.user))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "spares/write_offs.html", {"page_obj": page, "form": DecisionForm()})
 
@@ -286,9 +289,7 @@ def write_off_decide(request, pk):
 
 @role_required("spares.view")
 def stocktakes(request):
-    qs = roles.scope_queryset(
-        request.user, StocktakeProposal.objects.select_related("station", "item", "proposed_by", "decided_by")
-    )
+    qs = page_rows(request, filters.StocktakeFilter, selectors.stocktake_list(user=request.user))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "spares/stocktakes.html", {"page_obj": page})
 
@@ -307,10 +308,8 @@ def stocktake_decide(request, pk):
 
 @role_required("spares.view")
 def movements(request):
-    qs = selectors.movements_visible(queryset=roles.scope_queryset(request.user, Movement.objects.all()))
-    kind = request.GET.get("type")
-    if kind in Movement.Type.values:
-        qs = qs.filter(type=kind)
+    qs = page_rows(request, filters.MovementFilter, selectors.movement_list(user=request.user))
+    kind = request.GET.get("type", "")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "spares/movements.html", {"page_obj": page, "types": Movement.Type.choices, "type": kind})
 
@@ -366,5 +365,6 @@ def export_stock(request):
 @role_required("spares.view")
 def catalogue(request):
     prices = selectors.item_prices()
-    items = [(item, prices.get(item.pk)) for item in Item.objects.filter(is_active=True).order_by("kind", "code")]
+    rows = page_rows(request, filters.ItemFilter, selectors.item_list()).order_by("kind", "code")
+    items = [(item, prices.get(item.pk)) for item in rows]
     return render(request, "spares/catalogue.html", {"items": items})
