@@ -234,6 +234,10 @@ REPAIRNET = {
     "COMPLAINT_ACK_HOURS": env.int("COMPLAINT_ACK_HOURS", default=24),
     "COMPLAINT_RESOLVE_HOURS": env.int("COMPLAINT_RESOLVE_HOURS", default=72),
     "DAILY_REPORT_LATE_ALLOWANCE": env.int("DAILY_REPORT_LATE_ALLOWANCE", default=2),
+    # Automatic rewards (SPEC 1.5): the month's satisfaction bonus and the quarter's excellence bonus.
+    "SATISFACTION_BONUS_MIN_CALLBACKS": env.int("SATISFACTION_BONUS_MIN_CALLBACKS", default=30),
+    "SATISFACTION_BONUS_MIN_AVG": env.str("SATISFACTION_BONUS_MIN_AVG", default="4.8"),
+    "EXCELLENCE_SLA_MIN": env.str("EXCELLENCE_SLA_MIN", default="0.98"),
     # Technician exam (SPEC 1.3): pass with ≥ 60 in theory and practical and ≥ 70 on average.
     "EXAM_PASS_EACH": env.int("EXAM_PASS_EACH", default=60),
     "EXAM_PASS_AVERAGE": env.int("EXAM_PASS_AVERAGE", default=70),

@@ -246,6 +246,15 @@ def _month_end(year: int, month: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(nxt, datetime.time.min))
 
 
+def sanction_source_refs(*, rule_code: str, source_refs) -> set[str]:
+    """Which of ``source_refs`` already have a record of ``rule_code`` (jobs raise each period's record once)."""
+    return set(
+        Sanction.objects.filter(rule__code=rule_code, source_ref__in=list(source_refs)).values_list(
+            "source_ref", flat=True
+        )
+    )
+
+
 def sanctions_for_settlement(*, station_ids, year: int, month: int):
     """Approved, not-yet-settled reward/penalty records decided up to the end of that month.
 

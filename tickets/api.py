@@ -17,6 +17,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import mask_phone
 from repairnet.models import Region
+from stations.models import Station
 
 from . import filters, selectors, services, sla
 from .models import Callback, Complaint, Customer, DailyReport, Device, DeviceModel, Ticket
@@ -243,13 +244,20 @@ class ComplaintSerializer(serializers.ModelSerializer):
         model = Complaint
         fields = [
             "id", "ticket", "station", "technician", "category", "source", "description", "status", "ack_due_at",
-            "resolve_due_at", "acknowledged_at", "resolved_at", "investigation", "verdict", "created_at",
+            "resolve_due_at", "acknowledged_at", "resolved_at", "ack_overdue_at", "resolve_overdue_at",
+            "investigation", "verdict", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
-    ticket = serializers.IntegerField()
+    """Against a ticket, a station or a technician: at least one; a ticket brings its station and technician."""
+
+    ticket = serializers.IntegerField(required=False, allow_null=True)
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all(), required=False, allow_null=True)
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(groups__name=roles.TECHNICIAN), required=False, allow_null=True
+    )
     category = serializers.ChoiceField(choices=Complaint.Category.choices)
     description = serializers.CharField()
 
@@ -532,7 +540,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "list": "complaints.view",
         "retrieve": "complaints.view",
         "create": "complaints.create",
-        "acknowledge": "complaints.handle",
+        "acknowledge": "complaints.acknowledge",
         "resolve": "complaints.handle",
     }
     serializer_class = ComplaintSerializer
@@ -547,7 +555,12 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = validated(ComplaintCreateSerializer, request)
         complaint = services.complaint_create(
-            actor=request.user, ticket_id=data["ticket"], category=data["category"], description=data["description"]
+            actor=request.user,
+            ticket_id=data.get("ticket"),
+            station=data.get("station"),
+            technician=data.get("technician"),
+            category=data["category"],
+            description=data["description"],
         )
         return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
 

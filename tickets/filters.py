@@ -1,5 +1,6 @@
 """FilterSets of the ticket-area lists, shared by each page and its API endpoint (repairnet.filters.page_rows)."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -30,9 +31,16 @@ class CallbackFilter(filters.FilterSet):
 
 
 class ComplaintFilter(filters.FilterSet):
+    overdue = filters.BooleanFilter(label=_("Past a deadline"), method="filter_overdue")
+
     class Meta:
         model = Complaint
-        fields = ["status", "verdict", "station"]
+        fields = ["status", "verdict", "station", "technician", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        """Escalated by the deadline job: its acknowledgement or resolution passed the deadline."""
+        late = Q(ack_overdue_at__isnull=False) | Q(resolve_overdue_at__isnull=False)
+        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 class DailyReportFilter(filters.FilterSet):

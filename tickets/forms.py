@@ -6,7 +6,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from repairnet.models import Region
+from repairnet import roles
+from repairnet.models import Region, User
+from stations.models import Station
 
 from .models import Complaint, DeviceModel, Ticket
 
@@ -231,9 +233,34 @@ class CallbackForm(BootstrapForm):
 
 
 class ComplaintForm(BootstrapForm):
-    ticket_number = forms.CharField(label=_("Ticket number"), max_length=20)
+    """Against a ticket, a station or a technician (SPEC 2.7): a ticket brings its station and technician."""
+
+    ticket_number = forms.CharField(label=_("Ticket number"), max_length=20, required=False)
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    technician = forms.ModelChoiceField(label=_("Technician"), queryset=User.objects.none(), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=Complaint.Category.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = Station.objects.order_by("code")
+        self.fields["technician"].queryset = (
+            User.objects.filter(groups__name=roles.TECHNICIAN, station__isnull=False)
+            .select_related("station")
+            .order_by("station__code", "last_name", "first_name")
+        )
+        self.fields["technician"].label_from_instance = (
+            lambda u: f"{u.station.code} · {u.get_full_name() or u.username}"
+        )
+
+    def clean_ticket_number(self):
+        number = self.cleaned_data["ticket_number"].strip().upper()
+        if not number:
+            return None
+        ticket = Ticket.objects.filter(number=number).first()
+        if ticket is None:
+            raise ValidationError(_("No ticket with this number."))
+        return ticket
 
 
 class ResolveForm(BootstrapForm):

@@ -437,7 +437,7 @@ class Complaint(models.Model):
         Status.RESOLVED: (),
     }
     VERBS = {
-        "acknowledge": ("complaints.handle", {Status.OPEN: Status.ACKNOWLEDGED}),
+        "acknowledge": ("complaints.acknowledge", {Status.OPEN: Status.ACKNOWLEDGED}),
         "resolve": ("complaints.handle", {Status.OPEN: Status.RESOLVED, Status.ACKNOWLEDGED: Status.RESOLVED}),
     }
 
@@ -478,6 +478,9 @@ class Complaint(models.Model):
     resolve_due_at = models.DateTimeField(_("Resolve by"))
     acknowledged_at = models.DateTimeField(_("Acknowledged"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("Resolved"), null=True, blank=True)
+    # Set by the deadline job when the acknowledgement / the resolution passed its deadline (escalated to HQ).
+    ack_overdue_at = models.DateTimeField(_("Acknowledgement overdue since"), null=True, blank=True)
+    resolve_overdue_at = models.DateTimeField(_("Resolution overdue since"), null=True, blank=True)
     investigation = models.TextField(_("Investigation notes"), blank=True)
     verdict = models.CharField(_("Verdict"), max_length=20, choices=Verdict.choices, blank=True)
     created_by = models.ForeignKey(

@@ -18,12 +18,15 @@ roles.register(
         "callbacks.make": {H, HQ},
         "complaints.view": {H, HQ, C},
         "complaints.create": {H, HQ},
+        "complaints.acknowledge": {HQ, C},  # the station acknowledges its own complaints within 24 h
         "complaints.handle": {HQ},
+        "complaints.deadlines": {HQ},  # flag and escalate complaints past their deadlines
         "daily_reports.view": {HQ, C},
         "daily_reports.submit": {C},
         "sla.view": {H, HQ, C, T},
         "tickets.holidays.load": {HQ},  # load a year of public holidays into the SLA calendar
+        "tickets.rewards": {HQ},  # raise a month's or a quarter's automatic rewards
     }
 )
-# jobs (roles.SYSTEM): the monthly holiday refresh
-roles.allow_system("tickets.holidays.load")
+# jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards
+roles.allow_system("tickets.holidays.load", "complaints.deadlines", "tickets.rewards")

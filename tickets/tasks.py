@@ -51,3 +51,36 @@ def holidays_refresh_task(self):
     return tracked_job("holidays_refresh", gettext_noop("Public holidays: refresh"))(
         lambda: services.holidays_refresh(today=timezone.localdate())
     )()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def complaint_deadlines_task(self):
+    """Every 15 minutes: flag complaints past their 24 h / 72 h deadlines, escalate them, raise the penalty."""
+    return tracked_job("complaint_deadlines", gettext_noop("Complaint deadlines"))(services.complaint_deadlines_check)()
+
+
+def _previous_month(today: datetime.date) -> tuple[int, int]:
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    return last.year, last.month
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def rewards_month_task(self, month: str = ""):
+    """The 1st, 02:00: last month's satisfaction bonuses (``month`` "YYYY-MM" to raise another month's)."""
+    year, number = (int(x) for x in month.split("-")) if month else _previous_month(timezone.localdate())
+    return tracked_job("rewards_month", gettext_noop("Monthly rewards"))(
+        lambda: services.rewards_month(year=year, month=number)
+    )()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def rewards_quarter_task(self, quarter: str = ""):
+    """The 1st of a quarter, 02:30: last quarter's excellence bonuses (``quarter`` "YYYY-Qn" for another)."""
+    if quarter:
+        year, number = int(quarter[:4]), int(quarter[-1])
+    else:
+        year, month = _previous_month(timezone.localdate())
+        number = (month - 1) // 3 + 1
+    return tracked_job("rewards_quarter", gettext_noop("Quarterly rewards"))(
+        lambda: services.rewards_quarter(year=year, quarter=number)
+    )()

@@ -338,22 +338,21 @@ def complaint_list(request):
 def complaint_create(request):
     form = ComplaintForm(request.POST or None, initial={"ticket_number": request.GET.get("ticket", "")})
     if request.method == "POST" and form.is_valid():
-        ticket = Ticket.objects.filter(number=form.cleaned_data["ticket_number"].strip().upper()).first()
-        if ticket is None:
-            form.add_error("ticket_number", _("No ticket with this number."))
+        d = form.cleaned_data
+        try:
+            complaint = services.complaint_create(
+                actor=request.user,
+                ticket_id=d["ticket_number"].pk if d["ticket_number"] else None,
+                station=d["station"],
+                technician=d["technician"],
+                category=d["category"],
+                description=d["description"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
-            try:
-                complaint = services.complaint_create(
-                    actor=request.user,
-                    ticket_id=ticket.pk,
-                    category=form.cleaned_data["category"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc.messages)
-            else:
-                messages.success(request, _("Complaint recorded."))
-                return redirect("tickets:complaint", pk=complaint.pk)
+            messages.success(request, _("Complaint recorded."))
+            return redirect("tickets:complaint", pk=complaint.pk)
     return render(request, "tickets/complaint_form.html", {"form": form})
 
 

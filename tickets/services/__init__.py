@@ -10,6 +10,7 @@ from .callbacks import (  # noqa: F401
 from .complaints import (  # noqa: F401
     complaint_acknowledge,
     complaint_create,
+    complaint_deadlines_check,
     complaint_resolve,
 )
 from .daily_reports import (  # noqa: F401
@@ -57,6 +58,7 @@ from .lifecycle import (  # noqa: F401
     ticket_spare_machine,
     ticket_transition,
 )
+from .rewards import rewards_month, rewards_quarter  # noqa: F401
 from .warranty import (  # noqa: F401
     _add_months,
     manufacture_date_from_serial,

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +33,24 @@ def complaint_create(
     ensure(category in Complaint.Category.values, _("Choose a complaint category."), "category")
     ensure(bool((description or "").strip()), _("Describe the complaint."), "description_required")
     ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
-    ensure(ticket is not None or station is not None, _("A complaint concerns a ticket or a station."), "target")
+    ensure(ticket_id is None or ticket is not None, _("No ticket with this number."), "ticket")
+    station = station or (technician.station if technician is not None else None) or (ticket and ticket.station)
+    technician = technician or (ticket.technician if ticket else None)
+    ensure(
+        ticket is not None or station is not None,
+        _("A complaint concerns a ticket, a station or a technician."),
+        "target",
+    )
+    ensure(
+        technician is None or technician.station_id == getattr(station, "pk", None),
+        _("The technician does not work at this station."),
+        "technician",
+    )
     now = now or timezone.now()
     complaint = Complaint.objects.create(
         ticket=ticket,
-        station=station or (ticket.station if ticket else None),
-        technician=technician or (ticket.technician if ticket else None),
+        station=station,
+        technician=technician,
         category=category,
         source=source,
         description=description.strip(),
@@ -76,7 +89,7 @@ def _callback_dispute_settle(*, complaint: Complaint, upheld: bool, actor) -> No
 @transaction.atomic
 def complaint_acknowledge(*, complaint_id: int, actor, note: str = "", now=None) -> Complaint:
     complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
-    roles.require(actor, "complaints.handle", complaint)
+    roles.require(actor, "complaints.acknowledge", complaint)
     complaint.acknowledged_at = now or timezone.now()
     return apply_transition(
         complaint,
@@ -120,3 +133,52 @@ def complaint_resolve(*, complaint_id: int, actor, verdict: str, investigation: 
             source_ref=f"complaint:{complaint.pk}",
         )
     return complaint
+
+
+# --- deadlines (SPEC 2.7: acknowledged within 24 h, resolved within 72 h) --------------------------------------
+
+
+def complaint_deadlines_check(*, now=None, actor=roles.SYSTEM) -> dict:
+    """Flag each complaint whose acknowledgement or resolution passed its deadline, once per deadline: the flag
+    escalates it to HQ (the complaint list's "overdue" filter), and the first flag of a complaint against a
+    station raises its `complaint_hidden` penalty (once per complaint: the sanction's source_ref)."""
+    roles.require(actor, "complaints.deadlines")
+    now = now or timezone.now()
+    flagged = penalties = 0
+    late = Complaint.objects.exclude(status=Complaint.Status.RESOLVED).filter(
+        Q(ack_overdue_at__isnull=True, acknowledged_at__isnull=True, ack_due_at__lt=now)
+        | Q(resolve_overdue_at__isnull=True, resolve_due_at__lt=now)
+    )
+    for pk in late.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            complaint = Complaint.objects.select_for_update().select_related("station").get(pk=pk)
+            first = complaint.ack_overdue_at is None and complaint.resolve_overdue_at is None
+            passed = []
+            if complaint.ack_overdue_at is None and complaint.acknowledged_at is None and complaint.ack_due_at < now:
+                complaint.ack_overdue_at = now
+                passed.append("ack_overdue_at")
+            if complaint.resolve_overdue_at is None and complaint.resolve_due_at < now and not complaint.resolved_at:
+                complaint.resolve_overdue_at = now
+                passed.append("resolve_overdue_at")
+            if not passed:  # decided meanwhile
+                continue
+            complaint.save(update_fields=passed)
+            flagged += 1
+            audit_record(
+                obj=complaint,
+                verb="deadline_passed",
+                actor=actor,
+                note=", ".join(str(Complaint._meta.get_field(f).verbose_name) for f in passed),
+                data={"deadlines": passed},
+            )
+            if first and complaint.station_id is not None:
+                sanction_raise(
+                    station=complaint.station,
+                    rule_code="complaint_hidden",
+                    actor=actor,
+                    note=_("Complaint #%(id)s passed its deadline.") % {"id": complaint.pk},
+                    evidence_ref=f"complaint:{complaint.pk}",
+                    source_ref=f"complaint_late:{complaint.pk}",
+                )
+                penalties += 1
+    return {"flagged": flagged, "penalties": penalties}
