@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from repairnet.api import ActionPermission, Pagination, service_action, validated
 from stations.models import Station
 
-from . import selectors, services
+from . import filters, selectors, services
 from .models import (
     ChecklistItem,
     ChecklistSection,
@@ -205,14 +205,10 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "submit": "inspections.fill",
     }
     pagination_class = Pagination
+    filterset_class = filters.InspectionFilter
 
     def get_queryset(self):
         qs = selectors.inspection_list_visible_to(self.request.user)
-        params = self.request.query_params
-        if params.get("status") in Inspection.Status.values:
-            qs = qs.filter(status=params["status"])
-        if (params.get("station") or "").isdigit():
-            qs = qs.filter(station_id=int(params["station"]))
         if self.action == "retrieve":
             qs = qs.prefetch_related("scores", "stock_lines")
         return qs
@@ -269,15 +265,10 @@ class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
     }
     serializer_class = RectificationSerializer
     pagination_class = Pagination
+    filterset_class = filters.RectificationFilter
 
     def get_queryset(self):
-        qs = selectors.rectification_order_for_work(selectors.rectification_list_visible_to(self.request.user))
-        params = self.request.query_params
-        if params.get("status") in Rectification.Status.values:
-            qs = qs.filter(status=params["status"])
-        if params.get("overdue") in ("1", "true"):
-            qs = qs.filter(is_overdue=True)
-        return qs
+        return selectors.rectification_order_for_work(selectors.rectification_list_visible_to(self.request.user))
 
     @service_action(RectificationAnswerSerializer, RectificationSerializer)
     def answer(self, rect, actor, data):

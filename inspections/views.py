@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filters import page_rows
 
-from . import exports, selectors, services
+from . import exports, filters, selectors, services
 from .forms import AnswerForm, ConfirmForm, RejectForm, ScheduleForm, SubmitForm
 from .models import Inspection, ItemScore, Rectification, StockCountLine
 
@@ -25,13 +26,8 @@ def _errors(exc: ValidationError) -> str:
 @roles.role_required("inspections.view")
 def inspection_list(request):
     user = request.user
-    qs = selectors.inspection_list_visible_to(user)
+    qs = page_rows(request, filters.InspectionFilter, selectors.inspection_list_visible_to(user))
     status = request.GET.get("status", "")
-    if status in Inspection.Status.values:
-        qs = qs.filter(status=status)
-    station = request.GET.get("station", "")
-    if station.isdigit():
-        qs = qs.filter(station_id=int(station))
     qs = qs.annotate(
         open_rectifications=Count("rectifications", filter=~Q(rectifications__status=Rectification.Status.CONFIRMED))
     ).order_by("-scheduled_for", "-id")
@@ -259,14 +255,8 @@ def rectification_pdf(request, pk: int):
 
 @roles.role_required("rectifications.view")
 def rectification_list(request):
-    qs = selectors.rectification_list_visible_to(request.user)
+    qs = page_rows(request, filters.RectificationFilter, selectors.rectification_list_visible_to(request.user))
     status = request.GET.get("status", "")
-    if status in Rectification.Status.values:
-        qs = qs.filter(status=status)
-    if request.GET.get("overdue") == "1":
-        qs = qs.filter(is_overdue=True)
-    if request.GET.get("mine") == "1":
-        qs = qs.filter(inspection__inspector=request.user)
     page = Paginator(selectors.rectification_order_for_work(qs), 25).get_page(request.GET.get("page"))
     return render(
         request,

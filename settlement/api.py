@@ -1,8 +1,6 @@
 """Settlement API (/api/v1/settlement/...): runs, statements and their flow, PDF, month workbook, fee rules."""
 
-from django.core.exceptions import ValidationError
 from django.urls import path
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +12,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, Pagination, service_action, validated
 from repairnet.exports import pdf_download, xlsx_download
 
-from . import exports, selectors, services
+from . import exports, filters, selectors, services
 from .models import Adjustment, ExcludedTicket, FeeRule, SettlementRun, Statement
 
 
@@ -149,22 +147,6 @@ class AdjustSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
 
 
-class StatementFilter(filters.FilterSet):
-    month = filters.CharFilter(method="filter_month", help_text="YYYY-MM")
-    status = filters.ChoiceFilter(choices=Statement.Status.choices)
-    station = filters.NumberFilter(field_name="station_id")
-
-    class Meta:
-        model = Statement
-        fields = ["month", "status", "station"]
-
-    def filter_month(self, queryset, name, value):
-        try:
-            return queryset.filter(month=services.parse_month(value))
-        except ValidationError:
-            return queryset.none()
-
-
 class FeeRuleViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FeeRuleSerializer
     permission_classes = [ActionPermission]
@@ -210,8 +192,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         "adjust": "settlement.adjust",
     }
     pagination_class = Pagination
-    filter_backends = [filters.DjangoFilterBackend]
-    filterset_class = StatementFilter
+    filterset_class = filters.StatementFilter
 
     def get_queryset(self):
         qs = selectors.statement_list_for(user=self.request.user)

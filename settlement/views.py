@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download, xlsx_download
+from repairnet.filters import page_rows
 from repairnet.forms import flash_errors
 from repairnet.roles import role_required
 
-from . import exports, selectors, services
+from . import exports, filters, selectors, services
 from .forms import AdjustmentForm, DisputeForm, MonthForm, NoteForm, PaymentForm, ResolveForm
 from .models import Statement
 
@@ -44,10 +45,10 @@ def month_view(request, month: str):
     if roles.is_station_staff(request.user):
         raise PermissionDenied
     first = _month(month)
-    statements = selectors.statement_list_for(user=request.user, month=first)
+    statements = page_rows(
+        request, filters.StatementFilter, selectors.statement_list_for(user=request.user, month=first)
+    )
     status = request.GET.get("status", "")
-    if status in Statement.Status.values:
-        statements = statements.filter(status=status)
     page = Paginator(statements, 50).get_page(request.GET.get("page"))
     overview = selectors.month_overview(month=first)
     prev_month = (first - datetime.timedelta(days=1)).replace(day=1)
@@ -133,7 +134,7 @@ def month_workbook(request, month: str):
 
 @role_required("settlement.view")
 def statement_list(request):
-    statements = selectors.statement_list_for(user=request.user, status=request.GET.get("status", ""))
+    statements = page_rows(request, filters.StatementFilter, selectors.statement_list_for(user=request.user))
     page = Paginator(statements, 50).get_page(request.GET.get("page"))
     return render(request, "settlement/statements.html", {"page_obj": page, "statuses": Statement.Status.choices})
 
