@@ -3,12 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from stations.models import Station
+
 from .models import Inspection, Rectification
 
 
 class InspectionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Inspection.Status.choices)
-    station = filters.NumberFilter(label=_("Station"), field_name="station_id")
+    # A choice of existing stations, like every other list's: a number filter let an absurd id reach the database.
+    station = filters.ModelChoiceFilter(label=_("Station"), queryset=Station.objects.all())
 
     class Meta:
         model = Inspection

@@ -75,10 +75,11 @@ def apply_transition(
     return obj
 
 
-def ensure(condition: bool, message: str, code: str = "invalid") -> None:
-    """Raise a user-facing ValidationError unless ``condition`` holds."""
+def ensure(condition: bool, message: str, code: str = "invalid", *, field: str | None = None) -> None:
+    """Raise a user-facing ValidationError unless ``condition`` holds; on ``field`` when it names the input."""
     if not condition:
-        raise ValidationError(message, code=code)
+        error = ValidationError(message, code=code)
+        raise ValidationError({field: error}) if field else error
 
 
 def ensure_permitted(condition: bool, message: str = "") -> None:

@@ -399,6 +399,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "complete": "tickets.work",
         "cancel": "tickets.cancel",
         "reprioritise": "tickets.dispatch",
+        "report_fabricated": "tickets.report_fabricated",
     }
     serializer_class = TicketSerializer
     pagination_class = TicketPagination
@@ -518,6 +519,11 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @service_action(ReasonSerializer, TicketSerializer)
     def cancel(self, ticket, actor, data):
         return services.ticket_cancel(ticket_id=ticket.pk, actor=actor, reason=data["reason"])
+
+    @service_action(ReasonSerializer, TicketSerializer, url_path="report-fabricated")
+    def report_fabricated(self, ticket, actor, data):
+        """HQ: the ticket is fabricated or a duplicate: the station's −¥200 record (SPEC 1.5), once per ticket."""
+        return services.ticket_report_fabricated(ticket_id=ticket.pk, actor=actor, reason=data["reason"])
 
 
 class CallbackViewSet(viewsets.ReadOnlyModelViewSet):

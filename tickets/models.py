@@ -133,6 +133,7 @@ class Ticket(models.Model):
         "resume": ("tickets.work", {Status.AWAITING_PARTS: Status.IN_REPAIR, Status.ESCALATED: Status.IN_REPAIR}),
         "cancel": ("tickets.cancel", dict.fromkeys(OPEN_STATES, Status.CANCELLED)),
         "reprioritise": ("tickets.dispatch", {s: s for s in OPEN_STATES}),
+        "report_fabricated": ("tickets.report_fabricated", {s: s for s in (Status.COMPLETED, Status.CLOSED)}),
     }
 
     class Priority(models.TextChoices):

@@ -26,6 +26,7 @@ roles.register(
         "sla.view": {H, HQ, C, T},
         "tickets.holidays.load": {HQ},  # load a year of public holidays into the SLA calendar
         "tickets.rewards": {HQ},  # raise a month's or a quarter's automatic rewards
+        "tickets.report_fabricated": {HQ},  # a fabricated or duplicate ticket: the station's penalty
     }
 )
 # jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards

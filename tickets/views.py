@@ -139,6 +139,9 @@ ACTIONS = {
         serial=r.POST.get("serial", ""),
         serial_in=r.POST.get("serial_in", ""),
     ),
+    "report_fabricated": lambda r, t: services.ticket_report_fabricated(
+        ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")
+    ),
     "resolve_by_phone": lambda r, t: services.ticket_resolve_by_phone(
         ticket_id=t, actor=r.user, note=r.POST.get("note", "")
     ),

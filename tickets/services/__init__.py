@@ -21,6 +21,7 @@ from .daily_reports import (  # noqa: F401
     daily_reports_build,
     daily_reports_close,
 )
+from .fraud import fabricated_ref, ticket_report_fabricated  # noqa: F401
 from .holidays import holidays_load, holidays_refresh  # noqa: F401
 from .intake import (  # noqa: F401
     PHONE_RE,

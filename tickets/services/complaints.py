@@ -33,7 +33,7 @@ def complaint_create(
     ensure(category in Complaint.Category.values, _("Choose a complaint category."), "category")
     ensure(bool((description or "").strip()), _("Describe the complaint."), "description_required")
     ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
-    ensure(ticket_id is None or ticket is not None, _("No ticket with this number."), "ticket")
+    ensure(ticket_id is None or ticket is not None, _("No ticket with this number."), "ticket", field="ticket")
     station = station or (technician.station if technician is not None else None) or (ticket and ticket.station)
     technician = technician or (ticket.technician if ticket else None)
     ensure(
@@ -45,6 +45,7 @@ def complaint_create(
         technician is None or technician.station_id == getattr(station, "pk", None),
         _("The technician does not work at this station."),
         "technician",
+        field="technician",
     )
     now = now or timezone.now()
     complaint = Complaint.objects.create(

@@ -84,6 +84,8 @@ VERBS = {
     "callback_attempt": gettext_lazy("Callback"),
     "callback_overdue": gettext_lazy("Callback overdue"),
     "reprioritise": gettext_lazy("Priority changed"),
+    "reported_fabricated": gettext_lazy("Reported as fabricated"),
+    "deadline_passed": gettext_lazy("Deadline passed"),
     "spare_lend": gettext_lazy("Spare machine lent"),
     "spare_return": gettext_lazy("Spare machine returned"),
     "spare_swap": gettext_lazy("Spare machine swapped"),
