@@ -61,7 +61,7 @@ def inspection_schedule(
     )
     ensure(station.status == "active", _("Only active stations can be inspected."), "station_inactive")
     if reinspection_of is None:
-        ensure(scheduled_for >= local_today(), _("The date must not be in the past."), "date_past")
+        ensure(scheduled_for >= local_today(), _("The date must not be in the past."), "date_past", field="scheduled_for")
     template = template_current()
     ensure(template is not None, _("No checklist template is in use."), "no_template")
     inspection = Inspection.objects.create(
@@ -156,6 +156,7 @@ def item_score_save(
             0 <= score <= line.max_score,
             _("The score must be between 0 and %(max)s.") % {"max": line.max_score},
             "score_range",
+            field="score",
         )
         line.score = score
         fields.append("score")
@@ -182,7 +183,10 @@ def stock_count_save(*, line_id: int, actor, counted_quantity: int | None, note:
     _ensure_inspector(actor, line.inspection)
     _ensure_draft(line.inspection)
     ensure(
-        counted_quantity is None or counted_quantity >= 0, _("The counted quantity cannot be negative."), "qty_negative"
+        counted_quantity is None or counted_quantity >= 0,
+        _("The counted quantity cannot be negative."),
+        "qty_negative",
+        field="counted_quantity",
     )
     line.counted_quantity = counted_quantity
     fields = ["counted_quantity"]

@@ -44,13 +44,14 @@ def exam_record(
     actor,
 ) -> ExamResult:
     roles.require(actor, "stations.certificates.manage")
-    ensure(kind in CertificateKind.values, _("Unknown certificate type."))
+    ensure(kind in CertificateKind.values, _("Unknown certificate type."), field="kind")
     theory, practical = Decimal(str(theory_score)), Decimal(str(practical_score))
-    for score in (theory, practical):
-        ensure(Decimal(0) <= score <= Decimal(100), _("Scores must be between 0 and 100."))
+    for field, score in (("theory_score", theory), ("practical_score", practical)):
+        ensure(Decimal(0) <= score <= Decimal(100), _("Scores must be between 0 and 100."), field=field)
     today = selectors.today()
-    ensure(exam_on <= today and trained_on <= today, _("Dates may not be in the future."))
-    ensure(trained_on <= exam_on, _("The exam cannot be before the training."))
+    ensure(exam_on <= today, _("Dates may not be in the future."), field="exam_on")
+    ensure(trained_on <= today, _("Dates may not be in the future."), field="trained_on")
+    ensure(trained_on <= exam_on, _("The exam cannot be before the training."), field="exam_on")
     exam = ExamResult.objects.create(
         user=user,
         kind=kind,
