@@ -177,24 +177,33 @@ def application_for_applicant(*, reference: str, phone: str) -> Application | No
 
 
 def hard_requirement_checks(*, application: Application, tier: str, requirement: TierRequirement | None = None):
-    """Pass/fail lines of the tier's hard requirements, computed from the application data."""
+    """Pass/fail lines of the tier's hard requirements, computed from the application data; ``key`` groups them
+    (coordinators, engineers, site, equipment, declaration)."""
     from django.utils.translation import gettext as _
 
     req = requirement or TierRequirement.objects.get(tier=tier)
     a = application
     checks = [
-        (_("Coordinators"), req.min_coordinators, a.coordinators, a.coordinators >= req.min_coordinators),
-        (_("Certified engineers"), req.min_engineers, a.engineers, a.engineers >= req.min_engineers),
-        (_("Repair area (m²)"), req.min_repair_area, a.repair_area, a.repair_area >= req.min_repair_area),
-        (_("Storage area (m²)"), req.min_storage_area, a.storage_area, a.storage_area >= req.min_storage_area),
+        (
+            "coordinators",
+            _("Coordinators"),
+            req.min_coordinators,
+            a.coordinators,
+            a.coordinators >= req.min_coordinators,
+        ),
+        ("engineers", _("Certified engineers"), req.min_engineers, a.engineers, a.engineers >= req.min_engineers),
+        ("site", _("Repair area (m²)"), req.min_repair_area, a.repair_area, a.repair_area >= req.min_repair_area),
+        ("site", _("Storage area (m²)"), req.min_storage_area, a.storage_area, a.storage_area >= req.min_storage_area),
     ]
     if req.requires_repair_equipment:
         equipment = [a.has_repair_tools, a.has_computer, a.has_instruments, a.has_service_phone]
-        checks.append((_("Repair equipment (tools, computer, instruments, phone)"), 4, sum(equipment), all(equipment)))
+        label = _("Repair equipment (tools, computer, instruments, phone)")
+        checks.append(("equipment", label, 4, sum(equipment), all(equipment)))
     else:
-        checks.append((_("Service telephone"), 1, int(a.has_service_phone), a.has_service_phone))
-    checks.append((_("No-counterfeit declaration"), 1, int(a.declares_no_counterfeit), a.declares_no_counterfeit))
-    return [{"label": c[0], "required": c[1], "actual": c[2], "passed": bool(c[3])} for c in checks]
+        checks.append(("equipment", _("Service telephone"), 1, int(a.has_service_phone), a.has_service_phone))
+    declared = a.declares_no_counterfeit
+    checks.append(("declaration", _("No-counterfeit declaration"), 1, int(declared), declared))
+    return [{"key": c[0], "label": c[1], "required": c[2], "actual": c[3], "passed": bool(c[4])} for c in checks]
 
 
 def tier_eligibility(*, application: Application) -> list[dict]:

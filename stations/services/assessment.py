@@ -63,7 +63,19 @@ def _tier_by_rank() -> list[TierRequirement]:
     return list(TierRequirement.objects.order_by("rank"))
 
 
+def _site_meets(station: Station, requirement: TierRequirement) -> bool:
+    """The tier's site and equipment requirements, from the station's application (its recorded site facts); a
+    station with no recorded site cannot show it meets them."""
+    application = getattr(station, "application", None)
+    if application is None:
+        return False
+    checks = selectors.hard_requirement_checks(application=application, tier=requirement.tier, requirement=requirement)
+    return all(c["passed"] for c in checks if c["key"] in ("site", "equipment"))
+
+
 def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, certified: int, coordinators: int):
+    """SPEC 1.4: revocation review below 40 at every tier; downgrade below 60 (none below the lowest tier);
+    upgrade at 85 for two quarters when every hard requirement of the higher tier is met (staff, site, equipment)."""
     thresholds = setting("ASSESSMENT_THRESHOLDS")
     ladder = _tier_by_rank()
     index = next((i for i, t in enumerate(ladder) if t.tier == station.tier), None)
@@ -72,7 +84,7 @@ def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, c
     if total < thresholds["downgrade"]:
         if index:
             return Assessment.Suggestion.DOWNGRADE, ladder[index - 1].tier
-        return Assessment.Suggestion.REVOCATION, ""
+        return Assessment.Suggestion.NONE, ""
     if (
         total >= thresholds["upgrade"]
         and previous is not None
@@ -81,7 +93,8 @@ def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, c
         and index + 1 < len(ladder)
     ):
         higher = ladder[index + 1]
-        if certified >= higher.min_engineers and coordinators >= higher.min_coordinators:
+        staffed = certified >= higher.min_engineers and coordinators >= higher.min_coordinators
+        if staffed and _site_meets(station, higher):
             return Assessment.Suggestion.UPGRADE, higher.tier
     return Assessment.Suggestion.NONE, ""
 
@@ -91,7 +104,11 @@ def assessment_run(*, year: int, quarter: int, actor) -> list[Assessment]:
     """Score every active or suspended station for the quarter; repeatable (decided rows stay as they are)."""
     roles.require(actor, "stations.assessments.run")
     start, end = quarter_bounds(year, quarter)
-    stations = list(Station.objects.filter(status__in=[Station.Status.ACTIVE, Station.Status.SUSPENDED]).order_by("pk"))
+    stations = list(
+        Station.objects.filter(status__in=[Station.Status.ACTIVE, Station.Status.SUSPENDED])
+        .select_related("application")
+        .order_by("pk")
+    )
     ids = [s.pk for s in stations]
     ticket_inputs, inspection_scores = _assessment_inputs(ids, start, end)
     certified = selectors.certified_engineer_counts(station_ids=ids, on=end)

@@ -12,6 +12,7 @@ from tests.factories import StationFactory, make_user
 
 from .factories import CertificateFactory, certified_technician
 from .helpers import application_data, pdf_upload, png_upload
+from .test_assessment_rules import site
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,7 @@ def test_assessment_scores_and_suggestions(monkeypatch):
             expires_on=clock.today() + datetime.timedelta(days=365),
         )
     make_user(roles.COORDINATOR, good)
+    site(good)  # its recorded site meets a centre's areas and equipment
     inputs = {
         good.pk: {
             "callback_avg_satisfaction": Decimal("5"),
