@@ -119,3 +119,22 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class IdempotentRequest(models.Model):
+    """A write done once per caller and key (repairnet.idempotency): its response, to answer a retry with."""
+
+    scope = models.CharField(max_length=80)  # the caller: a token's hash, a user or a session
+    key = models.CharField(max_length=110)
+    fingerprint = models.CharField(max_length=64, blank=True)  # method, path and body
+    status = models.PositiveSmallIntegerField(null=True)  # None while the first request is being done
+    body = models.BinaryField(default=bytes)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotent_request")]
+
+    def __str__(self):
+        return f"{self.key} → {self.status}"

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "repairnet.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -216,6 +217,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 REPAIRNET = {
     # A job run still unfinished after this long is shown as interrupted on /jobs/ (its worker died).
     "JOB_STALE_MINUTES": env.int("JOB_STALE_MINUTES", default=60),
+    # A write's Idempotency-Key (API) or one-time form token (pages) is remembered this long.
+    "IDEMPOTENCY_HOURS": env.int("IDEMPOTENCY_HOURS", default=24),
     "CERT_VALID_YEARS": env.int("CERT_VALID_YEARS", default=2),
     "CERT_EXPIRY_WARNING_DAYS": env.int("CERT_EXPIRY_WARNING_DAYS", default=30),
     "UNDERSTAFFED_GRACE_DAYS": env.int("UNDERSTAFFED_GRACE_DAYS", default=30),
@@ -231,6 +234,8 @@ REPAIRNET = {
     "GRADE_THRESHOLDS": {"A": 90, "B": 80, "C": 60},
     "DAILY_REPORT_DEADLINE_HOUR": env.int("DAILY_REPORT_DEADLINE_HOUR", default=10),
     "SAME_SERIAL_DEDUP_DAYS": env.int("SAME_SERIAL_DEDUP_DAYS", default=7),
+    # Settlement calendar (SPEC 4): a month's statements are approved and paid by this day of the next month.
+    "STATEMENT_DUE_DAY": env.int("STATEMENT_DUE_DAY", default=20),
     "COMPLAINT_ACK_HOURS": env.int("COMPLAINT_ACK_HOURS", default=24),
     "COMPLAINT_RESOLVE_HOURS": env.int("COMPLAINT_RESOLVE_HOURS", default=72),
     "DAILY_REPORT_LATE_ALLOWANCE": env.int("DAILY_REPORT_LATE_ALLOWANCE", default=2),

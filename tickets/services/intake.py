@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import locks, roles
 from repairnet.services import audit_record, ensure, setting
 
 from .. import rollup, sla
@@ -184,6 +184,9 @@ def ticket_create(
     now = now or timezone.now()
     # Every check comes before the first write, in the order the caller is told about them: customer, device.
     chosen, phone = _customer_checked(customer_id=customer_id, phone=phone, name=customer_name)
+    # Identical calls at the same moment (a client retrying on a timeout) are done one after the other, so the
+    # second finds the first's customer, device and open ticket instead of creating them again.
+    locks.hold(f"serial:{(serial or '').strip().upper()}", f"phone:{phone}")
     if purchase_date and purchase_date > timezone.localdate():
         raise ValidationError({"purchase_date": _("The purchase date cannot be in the future.")})
     device = _device_found(serial=serial, now=now)
