@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
 
@@ -12,7 +13,7 @@ JOB_RUN_KEEP_DAYS = 90
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def job_runs_prune_task(self) -> str:
-    """Housekeeping: forget job-run records older than 90 days (idempotent)."""
+    """Housekeeping: forget job-run records older than 90 days and idempotency keys past their hours."""
     return _prune()
 
 
@@ -20,4 +21,4 @@ def job_runs_prune_task(self) -> str:
 def _prune() -> str:
     cutoff = timezone.now() - datetime.timedelta(days=JOB_RUN_KEEP_DAYS)
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
-    return {"deleted": deleted}
+    return {"deleted": deleted + idempotency_purge()}
