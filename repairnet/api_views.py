@@ -1,8 +1,7 @@
 """Project-level API endpoints: token login (throttled), the current user, regions."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
@@ -27,18 +26,13 @@ class TokenView(APIView):
     )
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
-        username = str(data.get("username", ""))
-        ip = throttle.client_ip(request)
-        if throttle.login_is_locked(username=username, ip=ip):
-            return Response(
-                {"detail": _("Too many failed attempts. Please try again later.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        if throttle.address_is_spraying(request):
+            return throttle.lockout_response(request)
         serializer = AuthTokenSerializer(data=data, context={"request": request})
         if not serializer.is_valid():
-            throttle.login_failed(username=username, ip=ip)
+            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+                return throttle.lockout_response(request)
             serializer.is_valid(raise_exception=True)
-        throttle.login_succeeded(username=username, ip=ip)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 

@@ -4,6 +4,7 @@ Defaults give a newcomer a working product with no services: SQLite in the proje
 Celery running tasks eagerly. Production sets DEBUG=False and must provide SECRET_KEY.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",
     "repairnet",
     "stations",
     "tickets",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "repairnet.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "repairnet.urls"
@@ -90,9 +93,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling (repairnet.throttle): failures per username+IP before a lock-out, and its length.
+# Login throttling (django-axes, records in the database, so login works with the cache down; repairnet.throttle
+# for the page and the token endpoint): failures per username + client address before a lock-out and its length;
+# and how many usernames one address may fail with in that time (password spraying).
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_MAX_USERNAMES_PER_IP = env.int("LOGIN_MAX_USERNAMES_PER_IP", default=10)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "repairnet.throttle.lockout_response"
+# The client's address: TRUSTED_PROXY_COUNT reverse proxies stand in front (1: one load balancer or nginx); the last one is
+# REMOTE_ADDR, the others and the client are in X-Forwarded-For. 0: the header is ignored (it could be forged).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXY_COUNT - 1, 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

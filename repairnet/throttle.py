@@ -1,36 +1,48 @@
-"""Login throttling: after N failures for a username from one address, refuse logins for a while.
+"""Login throttling, one policy for the login page and the API token endpoint.
 
-Counts live in the cache (Redis in production, so every gunicorn worker shares them). Used by the
-login page and the API token endpoint alike.
+django-axes records failures in the database (AccessAttempt), so logging in works while the cache is down, and
+locks a username for one client address after LOGIN_MAX_FAILURES (a lock from one address leaves the user free
+to log in from another). On top, one address failing with more than LOGIN_MAX_USERNAMES_PER_IP usernames within
+the lock-out time is refused for every username (password spraying). The client address comes from django-ipware
+with TRUSTED_PROXY_COUNT proxies in front.
 """
 
-import hashlib
+import datetime
 
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
-
-
-def _key(username: str, ip: str) -> str:
-    ident = hashlib.sha256(f"{(username or '').strip().lower()}|{ip}".encode()).hexdigest()
-    return f"login-fail:{ident}"
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return get_client_ip_address(request) or ""
 
 
-def login_is_locked(*, username: str, ip: str) -> bool:
-    return cache.get(_key(username, ip), 0) >= settings.LOGIN_MAX_FAILURES
+def address_is_spraying(request) -> bool:
+    """The address failed with too many usernames lately."""
+    since = timezone.now() - datetime.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    usernames = (
+        AccessAttempt.objects.filter(ip_address=client_ip(request), attempt_time__gte=since)
+        .values("username")
+        .distinct()
+        .count()
+    )
+    return usernames >= settings.LOGIN_MAX_USERNAMES_PER_IP
 
 
-def login_failed(*, username: str, ip: str) -> None:
-    key = _key(username, ip)
-    cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+def refusal_text() -> str:
+    return _("Too many failed attempts. Please try again later.")
 
 
-def login_succeeded(*, username: str, ip: str) -> None:
-    cache.delete(_key(username, ip))
+def lockout_response(request, response=None, credentials=None, *args, **kwargs):
+    """What axes answers a locked-out login with: JSON for the API, the login page again for people (429)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": refusal_text()}, status=429)
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request)
+    return render(request, "registration/login.html", {"form": form, "locked_out": refusal_text()}, status=429)

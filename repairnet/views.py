@@ -1,4 +1,3 @@
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -8,7 +7,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from . import jobs, roles, throttle
@@ -18,22 +16,13 @@ from .services import setting
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login page plus throttling: repeated failures lock the username for a while."""
+    """Django's login page; django-axes locks a username for an address after repeated failures
+    (repairnet.throttle), and an address spraying many usernames is refused before any is tried."""
 
     def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        ip = throttle.client_ip(request)
-        if throttle.login_is_locked(username=username, ip=ip):
-            form = self.get_form()
-            form.errors.clear()
-            messages.error(request, _("Too many failed attempts. Please try again later."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            throttle.login_succeeded(username=username, ip=ip)
-        else:
-            throttle.login_failed(username=username, ip=ip)
-        return response
+        if throttle.address_is_spraying(request):
+            return throttle.lockout_response(request)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
