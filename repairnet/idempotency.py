@@ -4,7 +4,7 @@ API: a write sent with an ``Idempotency-Key`` header is done once per caller and
 within ``IDEMPOTENCY_HOURS`` answer the first response again; the same key with another body is a 422; while
 the first is still being done, a 409.
 
-Pages: ``static/js/once.js`` gives every POST form a one-time token (``_once``) when it is shown. A second
+Pages: ``static/js/forms.js`` gives every POST form a one-time token (``_once``) when it is shown. A second
 submit of the same form (a double click, a browser resend) is not done again: it is sent to where the first
 went, with a message.
 

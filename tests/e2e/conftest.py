@@ -29,17 +29,26 @@ def browser():
         browser.close()
 
 
+def _csp_watch(page) -> list[str]:
+    """Every Content-Security-Policy violation Chromium reports on the page's console."""
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return violations
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = _csp_watch(page)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture
@@ -50,12 +59,14 @@ def phone_page(browser, request):
     )
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = _csp_watch(page)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-phone.png"), full_page=True)
     context.close()
+    assert not violations, violations
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

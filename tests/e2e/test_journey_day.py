@@ -54,11 +54,11 @@ def test_call_to_settlement_in_one_day(browser, page, phone_page, live_server, t
     login(page, live_server, agent.username, PASSWORD)
     page.goto(f"{live_server.url}/tickets/hotline/")
     page.keyboard.type("13598760001")
-    page.wait_for_function("document.getElementById('id_customer_name').value === '孙八'")
+    page.wait_for_function("() => document.getElementById('id_customer_name').value === '孙八'")
     for _ in range(5):
         page.keyboard.press("Tab")
     page.keyboard.type("HD2505000901")
-    page.wait_for_function("document.getElementById('id_device_model').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_device_model').value !== ''")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     ticket = Ticket.objects.get(device__serial="HD2505000901")
@@ -111,7 +111,7 @@ def test_call_to_settlement_in_one_day(browser, page, phone_page, live_server, t
     login(finance_page, live_server, finance.username, PASSWORD)
     finance_page.goto(f"{live_server.url}/settlement/months/{month:%Y-%m}/")
     finance_page.locator("#run-month").click()
-    finance_page.wait_for_function("document.querySelector('#run-progress').dataset.done === 'true'")
+    finance_page.wait_for_function("() => document.querySelector('#run-progress').dataset.done === 'true'")
     finance_page.wait_for_selector(f"#statements-table >> text={STATION_NAME}")
     assert finance_page.locator("#month-net").inner_text() == "¥30.00"  # one in-warranty on-site repair
 

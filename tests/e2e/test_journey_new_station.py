@@ -31,11 +31,11 @@ def test_application_to_active_station_receiving_its_first_ticket(page, live_ser
     login(page, live_server, agent.username, PASSWORD)
     page.goto(f"{live_server.url}/tickets/hotline/")
     page.keyboard.type("13700001111")
-    page.wait_for_function("document.getElementById('id_customer_name').value === '赵六'")
+    page.wait_for_function("() => document.getElementById('id_customer_name').value === '赵六'")
     for _ in range(5):
         page.keyboard.press("Tab")
     page.keyboard.type("HD2506000123")
-    page.wait_for_function("document.getElementById('id_device_model').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_device_model').value !== ''")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     suggestion = page.locator("form:has(.dispatch-suggested)").first

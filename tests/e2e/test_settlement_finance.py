@@ -30,7 +30,7 @@ def test_finance_runs_month_downloads_workbook_and_pdf_and_station_confirms(page
     page.wait_for_url(f"**/settlement/months/{month:%Y-%m}/")
     page.locator("#run-month").click()
     page.wait_for_selector("#statements-table >> text=郑州中原家电维修服务中心")
-    page.wait_for_function("document.querySelector('#run-progress').dataset.done === 'true'")
+    page.wait_for_function("() => document.querySelector('#run-progress').dataset.done === 'true'")
     assert page.locator("#month-net").inner_text() == "¥80.00"
 
     with page.expect_download() as info:

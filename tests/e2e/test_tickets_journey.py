@@ -50,11 +50,11 @@ def test_agent_logs_call_by_keyboard_and_dispatches(page, live_server, sla_polic
     login(page, live_server, agent.username, PASSWORD)
     page.goto(f"{live_server.url}/tickets/hotline/")
     page.keyboard.type("13598765432")  # the phone field has focus on load
-    page.wait_for_function("document.getElementById('id_customer_name').value === '孙八'")
+    page.wait_for_function("() => document.getElementById('id_customer_name').value === '孙八'")
     for _ in range(5):  # name, district, address, carrier account → serial
         page.keyboard.press("Tab")
     page.keyboard.type("HD2505000042")
-    page.wait_for_function("document.getElementById('id_device_model').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_device_model').value !== ''")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     ticket = Ticket.objects.get()

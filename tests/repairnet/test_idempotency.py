@@ -86,7 +86,7 @@ def test_a_page_form_sent_twice_is_done_once(db):
 
 def test_every_page_loads_the_form_token_script(db):
     page = _client(make_user(roles.HOTLINE)).get("/tickets/complaints/new/").content.decode()
-    assert "js/once.js" in page
+    assert "js/forms.js" in page
 
 
 @pytest.mark.postgres
