@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "repairnet.inputs.InputDisciplineMiddleware",
     "repairnet.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -256,6 +257,8 @@ REPAIRNET = {
     "JOB_STALE_MINUTES": env.int("JOB_STALE_MINUTES", default=60),
     # A write's Idempotency-Key (API) or one-time form token (pages) is remembered this long.
     "IDEMPOTENCY_HOURS": env.int("IDEMPOTENCY_HOURS", default=24),
+    # The longest text any field may carry (repairnet.inputs); each form and serializer has its own lower limits.
+    "INPUT_MAX_CHARS": env.int("INPUT_MAX_CHARS", default=10000),
     "CERT_VALID_YEARS": env.int("CERT_VALID_YEARS", default=2),
     "CERT_EXPIRY_WARNING_DAYS": env.int("CERT_EXPIRY_WARNING_DAYS", default=30),
     "UNDERSTAFFED_GRACE_DAYS": env.int("UNDERSTAFFED_GRACE_DAYS", default=30),
