@@ -51,7 +51,8 @@ class ApplicationFilter(filters.FilterSet):
 class CertificateFilter(filters.FilterSet):
     SHOW = [("valid", _("Valid")), ("expiring", _("Expiring")), ("expired", _("Expired")), ("all", _("All"))]
 
-    station = filters.NumberFilter(field_name="user__station")
+    # a choice of existing stations: a number filter let an absurd id reach the database (a 500)
+    station = filters.ModelChoiceFilter(field_name="user__station", queryset=Station.objects.all())
     expires_before = filters.DateFilter(field_name="expires_on", lookup_expr="lte")
     show = filters.ChoiceFilter(label=_("Show"), choices=SHOW, method="filter_show")
 
