@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from repairnet.admin import ReadOnlyAdmin
 
-from .models import Adjustment, ExcludedTicket, FeeRule, SettlementRun, Statement, StatementLine
+from .models import (
+    Adjustment,
+    ExcludedTicket,
+    FeeRule,
+    OverdueReminder,
+    SettlementRun,
+    Statement,
+    StatementLine,
+    WithheldTicket,
+)
 
 
 @admin.register(FeeRule)
@@ -37,7 +46,7 @@ class AdjustmentInline(admin.TabularInline):
 
 class ExcludedInline(admin.TabularInline):
     model = ExcludedTicket
-    fields = ("ticket_number", "completed_at", "reason", "detail")
+    fields = ("ticket_number", "completed_at", "reason", "complaint", "detail")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -49,3 +58,19 @@ class StatementAdmin(ReadOnlyAdmin):
     list_filter = ("status", "month")
     search_fields = ("station__code", "station__name")
     inlines = [LineInline, AdjustmentInline, ExcludedInline]
+
+
+@admin.register(WithheldTicket)
+class WithheldTicketAdmin(ReadOnlyAdmin):
+    """Tickets never paid again (approved fabricated or duplicate-ticket records); written by the run only."""
+
+    list_display = ("ticket", "station", "sanction", "created_at")
+    search_fields = ("ticket__number", "station__code")
+
+
+@admin.register(OverdueReminder)
+class OverdueReminderAdmin(ReadOnlyAdmin):
+    """What the daily reminder e-mailed finance, one row per statement and day."""
+
+    list_display = ("day", "statement", "due_on", "status", "sent_at")
+    list_filter = ("day",)

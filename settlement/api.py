@@ -71,15 +71,37 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 
 
 class ExcludedSerializer(serializers.ModelSerializer):
+    reason_label = serializers.CharField(
+        read_only=True, help_text="Why it is not paid, in the reader's language (e.g. waiting on complaint #12)"
+    )
+    complaint = serializers.IntegerField(
+        source="complaint_id", read_only=True, allow_null=True, help_text="The complaint a disputed callback waits on"
+    )
+
     class Meta:
         model = ExcludedTicket
-        fields = ["ticket_id", "ticket_number", "completed_at", "service_mode", "serial", "reason", "detail"]
+        fields = [
+            "ticket_id",
+            "ticket_number",
+            "completed_at",
+            "service_mode",
+            "serial",
+            "reason",
+            "reason_label",
+            "complaint",
+            "detail",
+        ]
 
 
 class StatementSerializer(serializers.ModelSerializer):
     month = serializers.DateField(format="%Y-%m", read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True)
     station_name = serializers.CharField(source="station.name", read_only=True)
+    due_on = serializers.DateField(
+        read_only=True,
+        help_text="To be approved and paid by (STATEMENT_DUE_DAY of the next month, the 20th by default)",
+    )
+    is_overdue = serializers.BooleanField(read_only=True, help_text="Past its due date and not yet approved or paid")
 
     class Meta:
         model = Statement
@@ -106,6 +128,8 @@ class StatementSerializer(serializers.ModelSerializer):
             "approved_at",
             "paid_on",
             "payment_reference",
+            "due_on",
+            "is_overdue",
         ]
         read_only_fields = fields
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from repairnet.exports import CNY_FORMAT, build_pdf, mask_phone, pdf_styles, pdf_table, temp_path
 from repairnet.money import ZERO, format_cny
 
-from .models import Adjustment, ExcludedTicket, FeeKind, Statement, StatementLine
+from .models import Adjustment, ExcludedTicket, FeeKind, Statement, StatementLine, excluded_reason_label
 
 CHUNK = 2000
 
@@ -261,7 +261,7 @@ def _adjustments_sheet(book: _Book, month: datetime.date) -> None:
 def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
     sheet, text_or_blank = _Sheet(book, EXCLUDED_SHEET, EXCLUDED_HEADERS), _text_or_blank
     reason_labels = {k: str(v) for k, v in ExcludedTicket.Reason.choices}
-    for code, name, number, completed, mode, serial, reason, detail in (
+    for code, name, number, completed, mode, serial, reason, detail, complaint_id in (
         ExcludedTicket.objects.filter(statement__month=month)
         .order_by("statement__station__code", "completed_at", "pk")
         .values_list(
@@ -273,6 +273,7 @@ def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
             "serial",
             "reason",
             "detail",
+            "complaint_id",
         )
         .iterator(chunk_size=CHUNK)
     ):
@@ -283,7 +284,9 @@ def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
         sheet.text(r, 3, _local(completed))
         sheet.text(r, 4, MODE_LABELS.get(mode, mode))
         text_or_blank(sheet, r, 5, serial)
-        sheet.text(r, 6, reason_labels.get(reason, reason))
+        # a disputed callback names the complaint it waits on: "等待投诉 #12 处理"
+        label = excluded_reason_label(reason, complaint_id) if complaint_id else reason_labels.get(reason, reason)
+        sheet.text(r, 6, label)
         text_or_blank(sheet, r, 7, detail)
         tick()
 
@@ -352,7 +355,7 @@ def statement_pdf_build(*, statement: Statement, path: Path | None = None) -> Pa
     if excluded:
         story += [Spacer(1, 4 * mm), Paragraph(_("Tickets not paid this month"), styles["h2"])]
         rows = [[_("Ticket"), _("Completed"), _("Reason")]]
-        rows += [[e.ticket_number, _local(e.completed_at), e.get_reason_display()] for e in excluded]
+        rows += [[e.ticket_number, _local(e.completed_at), escape(e.reason_label)] for e in excluded]
         story.append(pdf_table(rows, col_widths=[34 * mm, 34 * mm, 106 * mm]))
     story += [
         Spacer(1, 6 * mm),

@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from . import services
+from stations.models import Station
+
+from . import selectors, services
 from .models import Statement
 
 
@@ -23,8 +25,19 @@ class MonthFilter(filters.CharFilter):
 class StatementFilter(filters.FilterSet):
     month = MonthFilter(label=_("Month"), help_text="YYYY-MM")
     status = filters.ChoiceFilter(choices=Statement.Status.choices)
-    station = filters.NumberFilter(label=_("Station"), field_name="station_id")
+    station = filters.ModelChoiceFilter(label=_("Station"), queryset=Station.objects.all())
+    overdue = filters.BooleanFilter(
+        label=_("Overdue"),
+        method="filter_overdue",
+        help_text=_("Past its due date and not yet approved or paid."),
+    )
 
     class Meta:
         model = Statement
-        fields = ["month", "status", "station"]
+        fields = ["month", "status", "station", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = selectors.overdue_q()
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

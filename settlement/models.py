@@ -1,12 +1,17 @@
 """Monthly labour-fee settlement (劳务费结算): fee rules, runs, statements, lines, exclusions, adjustments."""
 
+import calendar
 import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from repairnet.services import setting
 
 
 class FeeKind(models.TextChoices):
@@ -129,6 +134,8 @@ class Statement(models.Model):
     # From "issued" on, the figures never change; only the flow moves on.
     LOCKED_FIGURES = frozenset({Status.ISSUED, Status.CONFIRMED, Status.DISPUTED, Status.APPROVED, Status.PAID})
     IMMUTABLE = frozenset({Status.APPROVED, Status.PAID})
+    # Approved or paid: settled as the calendar asks (SPEC 4); any other state after the due date is overdue.
+    SETTLED = IMMUTABLE
     # Fields that may still be written on an approved statement (recording the payment).
     PAYMENT_FIELDS = frozenset({"status", "paid_on", "payment_reference", "paid_at", "paid_by", "updated_at"})
 
@@ -216,6 +223,19 @@ class Statement(models.Model):
     def is_immutable(self) -> bool:
         return self.status in self.IMMUTABLE
 
+    @property
+    def due_on(self) -> datetime.date:
+        """The day the statement is to be approved and paid by (the 20th of the next month)."""
+        return statement_due_on(self.month)
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        return self.status not in self.SETTLED and day > self.due_on
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not approved or paid, and its due date has passed (today in Asia/Shanghai)."""
+        return self.is_overdue_on(timezone.localdate())
+
 
 class _DraftOnly(models.Model):
     """Rows of a statement can be written only while the statement is a draft."""
@@ -283,6 +303,7 @@ class ExcludedTicket(_DraftOnly):
         NO_FEE = "no_fee", _("No fee for this service mode")
         DUPLICATE_SERIAL = "duplicate_serial", _("Same serial at this station within the dedup window")
         COMPLAINT_UPHELD = "complaint_upheld", _("Callback dispute upheld by the complaint")
+        FABRICATED = "fabricated_ticket", _("Fabricated or duplicate ticket (penalised, never paid)")
 
     WAITING = frozenset({Reason.CALLBACK_PENDING, Reason.CALLBACK_DISPUTED})
 
@@ -298,6 +319,15 @@ class ExcludedTicket(_DraftOnly):
     serial = models.CharField(_("Serial number"), max_length=64, blank=True)
     reason = models.CharField(_("Reason"), max_length=32, choices=Reason.choices)
     detail = models.CharField(_("Detail"), max_length=300, blank=True)
+    complaint = models.ForeignKey(
+        "tickets.Complaint",
+        verbose_name=_("Waiting on complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The complaint a disputed callback waits for (set by the run)."),
+    )
 
     class Meta:
         ordering = ["completed_at", "pk"]
@@ -318,6 +348,11 @@ class ExcludedTicket(_DraftOnly):
     def __str__(self):
         return f"{self.ticket_number} {self.reason}"
 
+    @property
+    def reason_label(self) -> str:
+        """Why it is not paid, in the reader's language; a disputed callback names the complaint it waits on."""
+        return excluded_reason_label(self.reason, self.complaint_id)
+
 
 class Adjustment(_DraftOnly):
     """An addition (+) or deduction (−) after the ticket lines, each traceable to its source."""
@@ -326,9 +361,10 @@ class Adjustment(_DraftOnly):
         SLA_BREACH = "sla_breach", _("SLA breach")
         SANCTION = "sanction", _("Reward or penalty")
         PARTS_CHARGE = "parts_charge", _("Parts charged")
+        CLAWBACK = "clawback", _("Fee clawed back")
         MANUAL = "manual", _("Manual correction")
 
-    COMPUTED = frozenset({Kind.SLA_BREACH, Kind.SANCTION, Kind.PARTS_CHARGE})
+    COMPUTED = frozenset({Kind.SLA_BREACH, Kind.SANCTION, Kind.PARTS_CHARGE, Kind.CLAWBACK})
 
     statement = models.ForeignKey(
         Statement, verbose_name=_("Statement"), on_delete=models.CASCADE, related_name="adjustments"
@@ -359,5 +395,73 @@ class Adjustment(_DraftOnly):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class WithheldTicket(models.Model):
+    """A ticket settlement never pays again: HQ approved a fabricated or duplicate-ticket penalty for it (SPEC 1.5).
+
+    Written by the run the first time the approved record flows into a month; every later run excludes the
+    ticket, and a fee paid for it before is clawed back once (an adjustment ``clawback:ticket:<id>``)."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("Ticket"), on_delete=models.PROTECT, related_name="settlement_withheld"
+    )
+    station = models.ForeignKey("stations.Station", verbose_name=_("Station"), on_delete=models.PROTECT)
+    sanction = models.ForeignKey(
+        "stations.Sanction", verbose_name=_("Reward/penalty record"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Withheld ticket")
+        verbose_name_plural = _("Withheld ticket")
+
+    def __str__(self):
+        return f"{self.ticket_id} (sanction {self.sanction_id})"
+
+
+class OverdueReminder(models.Model):
+    """Finance was e-mailed that a statement is past its due date — at most once per statement and day."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("Statement"), on_delete=models.CASCADE, related_name="overdue_reminders"
+    )
+    day = models.DateField(_("Day"))
+    due_on = models.DateField(_("Due date"))
+    status = models.CharField(_("Status"), max_length=10, choices=Statement.Status.choices)
+    recipients = models.JSONField(_("Sent to"), default=list)
+    sent_at = models.DateTimeField(_("Sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "statement_id"]
+        verbose_name = _("Overdue reminder")
+        verbose_name_plural = _("Overdue reminder")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "day"], name="settlement_overdue_reminder_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.statement_id} {self.day}"
+
+
 def month_start(value: datetime.date) -> datetime.date:
     return value.replace(day=1)
+
+
+def statement_due_on(month: datetime.date) -> datetime.date:
+    """SPEC 4 calendar: a month's statements are approved and paid by ``STATEMENT_DUE_DAY`` (20) of the next month.
+
+    The day is fixed: a due date on a weekend or a public holiday stays where it is (finance pays before it,
+    not after). A day beyond the next month's length is its last day."""
+    nxt = (month.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    last = calendar.monthrange(nxt.year, nxt.month)[1]
+    return nxt.replace(day=min(max(int(setting("STATEMENT_DUE_DAY")), 1), last))
+
+
+def excluded_reason_label(reason: str, complaint_id: int | None = None) -> str:
+    """The reason a ticket is not paid, in the reader's language (page, API, workbook and PDF alike)."""
+    if reason == ExcludedTicket.Reason.CALLBACK_DISPUTED and complaint_id:
+        return gettext("waiting on complaint #%(number)s") % {"number": complaint_id}
+    try:
+        return str(ExcludedTicket.Reason(reason).label)
+    except ValueError:
+        return reason

@@ -16,5 +16,8 @@ roles.register(
         "settlement.pdf": {FINANCE, HQ, COORDINATOR},
         "settlement.export": {FINANCE},
         "settlement.rules": {FINANCE, HQ},
+        "settlement.remind": {FINANCE},  # e-mail finance the statements past their due date
     }
 )
+# jobs (roles.SYSTEM): the daily reminder of overdue statements
+roles.allow_system("settlement.remind")

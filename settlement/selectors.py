@@ -4,12 +4,13 @@ import datetime
 
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.money import ZERO
 
-from .models import FeeRule, SettlementRun, Statement
+from .models import FeeRule, SettlementRun, Statement, statement_due_on
 
 
 def statement_list_for(*, user, month: datetime.date | None = None, status: str = "", station_id=None):
@@ -71,11 +72,40 @@ def month_overview(*, month: datetime.date) -> dict:
     labels = dict(Statement.Status.choices)
     counts = dict(qs.values("status").annotate(n=Count("pk")).order_by().values_list("status", "n"))
     by_status = [{"status": s, "label": labels[s], "count": counts.get(s, 0)} for s in Statement.Status.values]
+    due_on = statement_due_on(month)
+    past_due = timezone.localdate() > due_on
+    overdue = sum(n for status, n in counts.items() if status not in Statement.SETTLED) if past_due else 0
     by_region = [
         {"region": r["region_name"] or "-", "net": r["net"]}
         for r in qs.values("region_name").annotate(net=Sum("net")).order_by("region_name")
     ]
-    return {"totals": totals, "by_status": by_status, "by_region": by_region}
+    return {
+        "totals": totals,
+        "by_status": by_status,
+        "by_region": by_region,
+        "due_on": due_on,
+        "past_due": past_due,
+        "overdue": overdue,
+    }
+
+
+def overdue_through(*, today: datetime.date) -> datetime.date:
+    """The latest month whose due date (SPEC 4: the 20th of the next month) has passed on ``today``."""
+    previous = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    if today > statement_due_on(previous):
+        return previous
+    return (previous - datetime.timedelta(days=1)).replace(day=1)
+
+
+def overdue_q(*, today: datetime.date | None = None) -> Q:
+    """Statements past their due date and not yet approved or paid, as a filter (``Statement.is_overdue`` in SQL)."""
+    today = today or timezone.localdate()
+    return Q(month__lte=overdue_through(today=today)) & ~Q(status__in=Statement.SETTLED)
+
+
+def statements_overdue(*, today: datetime.date | None = None):
+    """Every overdue statement (finance's reminder), oldest month first, with the station joined."""
+    return Statement.objects.filter(overdue_q(today=today)).select_related("station").order_by("month", "station__code")
 
 
 def months_with_statements() -> list[datetime.date]:

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils.translation import gettext_noop
 
+from repairnet import roles
 from repairnet.jobs import tracked_job
 
 
@@ -29,5 +30,17 @@ def settlement_draft_previous_month_task(self) -> str:
         run = settlement_run_start(month=previous_month(), actor=None, queue=False)
         run = settlement_run_execute(run_id=run.pk)
         return f"{run.month:%Y-%m}: {run.message}"
+
+    return body()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, acks_late=True)
+def statements_overdue_remind_task(self) -> dict:
+    """Daily: e-mail finance the statements past their due date (once per statement and day)."""
+    from .services import statements_overdue_remind
+
+    @tracked_job("settlement_overdue_remind", gettext_noop("Settlement: remind finance of overdue statements"))
+    def body():
+        return statements_overdue_remind(actor=roles.SYSTEM)
 
     return body()

@@ -13,6 +13,7 @@ from .flow import (  # noqa: F401
     statements_issue_month,
 )
 from .months import month_bounds, parse_month, previous_month  # noqa: F401
+from .reminders import statements_overdue_remind  # noqa: F401
 from .run import (  # noqa: F401
     CHUNK_STATIONS,
     log,

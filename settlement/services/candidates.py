@@ -2,14 +2,15 @@
 
 import datetime
 
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, TruncDate
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Trim, TruncDate
+from django.utils.translation import gettext as _
 
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
-from tickets.models import Callback, Ticket
+from tickets.models import Callback, Complaint, Ticket
 
-from ..models import ExcludedTicket, FeeKind, StatementLine
+from ..models import ExcludedTicket, FeeKind, StatementLine, WithheldTicket
 from .fees import RuleBook
 from .months import month_bounds
 
@@ -45,6 +46,38 @@ def _rule_in_force(book: RuleBook, kind: str):
     return Case(*whens, default=None, output_field=IntegerField())
 
 
+def _complaint_waited_on():
+    """SQL: the complaint a disputed callback waits on — the ticket's complaint still open (the one the callback
+    opened first), else its latest one. Any complaint on the ticket settles the dispute when resolved
+    (``tickets.services.complaint_resolve``), so the page names the one still to be decided."""
+    complaints = Complaint.objects.filter(ticket_id=OuterRef("pk")).order_by(
+        Case(When(status=Complaint.Status.RESOLVED, then=Value(1)), default=Value(0)),
+        Case(When(source=Complaint.Source.CALLBACK, then=Value(0)), default=Value(1)),
+        "pk",
+    )
+    return Subquery(complaints.values("pk")[:1], output_field=IntegerField())
+
+
+def _withheld_detail():
+    """SQL: "reward/penalty record #N" for a withheld ticket, N read from settlement's record of it."""
+    marker = "\x00"
+    before, _sep, after = (_("Reward/penalty record #%(number)s") % {"number": marker}).partition(marker)
+    sanction = WithheldTicket.objects.filter(ticket_id=OuterRef("pk")).values("sanction_id")[:1]
+    number = Cast(Subquery(sanction, output_field=IntegerField()), CharField())
+    return Left(Concat(Value(before), number, Value(after), output_field=CharField()), 300)
+
+
+def _withheld_ids(*, station_ids, start, end, waiting_ids) -> list[int]:
+    """The chunk's candidate tickets settlement withholds for good (an approved fabricated/duplicate-ticket
+    penalty): completed in the month or waiting from before. A handful at most, read through their own table."""
+    return list(
+        WithheldTicket.objects.filter(station_id__in=station_ids)
+        .filter(Q(ticket__completed_at__gte=start, ticket__completed_at__lt=end) | Q(ticket_id__in=waiting_ids))
+        .order_by()
+        .values_list("ticket_id", flat=True)
+    )
+
+
 def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> list:
     """Tickets to settle for these stations this month, classified in SQL, as two queries on indexes.
 
@@ -57,6 +90,8 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
     start, end = month_bounds(month)
     reason = ExcludedTicket.Reason
     waiting_ids = list(_waiting_earlier(station_ids=station_ids, month=month))
+    withheld_ids = _withheld_ids(station_ids=station_ids, start=start, end=end, waiting_ids=waiting_ids)
+    withheld = [When(pk__in=withheld_ids, then=Value(reason.FABRICATED.value))] if withheld_ids else []
     on_other_statement = StatementLine.objects.filter(ticket_id=OuterRef("pk")).exclude(statement__month=month)
     no_fault = Q(no_fault_found=True)  # the repair report's outcome, owned by tickets; never the free text
     certified = _certified_expression()
@@ -82,6 +117,7 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
                 output_field=IntegerField(),
             ),
             exclusion=Case(
+                *withheld,
                 When(in_warranty=False, then=Value(reason.OUT_OF_WARRANTY.value)),
                 When(is_repeat_repair=True, then=Value(reason.REPEAT_REPAIR.value)),
                 When(certified=False, then=Value(reason.UNCERTIFIED.value)),
@@ -124,7 +160,14 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
             ),
             remote=F("station__is_remote"),
             outcome=Coalesce("callback__outcome", Value("")),
-            detail=Value(""),
+            detail=Case(When(pk__in=withheld_ids, then=_withheld_detail()), default=Value(""))
+            if withheld_ids
+            else Value(""),
+            complaint_id=Case(
+                When(callback__outcome=outcome.DISPUTED, then=_complaint_waited_on()),
+                default=None,
+                output_field=IntegerField(),
+            ),
         )
         .order_by()
     )

@@ -200,7 +200,15 @@ class _Candidates:
         return self._insert(StatementLine, values, "c.exclusion = ''")
 
     def insert_exclusions(self) -> int:
-        values = {**self.COMMON, "reason": "c.exclusion", "detail": "c.detail"}
+        values = {
+            **self.COMMON,
+            "reason": "c.exclusion",
+            "detail": "c.detail",
+            "complaint_id": (
+                "CASE WHEN c.exclusion = %s THEN c.complaint_id END",
+                [ExcludedTicket.Reason.CALLBACK_DISPUTED.value],
+            ),
+        }
         return self._insert(ExcludedTicket, values, "c.exclusion <> ''")
 
     def drop(self) -> None:

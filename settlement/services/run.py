@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.money import ZERO
 from repairnet.services import audit_record, ensure, ensure_permitted
+from tickets.models import Ticket
 
-from ..models import Adjustment, ExcludedTicket, SettlementRun, Statement, StatementLine
+from ..models import Adjustment, ExcludedTicket, SettlementRun, Statement, StatementLine, WithheldTicket
 from .adjustments import _external_adjustments, _insert_sla_deductions, _sla_breaches
 from .classify import _Candidates
 from .fees import RuleBook
@@ -79,7 +80,8 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
         if not open_ids:
             return counts
 
-        adjustments = _external_adjustments(station_ids=open_ids, month=month, book=book)
+        external = _external_adjustments(station_ids=open_ids, month=month, book=book)
+        adjustments = external.rows
         used_refs = set(
             Adjustment.objects.filter(
                 source_ref__in=[a["source_ref"] for a in adjustments], statement__station_id__in=open_ids
@@ -87,7 +89,10 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
             .exclude(statement__month=month)
             .values_list("source_ref", flat=True)
         )
-        adjustments = [a for a in adjustments if a["source_ref"] not in used_refs]
+        # booked on another month already: not again (a clawback goes with its penalty)
+        adjustments = [a for a in adjustments if a["source_ref"] not in used_refs and a.get("pair") not in used_refs]
+        # before the candidates are classified: a withheld ticket is excluded from this run on
+        _tickets_withhold(external.withheld, run=run)
         breaches = _sla_breaches(station_ids=open_ids, month=month, book=book)
         with connection.cursor() as cursor:
             candidates = _Candidates(cursor, station_ids=open_ids, month=month, book=book)
@@ -129,6 +134,9 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
             notes=[],
             region_name=Case(*region_names, default=F("region_name")) if region_names else F("region_name"),
         )
+        for sid, texts in external.notes.items():  # rare: a penalty waiting for another month's approval
+            if sid in statement_ids:
+                Statement.objects.filter(pk=statement_ids[sid]).update(notes=texts)
         # a draft with nothing left in it (e.g. every ticket moved on) is removed
         _deleted, removed = (
             Statement.objects.filter(pk__in=ids, status=Statement.Status.DRAFT, lines_count=0, excluded_count=0)
@@ -137,6 +145,36 @@ def _build_chunk(*, station_ids: list[int], month: datetime.date, run: Settlemen
         )
         counts["drafts"] = len(ids) - removed.get(Statement._meta.label, 0)
     return counts
+
+
+def _tickets_withhold(rows: list[dict], *, run: SettlementRun | None) -> None:
+    """Record the tickets of approved fabricated/duplicate-ticket records as never to be paid (once per ticket),
+    each with an audit row on the ticket: who ran the month (none for the scheduled job), when, and why."""
+    if not rows:
+        return
+    known = set(
+        WithheldTicket.objects.filter(ticket_id__in=[r["ticket_id"] for r in rows]).values_list("ticket_id", flat=True)
+    )
+    new = {r["ticket_id"]: r for r in rows if r["ticket_id"] not in known}
+    if not new:
+        return
+    actor = run.requested_by if run is not None else None
+    WithheldTicket.objects.bulk_create(
+        [
+            WithheldTicket(ticket_id=r["ticket_id"], station_id=r["station_id"], sanction_id=r["sanction_id"])
+            for r in new.values()
+        ],
+        ignore_conflicts=True,
+    )
+    for ticket_id, r in new.items():
+        audit_record(
+            obj=Ticket(pk=ticket_id),
+            verb="settlement_withheld",
+            actor=actor,
+            note=_("Never paid: fabricated or duplicate ticket (approved reward/penalty record #%(id)s).")
+            % {"id": r["sanction_id"]},
+            data={"sanction": r["sanction_id"], "ticket": r["number"]},
+        )
 
 
 def _statement_totals_update(*, statement_ids: list[int], **fields) -> None:
