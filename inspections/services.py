@@ -61,7 +61,9 @@ def inspection_schedule(
     )
     ensure(station.status == "active", _("Only active stations can be inspected."), "station_inactive")
     if reinspection_of is None:
-        ensure(scheduled_for >= local_today(), _("The date must not be in the past."), "date_past", field="scheduled_for")
+        ensure(
+            scheduled_for >= local_today(), _("The date must not be in the past."), "date_past", field="scheduled_for"
+        )
     template = template_current()
     ensure(template is not None, _("No checklist template is in use."), "no_template")
     inspection = Inspection.objects.create(

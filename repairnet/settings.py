@@ -108,8 +108,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "repairnet.throttle.lockout_response"
 AXES_VERBOSE = False
-# The client's address: TRUSTED_PROXY_COUNT reverse proxies stand in front (1: one load balancer or nginx); the last one is
-# REMOTE_ADDR, the others and the client are in X-Forwarded-For. 0: the header is ignored (it could be forged).
+# The client's address: TRUSTED_PROXY_COUNT reverse proxies stand in front (1: one load balancer or nginx); the
+# last one is REMOTE_ADDR, the others and the client are in X-Forwarded-For. 0: the header is ignored (forgeable).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXY_COUNT - 1, 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]

@@ -7,4 +7,11 @@ class SettlementConfig(AppConfig):
     verbose_name = _("Settlement")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this area's rules in repairnet.roles
+        from stations import providers
+
+        from . import (
+            permissions,  # noqa: F401 - registers this area's rules in repairnet.roles
+            selectors,
+        )
+
+        providers.register("station_statements", selectors.statement_list_for)

@@ -40,8 +40,9 @@ class MovementAdmin(ReadOnlyAdmin):
 
 @admin.register(DepositEntry)
 class DepositEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "station", "kind", "signed_amount", "note")
+    list_display = ("id", "created_at", "station", "kind", "signed_amount", "paid_on", "bank_reference", "note")
     list_filter = ("kind",)
+    search_fields = ("station__code", "bank_reference")
     list_select_related = ("station",)
 
 

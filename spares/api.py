@@ -137,14 +137,37 @@ class ShipmentReceiveSerializer(serializers.Serializer):
 class DepositSerializer(serializers.ModelSerializer):
     class Meta:
         model = DepositEntry
-        fields = ["id", "station_id", "kind", "amount", "signed_amount", "note", "created_at"]
+        fields = [
+            "id",
+            "station_id",
+            "kind",
+            "amount",
+            "signed_amount",
+            "paid_on",
+            "bank_reference",
+            "note",
+            "created_at",
+        ]
         read_only_fields = ["signed_amount", "created_at"]
 
 
 class DepositCreateSerializer(serializers.Serializer):
+    """One deposit entry: money received (paid, top-up) or paid out (refund), or a forfeit. The amount must be
+    above 0 and the bank reference is required for paid, top-up and refund — refused on the field."""
+
     station_id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=DepositEntry.Kind.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="CNY, more than 0.00.")
+    paid_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Day the money was received or paid out; today."
+    )
+    bank_reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Bank reference of the transfer; required for paid, top_up and refund.",
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -314,7 +337,13 @@ class DepositViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = validated(DepositCreateSerializer, request)
         station = _station_or_404(request.user, data["station_id"])
         entry = services.deposit_record(
-            station=station, kind=data["kind"], amount=data["amount"], actor=request.user, note=data["note"]
+            station=station,
+            kind=data["kind"],
+            amount=data["amount"],
+            actor=request.user,
+            note=data["note"],
+            paid_on=data["paid_on"],
+            bank_reference=data["bank_reference"],
         )
         body = DepositSerializer(entry).data
         body["balance"] = str(selectors.deposit_balance(station=station))

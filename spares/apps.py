@@ -17,3 +17,6 @@ class SparesConfig(AppConfig):
 
         providers.register("deposit_balance", selectors.deposit_balance)
         providers.register("deposit_record", services.deposit_record)
+        providers.register("deposit_forfeit", services.deposit_forfeit_balance)
+        providers.register("deposit_refund", services.deposit_refund_balance)
+        providers.register("stock_outstanding", selectors.stock_outstanding)

@@ -93,6 +93,8 @@ def seed(*, stdout) -> None:
                 amount=selectors.required_deposit(station=station),
                 actor=hq,
                 note="授权时缴纳备机备件保证金",
+                paid_on=station.agreement_date,
+                bank_reference=f"DEMO-BJ-{station.code}",
             )
     if Movement.objects.filter(type=Movement.Type.SHIP).exists():
         stdout.write("spares: demo movements already present")

@@ -1,6 +1,5 @@
-from decimal import Decimal
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import Station
@@ -55,14 +54,29 @@ class ShipmentHeaderForm(forms.Form):
 
 
 class DepositForm(forms.Form):
+    """A deposit entry is money: the amount, the day it was received or paid out and the bank reference."""
+
     kind = forms.ChoiceField(label=_("Kind"), choices=DepositEntry.Kind.choices)
-    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    # "more than zero" is the service's rule (spares.services.deposit_amount_parse), shown on this field
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2)
+    paid_on = forms.DateField(
+        label=_("Payment date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        help_text=_("The day the money was received or paid out."),
+    )
+    bank_reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=64,
+        required=False,
+        help_text=_("Required for a payment, a top-up and a refund."),
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["class"] = "form-select"
-        for name in ("amount", "note"):
+        for name in ("amount", "paid_on", "bank_reference", "note"):
             self.fields[name].widget.attrs["class"] = "form-control"
 
 

@@ -359,6 +359,8 @@ class DepositEntry(AppendOnlyModel):
         FORFEIT = "forfeit", _("Deposit forfeited")
 
     CREDIT_KINDS = (Kind.PAID, Kind.TOP_UP)
+    # Entries that move money through the bank (a forfeit keeps what HQ already holds).
+    MONEY_KINDS = (Kind.PAID, Kind.TOP_UP, Kind.REFUND)
 
     station = models.ForeignKey(
         "stations.Station", verbose_name=_("Station"), on_delete=models.PROTECT, related_name="deposit_entries"
@@ -367,6 +369,10 @@ class DepositEntry(AppendOnlyModel):
     amount = models.DecimalField(_("Amount"), max_digits=12, decimal_places=2)
     signed_amount = models.DecimalField(_("Signed amount"), max_digits=12, decimal_places=2)
     note = models.CharField(_("Note"), max_length=200, blank=True)
+    # The money itself: the day it was received (paid, top-up) or paid out (refund) and the bank's
+    # reference of the transfer. Entries booked before these fields existed have neither.
+    paid_on = models.DateField(_("Payment date"), null=True, blank=True)
+    bank_reference = models.CharField(_("Bank reference"), max_length=64, blank=True, default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("By"),

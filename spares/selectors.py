@@ -87,6 +87,25 @@ def stock_value_held(*, station) -> Decimal:
     return quantize(sum((prices.get(item_id, (ZERO, ZERO))[0] * qty for item_id, qty in rows), ZERO))
 
 
+def stock_outstanding(*, station) -> list[dict]:
+    """HQ stock the station still holds — at its stock, in transit to it, on loan to its customers — which
+    must all be back at HQ before the station may exit. One row per (place, item) with a quantity above 0:
+    ``item`` (code and name), ``where`` (the place's label) and ``quantity``; empty when all is back."""
+    rows = (
+        StockBalance.objects.filter(location__station=station, location__kind__in=Location.VALUED_KINDS, on_hand__gt=0)
+        .select_related("item", "location")
+        .order_by("location__kind", "item__code")
+    )
+    return [
+        {
+            "item": f"{row.item.code} {row.item.name}",
+            "where": str(row.location.get_kind_display()),
+            "quantity": row.on_hand,
+        }
+        for row in rows
+    ]
+
+
 def stock_for_station(*, station) -> list[dict]:
     """One row per item the station has anything of: on hand, in transit, on loan, defectives, value."""
     prices = item_prices()

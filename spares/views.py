@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.filters import page_rows
-from repairnet.forms import flash_errors
+from repairnet.forms import add_service_errors, flash_errors
+from repairnet.money import ZERO
 from repairnet.roles import role_required
 from stations.models import Station
 
@@ -50,6 +51,10 @@ def stock(request):
 def station_stock(request, pk):
     station = _station(pk)
     roles.require(request.user, "spares.view", station)
+    return render(request, "spares/station_stock.html", _station_stock_context(request, station))
+
+
+def _station_stock_context(request, station, *, deposit_form=None) -> dict:
     context = {
         "station": station,
         "rows": selectors.stock_for_station(station=station),
@@ -63,29 +68,36 @@ def station_stock(request, pk):
         "value_held": selectors.stock_value_held(station=station),
         "sell_form": SellForm(),
         "write_off_form": WriteOffForm(),
-        "deposit_form": DepositForm(),
+        "deposit_form": deposit_form or DepositForm(),
     }
     if roles.can(request.user, "spares.deposit.view", station):
-        context["deposit"] = selectors.deposit_balance(station=station)
-        context["required_deposit"] = selectors.required_deposit(station=station)
+        deposit = selectors.deposit_balance(station=station)
+        required = selectors.required_deposit(station=station)
+        context["deposit"] = deposit
+        context["required_deposit"] = required
+        context["deposit_shortfall"] = max(required - deposit, ZERO)
         context["deposit_entries"] = station.deposit_entries.select_related("actor")[:20]
-    return render(request, "spares/station_stock.html", context)
+    return context
 
 
 @require_POST
 @role_required("spares.deposit.record")
 def deposit_record(request, pk):
+    """HQ/finance append a deposit entry; a refused one shows the page again with the message on its field."""
     station = _station(pk)
+    roles.require(request.user, "spares.deposit.record", station)
     form = DepositForm(request.POST)
     if form.is_valid():
         try:
             services.deposit_record(station=station, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Deposit entry recorded."))
         except ValidationError as exc:
-            flash_errors(request, exc)
-    else:
-        messages.error(request, _("Please correct the deposit entry."))
-    return redirect("spares:station-stock", pk=pk)
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Deposit entry recorded."))
+            return redirect("spares:station-stock", pk=pk)
+    messages.error(request, _("Please correct the deposit entry."))
+    context = _station_stock_context(request, station, deposit_form=form)
+    return render(request, "spares/station_stock.html", context, status=400)
 
 
 @require_POST

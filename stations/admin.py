@@ -54,7 +54,16 @@ class ScreeningCriterionAdmin(admin.ModelAdmin):
 
 @admin.register(SanctionRule)
 class SanctionRuleAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "amount", "consequence", "effective_from", "active")
+    list_display = (
+        "code",
+        "name",
+        "amount",
+        "consequence",
+        "forfeits_deposit",
+        "revokes_station",
+        "effective_from",
+        "active",
+    )
     list_editable = ("amount", "active")
 
 

@@ -2,9 +2,11 @@
 certificates, assessments, sanctions. Thin: parse, call one service, serialise."""
 
 from django.urls import include, path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -93,6 +95,20 @@ class StationsReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class StationsExitSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    refunded_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Day the deposit balance was paid back; today."
+    )
+    bank_reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Bank reference of the deposit refund; required when a balance is refunded.",
+    )
+
+
 class CertificateRevokeSerializer(serializers.Serializer):
     reason = serializers.CharField()
     effective_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -121,6 +137,11 @@ class StationsApproveSerializer(serializers.Serializer):
     is_remote = serializers.BooleanField(required=False, default=False)
     agreement_date = serializers.DateField(required=False, allow_null=True, default=None)
     coordinator_username = serializers.CharField(required=False, allow_blank=True, default="")
+    deposit_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The deposit actually received, in CNY."
+    )
+    deposit_paid_on = serializers.DateField(help_text="The day the deposit was received.")
+    deposit_reference = serializers.CharField(max_length=64, help_text="The bank reference of the deposit.")
 
 
 class StationSerializer(serializers.ModelSerializer):
@@ -397,6 +418,7 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
         "reinstate": "stations.manage",
         "revoke": "stations.manage",
         "exit": "stations.manage",
+        "exit_confirmation": "stations.view",
     }
     serializer_class = StationSerializer
     filterset_class = filters.StationFilter
@@ -416,15 +438,32 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
     def revoke(self, station, actor, data):
         return services.station_revoke(station=station, actor=actor, note=data["reason"])
 
-    @service_action(StationsReasonSerializer, StationSerializer)
+    @service_action(StationsExitSerializer, StationSerializer)
     def exit(self, station, actor, data):
-        return services.station_exit(station=station, actor=actor, note=data["reason"])
+        """Exit: 400 naming every blocker (HQ stock, open tickets, last statement unpaid); else the deposit
+        balance is refunded and the station is exited."""
+        return services.station_exit(
+            station=station,
+            actor=actor,
+            note=data["reason"],
+            refunded_on=data["refunded_on"],
+            bank_reference=data["bank_reference"],
+        )
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
         station = self.get_object()
         return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"], url_path="exit-confirmation")
+    def exit_confirmation(self, request, pk=None):
+        """The exit confirmation (退出确认书) of an exited station."""
+        station = self.get_object()
+        if station.status != Station.Status.EXITED:
+            raise NotFound(_("Only an exited station has an exit confirmation."))
+        return pdf_download(exports.station_exit_confirmation_pdf(station=station), f"exit-{station.code}.pdf")
 
 
 class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -498,8 +537,6 @@ class CertificateViewSet(
         data = dict(validated(StationsExamSerializer, request))
         exam = services.exam_record(actor=request.user, **data)
         if not exam.passed:
-            from django.utils.translation import gettext as _
-
             raise serializers.ValidationError({"theory_score": [_("Exam not passed; no certificate.")]})
         cert = services.certificate_issue(exam=exam, actor=request.user)
         return Response(CertificateSerializer(cert).data, status=status.HTTP_201_CREATED)

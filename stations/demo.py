@@ -268,14 +268,23 @@ def _seed_network(hq, stdout) -> int:
             )
             _certify(tech, state=state, seq=100 + n * 5 + i)
         requirement = TierRequirement.objects.get(tier=tier)
-        services._deposit_handoff(station=station, amount=requirement.deposit, actor=hq, note="演示数据：保证金")
+        services._deposit_handoff(
+            station=station,
+            amount=requirement.deposit,
+            actor=hq,
+            note="演示数据：保证金",
+            paid_on=station.agreement_date,
+            bank_reference=f"DEMO-BJ-{code}",
+        )
         services.station_staffing_refresh(station=station)
         if status in ("suspended", "revoked"):
             services.station_suspend(station=station, actor=hq, note="演示数据：多次投诉成立，暂停派单")
         if status == "revoked":
             services.station_revoke(station=station, actor=hq, note="演示数据：销售假冒产品，取消授权")
         if status == "exited":
-            services.station_exit(station=station, actor=hq, note="演示数据：经营者主动退出")
+            services.station_exit(
+                station=station, actor=hq, note="演示数据：经营者主动退出", bank_reference=f"DEMO-TK-{code}"
+            )
     return created_count
 
 
@@ -350,6 +359,9 @@ def _seed_applications(hq) -> None:
                 code="SC0201",
                 note="演示数据：综合评审通过",
                 coordinator_username="demo-sc0201-coord",
+                deposit_amount=TierRequirement.objects.get(tier=tier).deposit,
+                deposit_paid_on=today,
+                deposit_reference="DEMO-BJ-SC0201",
             )
 
 

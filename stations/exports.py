@@ -1,4 +1,5 @@
-"""PDF documents of the stations area: comprehensive review report and authorisation certificate."""
+"""PDF documents of the stations area: comprehensive review report, authorisation certificate, exit
+confirmation."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
 from repairnet.exports import build_pdf, pdf_styles, pdf_table
+from repairnet.money import format_cny
 
 from . import selectors
 from .models import Application, Station, Tier
@@ -128,3 +130,81 @@ def station_certificate_pdf(*, station: Station) -> Path:
             Paragraph(timezone.localdate().strftime("%Y-%m-%d"), styles["center"]),
         ]
         return build_pdf(story, title=f"{_('Authorisation certificate')} {station.code}")
+
+
+def station_exit_confirmation_pdf(*, station: Station) -> Path:
+    """Exit confirmation (站点退出确认书) of an exited station: what was checked, the deposit refunded, who
+    recorded the exit, when and why — all from the exit's audit row."""
+    event = selectors.station_exit_event(station=station)
+    if event is None:
+        raise ValueError(f"station {station.code} has not exited")
+    data = event.data or {}
+    with override("zh-hans"):
+        styles = pdf_styles()
+        regions = "、".join(r.full_name for r in station.regions.select_related("parent__parent"))
+        refund = data.get("refund") or "0.00"
+        statement = data.get("last_statement") or ""
+        story = [
+            Spacer(1, 12 * mm),
+            Paragraph(_("Exit confirmation"), styles["title"]),
+            Spacer(1, 6 * mm),
+            Paragraph(
+                _("%(name)s (%(code)s) has left the authorised repair network.")
+                % {"name": station.name, "code": station.code},
+                styles["center"],
+            ),
+            Spacer(1, 6 * mm),
+            pdf_table(
+                [
+                    [_("Station code"), station.code],
+                    [_("Station name"), station.name],
+                    [_("Level"), station.get_tier_display()],
+                    [_("Authorised regions"), regions],
+                    [_("Agreement date"), station.agreement_date or "—"],
+                    [_("Exit recorded at"), timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")],
+                    [_("Recorded by"), str(event.actor) if event.actor_id else "—"],
+                    [_("Reason"), event.note or "—"],
+                ],
+                col_widths=[40 * mm, 134 * mm],
+                header=False,
+            ),
+            Paragraph(_("Conditions checked"), styles["h2"]),
+            pdf_table(
+                [
+                    [_("Condition"), _("Result")],
+                    [_("HQ stock at the station, in transit and on loan"), _("All returned")],
+                    [_("Open repair tickets"), _("None")],
+                    [
+                        _("Last monthly statement"),
+                        _("%(month)s, paid") % {"month": statement} if statement else _("No statement"),
+                    ],
+                ],
+                col_widths=[100 * mm, 74 * mm],
+            ),
+            Paragraph(_("Deposit refund"), styles["h2"]),
+            pdf_table(
+                [
+                    [_("Amount refunded"), format_cny(refund)],
+                    [_("Payment date"), data.get("refunded_on") or "—"],
+                    [_("Bank reference"), data.get("bank_reference") or "—"],
+                    [_("Deposit balance after the refund"), format_cny(0)],
+                ],
+                col_widths=[60 * mm, 114 * mm],
+                header=False,
+            ),
+            Spacer(1, 16 * mm),
+            pdf_table(
+                [
+                    [_("Headquarters after-sales department (seal)"), _("Station (seal)")],
+                    [_("Date:"), _("Date:")],
+                ],
+                col_widths=[87 * mm, 87 * mm],
+                header=False,
+            ),
+            Spacer(1, 6 * mm),
+            Paragraph(
+                f"{_('Printed at')}: {timezone.localtime().strftime('%Y-%m-%d %H:%M')}",
+                styles["small"],
+            ),
+        ]
+        return build_pdf(story, title=f"{_('Exit confirmation')} {station.code}")

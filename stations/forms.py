@@ -158,6 +158,18 @@ class ApproveForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("An existing login to link, or a new username; empty: created from the station code."),
     )
+    deposit_amount = forms.DecimalField(
+        label=_("Deposit received (¥)"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The amount actually received; the level's required deposit is shown on the station pages."),
+    )
+    deposit_paid_on = forms.DateField(
+        label=_("Deposit received on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    deposit_reference = forms.CharField(label=_("Bank reference of the deposit"), max_length=64)
     note = forms.CharField(label=_("Decision reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -186,16 +198,41 @@ class StationFilterForm(BootstrapMixin, forms.Form):
 
 
 class StationStateForm(BootstrapMixin, forms.Form):
+    """Suspend, reinstate or revoke with a reason (the exit has its own form: it refunds the deposit)."""
+
     ACTIONS = [
         ("suspend", _("Suspend")),
         ("reinstate", _("Reinstate")),
         ("revoke", _("Revoke")),
-        ("exit", _("Exit")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
+class StationExitForm(BootstrapMixin, forms.Form):
+    """The station's exit (posted with ``action=exit``): the reason and the deposit refund paid out."""
+
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    refunded_on = forms.DateField(
+        label=_("Refund date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        required=False,
+        help_text=_("The day the deposit balance was paid back; today when empty."),
+    )
+    bank_reference = forms.CharField(
+        label=_("Bank reference of the refund"),
+        max_length=64,
+        required=False,
+        help_text=_("Required when a deposit balance is refunded."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_exit_%s")
         super().__init__(*args, **kwargs)
         self._bootstrap()
 

@@ -105,6 +105,16 @@ class SanctionRule(models.Model):
     name = models.CharField(_("Rule"), max_length=200)
     amount = models.DecimalField(_("Amount"), max_digits=12, decimal_places=2)
     consequence = models.CharField(_("Further consequence"), max_length=200, blank=True)
+    # What approving a record of this rule does besides its amount, in the approval's transaction
+    # (SPEC 1.5: selling compatible or counterfeit products → revocation, deposit forfeited).
+    forfeits_deposit = models.BooleanField(
+        _("Forfeits the deposit"),
+        default=False,
+        help_text=_("Approving a record forfeits the station's whole deposit balance."),
+    )
+    revokes_station = models.BooleanField(
+        _("Revokes the station"), default=False, help_text=_("Approving a record revokes the station.")
+    )
     effective_from = models.DateField(_("Effective from"), default=datetime.date(2026, 1, 1))
     active = models.BooleanField(_("Active"), default=True)
 
@@ -119,6 +129,11 @@ class SanctionRule(models.Model):
     @property
     def is_reward(self) -> bool:
         return self.amount > 0
+
+    @property
+    def needs_hq_decision(self) -> bool:
+        """A record with a consequence beyond its amount is decided by HQ, never approved by the daily job."""
+        return self.forfeits_deposit or self.revokes_station
 
 
 # --- staff and certificates ---------------------------------------------------------------------

@@ -5,9 +5,11 @@ import logging
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.models import User
+from repairnet.selectors import audit_list_for_object
 from repairnet.services import setting
 
 from . import providers
@@ -143,6 +145,54 @@ def station_open_tickets(*, station, limit: int = 10):
 def station_latest_inspection(*, station):
     """The station's latest inspection score (inspections), None when it has never been inspected."""
     return providers.provider("latest_inspection_scores")(station_ids=[station.pk], on=today()).get(station.pk)
+
+
+def station_last_statement(*, station, user):
+    """The station's latest monthly statement (settlement), None when it never had one."""
+    return providers.provider("station_statements")(user=user, station_id=station.pk).first()
+
+
+EXIT_TICKETS_SHOWN = 5
+
+
+def station_exit_blockers(*, station, user) -> list[str]:
+    """What still keeps the station from exiting (SPEC 1.2), one sentence each; empty when it may exit.
+
+    All HQ stock back at HQ — none at the station's stock, in transit or on loan (spares decides); no open
+    ticket (tickets decides what is open); its last statement paid (settlement; a station that never had
+    one passes). The exit service refuses with these, the station page lists them for HQ."""
+    blockers = []
+    held = providers.provider("stock_outstanding")(station=station)
+    if held:
+        items = "、".join(
+            _("%(item)s × %(quantity)s (%(where)s)")
+            % {"item": r["item"], "quantity": r["quantity"], "where": r["where"]}
+            for r in held
+        )
+        blockers.append(_("HQ stock is not all back: %(items)s.") % {"items": items})
+    tickets = providers.provider("open_tickets")(station=station, limit=EXIT_TICKETS_SHOWN + 1)
+    if tickets:
+        numbers = "、".join(t.number for t in tickets[:EXIT_TICKETS_SHOWN])
+        if len(tickets) > EXIT_TICKETS_SHOWN:
+            numbers += "…"
+        blockers.append(_("Tickets are still open: %(tickets)s.") % {"tickets": numbers})
+    statement = station_last_statement(station=station, user=user)
+    if statement is not None and statement.status != type(statement).Status.PAID:
+        blockers.append(
+            _("The last statement (%(month)s) is not paid: it is %(status)s.")
+            % {"month": statement.month_label, "status": statement.get_status_display()}
+        )
+    return blockers
+
+
+def station_exit_event(*, station):
+    """The audit row of the station's exit (who, when, why, the refund), None unless it exited."""
+    return (
+        audit_list_for_object(obj=station)
+        .filter(verb="exit", to_state=Station.Status.EXITED)
+        .order_by("-at", "-pk")
+        .first()
+    )
 
 
 def dispatchable_stations():

@@ -26,5 +26,6 @@ urlpatterns = [
     path("<int:pk>/", views.station_detail, name="station-detail"),
     path("<int:pk>/state/", views.station_state, name="station-state"),
     path("<int:pk>/certificate.pdf", views.station_certificate, name="station-certificate"),
+    path("<int:pk>/exit.pdf", views.station_exit_confirmation, name="station-exit-confirmation"),
     path("<int:pk>/staff/", views.staff_list, name="staff"),
 ]

@@ -91,6 +91,8 @@ def application_list(request):
 
 def _application_context(application, **extra):
     criteria = selectors.screening_criteria()
+    initial_tier = application.recommended_tier or application.tier_wanted
+    requirement = selectors.tier_requirements().get(initial_tier)
     scores = {s.criterion.code: s for s in application.scores.select_related("criterion")}
     context = {
         "application": application,
@@ -106,9 +108,10 @@ def _application_context(application, **extra):
         "approve_form": forms.ApproveForm(
             prefix="approve",
             initial={
-                "tier": application.recommended_tier or application.tier_wanted,
+                "tier": initial_tier,
                 "regions": [application.region_id],
-                "scope_simple_repair": (application.recommended_tier or application.tier_wanted) != "accessory_point",
+                "scope_simple_repair": initial_tier != "accessory_point",
+                "deposit_amount": requirement.deposit if requirement is not None else None,
             },
         ),
         "reject_form": forms.ReasonForm(prefix="reject"),
@@ -164,20 +167,29 @@ def application_action(request, pk: int, action: str):
                 extra["approve_form"] = form
                 raise ValidationError(_("Please correct the approval form."))
             d = form.cleaned_data
-            application = services.application_approve(
-                application=application,
-                actor=user,
-                tier=d["tier"],
-                code=d["code"],
-                regions=list(d["regions"]),
-                scope_accessory_sales=d["scope_accessory_sales"],
-                scope_simple_repair=d["scope_simple_repair"],
-                scope_swap=d["scope_swap"],
-                is_remote=d["is_remote"],
-                agreement_date=d["agreement_date"],
-                coordinator_username=d["coordinator_username"],
-                note=d["note"],
-            )
+            try:
+                application = services.application_approve(
+                    application=application,
+                    actor=user,
+                    tier=d["tier"],
+                    code=d["code"],
+                    regions=list(d["regions"]),
+                    scope_accessory_sales=d["scope_accessory_sales"],
+                    scope_simple_repair=d["scope_simple_repair"],
+                    scope_swap=d["scope_swap"],
+                    is_remote=d["is_remote"],
+                    agreement_date=d["agreement_date"],
+                    coordinator_username=d["coordinator_username"],
+                    note=d["note"],
+                    deposit_amount=d["deposit_amount"],
+                    deposit_paid_on=d["deposit_paid_on"],
+                    deposit_reference=d["deposit_reference"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):  # on a field of the form (the deposit received): show it there
+                    add_service_errors(form, exc)
+                    extra["approve_form"] = form
+                raise
             text = _("Approved: station %(code)s is active.") % {"code": application.station.code}
             if application.coordinator_password:
                 text += " " + _("Coordinator login %(user)s, initial password %(pw)s (shown once).") % {
@@ -273,6 +285,11 @@ def station_detail(request, pk: int):
         "state_form": forms.StationStateForm(),
         "events": list(audit_list_for_object(obj=station).reverse()[:20]),
     }
+    if roles.can(request.user, "stations.manage", station):
+        context["required_deposit"] = requirement.deposit if requirement is not None else None
+        if station.status == Station.Status.ACTIVE:
+            context["exit_blockers"] = selectors.station_exit_blockers(station=station, user=request.user)
+            context["exit_form"] = forms.StationExitForm()
     return render(request, "stations/station_detail.html", context)
 
 
@@ -280,7 +297,6 @@ STATE_ACTIONS = {
     "suspend": services.station_suspend,
     "reinstate": services.station_reinstate,
     "revoke": services.station_revoke,
-    "exit": services.station_exit,
 }
 
 
@@ -288,6 +304,8 @@ STATE_ACTIONS = {
 @roles.role_required("stations.manage")
 def station_state(request, pk: int):
     station = get_object_or_404(Station, pk=pk)
+    if request.POST.get("action") == "exit":
+        return _station_exit(request, station)
     form = forms.StationStateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an action and give a reason."))
@@ -303,6 +321,29 @@ def station_state(request, pk: int):
     return redirect("stations:station-detail", pk=station.pk)
 
 
+def _station_exit(request, station: Station):
+    """The exit card of the station page: the service checks the blockers and refunds the deposit."""
+    form = forms.StationExitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(form.errors)))
+        return redirect("stations:station-detail", pk=station.pk)
+    try:
+        services.station_exit(
+            station=station,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            refunded_on=form.cleaned_data["refunded_on"],
+            bank_reference=form.cleaned_data["bank_reference"],
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request, _("Station %(code)s has exited; the deposit balance was refunded.") % {"code": station.code}
+        )
+    return redirect("stations:station-detail", pk=station.pk)
+
+
 @roles.role_required("stations.view")
 def station_certificate(request, pk: int):
     station = get_object_or_404(Station, pk=pk)
@@ -311,6 +352,17 @@ def station_certificate(request, pk: int):
         messages.error(request, _("Only an active station has an authorisation certificate."))
         return redirect("stations:station-detail", pk=station.pk)
     return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+
+
+@roles.role_required("stations.view")
+def station_exit_confirmation(request, pk: int):
+    """退出确认书 of an exited station (its staff and HQ)."""
+    station = get_object_or_404(Station, pk=pk)
+    roles.require(request.user, "stations.view", station)
+    if station.status != Station.Status.EXITED:
+        messages.error(request, _("Only an exited station has an exit confirmation."))
+        return redirect("stations:station-detail", pk=station.pk)
+    return pdf_download(exports.station_exit_confirmation_pdf(station=station), f"exit-{station.code}.pdf")
 
 
 # --- staff and certificates -------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 """Every write of the spares area (deposits, the stock journal), one module per section; re-exported."""
 
-from .deposits import deposit_record  # noqa: F401
+from .deposits import (  # noqa: F401
+    deposit_amount_parse,
+    deposit_forfeit_balance,
+    deposit_paid_on_parse,
+    deposit_record,
+    deposit_refund_balance,
+)
 from .journal import MT, Kind, location_get  # noqa: F401
 from .returns import (  # noqa: F401
     accessory_sell,

@@ -2,7 +2,7 @@
 
 import datetime
 import secrets
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -25,7 +25,6 @@ from ..models import (
     Station,
     Tier,
     TierChange,
-    TierRequirement,
 )
 from ..validators import validate_document, validate_photo
 from .state import station_staffing_refresh
@@ -183,9 +182,54 @@ def _station_code_for(region: Region) -> str:
     return f"{prefix}{seq:04d}"
 
 
-def _deposit_handoff(*, station: Station, amount: Decimal, actor, note: str) -> None:
-    """Record the deposit in the spares ledger (a ledger entry, not a field), in the approval's transaction."""
-    providers.provider("deposit_record")(station=station, kind="paid", amount=amount, actor=actor, note=note)
+def _deposit_handoff(
+    *,
+    station: Station,
+    amount: Decimal,
+    actor,
+    note: str,
+    paid_on: datetime.date | None = None,
+    bank_reference: str | None = None,
+) -> None:
+    """Record the deposit received in the spares ledger (a ledger entry, not a field), in the approval's
+    transaction: the amount, the day it was received and the bank reference."""
+    providers.provider("deposit_record")(
+        station=station,
+        kind="paid",
+        amount=amount,
+        actor=actor,
+        note=note,
+        paid_on=paid_on,
+        bank_reference=bank_reference,
+    )
+
+
+def _deposit_received(*, amount, paid_on: datetime.date | None, reference: str | None, required: Decimal) -> tuple:
+    """The deposit HQ says it received on approval, checked on the approval's own field names."""
+    errors = {}
+    if amount is None or amount == "":
+        amount = required
+    try:
+        amount = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        errors["deposit_amount"] = [_("Enter an amount in yuan, e.g. 5000.00.")]
+    elif amount != quantize(amount):
+        errors["deposit_amount"] = [_("Money amounts have at most 2 decimal places.")]
+    elif amount <= 0:
+        errors["deposit_amount"] = [_("The deposit received must be greater than zero.")]
+    if paid_on is not None and paid_on > selectors.today():
+        errors["deposit_paid_on"] = [_("The payment date may not be in the future.")]
+    if reference is not None:
+        reference = reference.strip()
+        if not reference:
+            errors["deposit_reference"] = [_("Give the bank reference of the deposit received.")]
+        elif len(reference) > 64:
+            errors["deposit_reference"] = [_("At most 64 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    return quantize(amount), paid_on, reference
 
 
 @transaction.atomic
@@ -203,8 +247,16 @@ def application_approve(
     is_remote: bool = False,
     agreement_date: datetime.date | None = None,
     coordinator_username: str = "",
+    deposit_amount: Decimal | str | None = None,
+    deposit_paid_on: datetime.date | None = None,
+    deposit_reference: str | None = None,
 ) -> Application:
-    """Final decision: approve → active station with code, tier, regions, scope, deposit and coordinator."""
+    """Final decision: approve → active station with code, tier, regions, scope, deposit and coordinator.
+
+    The deposit is the money HQ received: ``deposit_amount`` on ``deposit_paid_on`` (today when not given)
+    with the bank's ``deposit_reference``, booked as the ``paid`` entry of the spares ledger. The page and the
+    API ask for all three (an empty reference is refused); a caller giving none (``None``: other areas'
+    fixtures) books the tier's required deposit without a reference."""
     roles.require(actor, "stations.applications.review")
     application = _lock(application)
     ensure(application.status == Application.Status.SCREENED, _("Only a screened application can be approved."))
@@ -223,6 +275,12 @@ def application_approve(
         _("The screening score %(score)s is below this level's minimum of %(min)s.")
         % {"score": application.total_score, "min": row["requirement"].min_score},
         code="score",
+    )
+    deposit_amount, deposit_paid_on, deposit_reference = _deposit_received(
+        amount=deposit_amount,
+        paid_on=deposit_paid_on,
+        reference=deposit_reference,
+        required=quantize(row["requirement"].deposit),
     )
     code = (code or "").strip().upper() or _station_code_for(application.region)
     ensure(not Station.objects.filter(code=code).exists(), _("Station code %(code)s is already used.") % {"code": code})
@@ -282,12 +340,13 @@ def application_approve(
         coordinator.groups.add(Group.objects.get(name=roles.COORDINATOR))
         StaffProfile.objects.create(user=coordinator, position=Position.COORDINATOR, joined_on=agreement_date)
         application.coordinator_password = password
-    requirement = TierRequirement.objects.get(tier=tier)
     _deposit_handoff(
         station=station,
-        amount=quantize(requirement.deposit),
+        amount=deposit_amount,
         actor=actor,
         note=_("Deposit paid on approval of %(ref)s") % {"ref": application.reference},
+        paid_on=deposit_paid_on,
+        bank_reference=deposit_reference,
     )
     station_staffing_refresh(station=station, on=agreement_date)
     application.station = station
@@ -301,7 +360,13 @@ def application_approve(
         note=note,
         verb="approved",
         extra_update_fields=("station", "decision_reason", "decided_by", "decided_at"),
-        data={"station": station.code, "tier": tier, "coordinator": coordinator.username},
+        data={
+            "station": station.code,
+            "tier": tier,
+            "coordinator": coordinator.username,
+            "deposit": str(deposit_amount),
+            "deposit_reference": deposit_reference or "",
+        },
     )
     application.coordinator = coordinator
     return application

@@ -7,15 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
-from repairnet.money import quantize
+from repairnet.money import ZERO, quantize
 from repairnet.services import apply_transition, audit_record, ensure, setting
 
-from .. import selectors
+from .. import providers, selectors
 from ..models import (
     Sanction,
     SanctionRule,
     Station,
 )
+from .state import station_transition
 
 # --- sanctions -------------------------------------------------------------------------------------
 
@@ -83,14 +84,30 @@ def sanction_appeal(*, sanction: Sanction, actor, text: str) -> Sanction:
 
 @transaction.atomic
 def sanction_decide(*, sanction: Sanction, actor, approve: bool, note: str = "") -> Sanction:
-    """HQ approves (it flows into the settlement) or cancels a record."""
+    """HQ approves (it flows into the settlement) or cancels a record.
+
+    Approving a record whose rule forfeits the deposit or revokes the station (selling compatible or
+    counterfeit products, SPEC 1.5) does both in the same transaction: the whole deposit balance is forfeited
+    in the spares ledger and the station is revoked through ``station_transition`` (an active station is
+    suspended, then revoked), each with its audit row naming who, when and why. A record is approved once
+    (approving it again is refused by the state machine), so the deposit is forfeited once."""
     roles.require(actor, "stations.sanctions.decide")
-    sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+    sanction = Sanction.objects.select_for_update().select_related("rule").get(pk=sanction.pk)
     if not approve or sanction.status == Sanction.Status.APPEALED:
         ensure(bool(note.strip()), _("Please give a reason."))
+    consequences = approve and sanction.rule.needs_hq_decision
+    forfeit = providers.provider("deposit_forfeit") if consequences and sanction.rule.forfeits_deposit else None
+    station = None
+    if consequences:
+        station = Station.objects.select_for_update().get(pk=sanction.station_id)
+        ensure(
+            station.status != Station.Status.EXITED,
+            _("Station %(code)s has exited and its deposit was refunded; this record cannot be approved.")
+            % {"code": station.code},
+        )
     sanction.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     sanction.decided_at, sanction.decision_note = timezone.now(), note
-    return apply_transition(
+    sanction = apply_transition(
         sanction,
         to=Sanction.Status.APPROVED if approve else Sanction.Status.CANCELLED,
         actor=actor,
@@ -98,16 +115,50 @@ def sanction_decide(*, sanction: Sanction, actor, approve: bool, note: str = "")
         verb="approved" if approve else "cancelled",
         extra_update_fields=("decided_by", "decided_at", "decision_note"),
     )
+    if consequences:
+        _sanction_consequences(sanction=sanction, station=station, forfeit=forfeit, actor=actor, note=note)
+    return sanction
+
+
+def _sanction_consequences(*, sanction: Sanction, station: Station, forfeit, actor, note: str) -> None:
+    """The approved record's consequences beyond its amount: forfeit the deposit, revoke the station."""
+    rule = sanction.rule
+    why = _("%(rule)s (reward/penalty record #%(id)s)") % {"rule": rule.name, "id": sanction.pk}
+    if note.strip():
+        why = f"{why}: {note.strip()}"
+    forfeited = ZERO
+    if forfeit is not None:
+        entry = forfeit(station=station, actor=actor, note=why)
+        forfeited = entry.amount if entry is not None else ZERO
+    if rule.revokes_station:
+        if station.status == Station.Status.ACTIVE:
+            station = station_transition(
+                station=station, to=Station.Status.SUSPENDED, actor=actor, note=why, verb="suspend"
+            )
+        if station.status == Station.Status.SUSPENDED:
+            station = station_transition(
+                station=station, to=Station.Status.REVOKED, actor=actor, note=why, verb="revoke"
+            )
+    audit_record(
+        obj=sanction,
+        verb="consequences_applied",
+        actor=actor,
+        note=why,
+        data={"station": station.code, "deposit_forfeited": str(forfeited), "station_status": station.status},
+    )
 
 
 def sanctions_confirm_unappealed(*, on: datetime.date | None = None, actor=roles.SYSTEM) -> int:
-    """Daily: records not appealed by their deadline are approved (the station accepted them)."""
+    """Daily: records not appealed by their deadline are approved (the station accepted them), except those
+    whose rule revokes the station or forfeits its deposit: HQ decides them (``sanction_decide``)."""
     roles.require(actor, "stations.sanctions.confirm_unappealed")
     on = on or selectors.today()
     count = 0
-    for pk in Sanction.objects.filter(status=Sanction.Status.RAISED, appeal_deadline__lt=on).values_list(
-        "pk", flat=True
-    ):
+    # Records whose rule forfeits the deposit or revokes the station wait for HQ's decision.
+    due = Sanction.objects.filter(status=Sanction.Status.RAISED, appeal_deadline__lt=on).filter(
+        rule__forfeits_deposit=False, rule__revokes_station=False
+    )
+    for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             sanction = Sanction.objects.select_for_update().get(pk=pk)
             if sanction.status != Sanction.Status.RAISED:

@@ -2,14 +2,16 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.models import User
-from repairnet.services import apply_transition, audit_record, ensure, setting
+from repairnet.money import ZERO, format_cny
+from repairnet.services import InvalidTransition, apply_transition, audit_record, ensure, setting
 
-from .. import selectors
+from .. import providers, selectors
 from ..models import (
     Certificate,
     Station,
@@ -61,8 +63,58 @@ def station_revoke(*, station, actor, note):
     return station_transition(station=station, to=Station.Status.REVOKED, actor=actor, note=note, verb="revoke")
 
 
-def station_exit(*, station, actor, note):
-    return station_transition(station=station, to=Station.Status.EXITED, actor=actor, note=note, verb="exit")
+@transaction.atomic
+def station_exit(
+    *, station, actor, note: str, refunded_on: datetime.date | None = None, bank_reference: str = ""
+) -> Station:
+    """An active station leaves the network (SPEC 1.2) once nothing holds it: all HQ stock is back (spares),
+    no ticket is open (tickets) and its last statement is paid (settlement; none yet is fine).
+
+    Refused with every blocker named (``selectors.station_exit_blockers``). Otherwise the whole deposit balance
+    is refunded in the spares ledger (one ``refund`` entry with the day it was paid out and the bank reference,
+    which is then required; the balance is 0.00 after) and the station becomes exited, the audit row holding
+    what the exit confirmation prints."""
+    roles.require(actor, "stations.manage", station)
+    refund = providers.provider("deposit_refund")
+    balance_of = providers.provider("deposit_balance")
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if Station.Status.EXITED not in Station.TRANSITIONS.get(station.status, ()):
+        raise InvalidTransition(station, station.status, Station.Status.EXITED)
+    ensure(bool((note or "").strip()), _("Please give a reason."), code="reason_required")
+    blockers = selectors.station_exit_blockers(station=station, user=actor)
+    if blockers:
+        raise ValidationError(
+            _("Station %(code)s cannot exit yet: %(blockers)s")
+            % {"code": station.code, "blockers": " ".join(blockers)},
+            code="exit_blocked",
+        )
+    bank_reference = (bank_reference or "").strip()
+    balance = balance_of(station=station)
+    errors = {}
+    if refunded_on is not None and refunded_on > selectors.today():
+        errors["refunded_on"] = [_("The refund date may not be in the future.")]
+    if balance > ZERO and not bank_reference:
+        errors["bank_reference"] = [
+            _("Give the bank reference of the deposit refund (%(amount)s).") % {"amount": format_cny(balance)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    entry = refund(
+        station=station,
+        actor=actor,
+        note=_("Deposit refunded on exit: %(reason)s") % {"reason": note.strip()},
+        paid_on=refunded_on,
+        bank_reference=bank_reference,
+    )
+    statement = selectors.station_last_statement(station=station, user=actor)
+    data = {
+        "refund": str(entry.amount if entry is not None else ZERO),
+        "refund_entry": entry.pk if entry is not None else None,
+        "refunded_on": entry.paid_on.isoformat() if entry is not None else "",
+        "bank_reference": bank_reference if entry is not None else "",
+        "last_statement": statement.month_label if statement is not None else "",
+    }
+    return apply_transition(station, to=Station.Status.EXITED, actor=actor, note=note, verb="exit", data=data)
 
 
 @transaction.atomic

@@ -90,6 +90,7 @@ def apply_and_approve(page, live_server, hq) -> Station:
     page.click("#btn-score")
     assert page.locator("#total-score").inner_text() == "86.0"
     assert page.locator("#recommended-tier").inner_text() == "授权维修服务中心"
+    page.fill("#id_approve-deposit_reference", "BJ-E2E-0001")
     page.click("#btn-approve")
     page.wait_for_url("**/stations/*/")
     station = Station.objects.get(application=app)

@@ -14,6 +14,10 @@ def test_every_provider_stations_needs_is_registered_by_its_area():
         "open_tickets": "tickets.selectors",
         "assessment_inputs": "tickets.selectors",
         "latest_inspection_scores": "inspections.selectors",
+        "deposit_forfeit": "spares.services.deposits",
+        "deposit_refund": "spares.services.deposits",
+        "stock_outstanding": "spares.selectors",
+        "station_statements": "settlement.selectors",
     }
 
 

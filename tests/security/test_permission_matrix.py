@@ -82,6 +82,7 @@ API_PK = {
 }
 PAGE_PK = {
     "object-history": "station",
+    "stations:station-exit-confirmation": "station",
     "stations:application-detail": "application",
     "stations:application-report": "application",
     "stations:application-document": "application",

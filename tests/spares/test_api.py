@@ -23,7 +23,9 @@ def test_ship_receive_and_read_through_api(
     services.hq_stock_receive(item=part, quantity=10, actor=hq_user)
     hq = api(roles.FINANCE)
     response = hq.post(
-        "/api/v1/spares/deposits/", {"station_id": station.pk, "kind": "paid", "amount": "100.00"}, format="json"
+        "/api/v1/spares/deposits/",
+        {"station_id": station.pk, "kind": "paid", "amount": "100.00", "bank_reference": "BJ-0001"},
+        format="json",
     )
     assert response.status_code == 201 and response.json()["balance"] == "100.00"
     ship = api(roles.HQ)

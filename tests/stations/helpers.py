@@ -67,3 +67,14 @@ def post_data(**overrides):
 
 
 FULL_SCORES = {"experience": 18, "staff": 17, "site": 18, "equipment": 13, "management": 12, "market": 8}  # 86
+
+
+def deposit_received(amount="10000.00", reference="BJ-TEST-0001", paid_on=None, prefix=""):
+    """The deposit HQ received, as the approval's API body (``prefix="approve-"``: as the page's form)."""
+    from tests import clock
+
+    return {
+        f"{prefix}deposit_amount": amount,
+        f"{prefix}deposit_paid_on": (paid_on or clock.today()).isoformat(),
+        f"{prefix}deposit_reference": reference,
+    }

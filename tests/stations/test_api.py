@@ -8,7 +8,7 @@ from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import certified_technician
-from .helpers import FULL_SCORES, application_data, pdf_upload, png_upload
+from .helpers import FULL_SCORES, application_data, deposit_received, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,11 @@ def test_public_application_create_then_hq_review_to_active_station():
     assert r.status_code == 200, r.json()
     r = hq.post(f"/api/v1/applications/{app_id}/score/", {"points": FULL_SCORES}, format="json")
     assert r.json()["recommended_tier"] == "centre"
-    r = hq.post(f"/api/v1/applications/{app_id}/approve/", {"tier": "centre", "note": "ok"}, format="json")
+    r = hq.post(
+        f"/api/v1/applications/{app_id}/approve/",
+        {"tier": "centre", "note": "ok", **deposit_received()},
+        format="json",
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "approved" and r.json()["coordinator_password"]
     station = Station.objects.get(pk=r.json()["station"])
@@ -53,8 +57,10 @@ def test_api_illegal_transition_and_bad_upload_are_json_400():
     app = services.application_submit(
         data=application_data(), business_licence=pdf_upload(), financial_report=png_upload()
     )
-    r = api(make_user(roles.HQ)).post(f"/api/v1/applications/{app.pk}/approve/", {"tier": "centre"}, format="json")
-    assert r.status_code == 400 and r.json()["detail"]
+    r = api(make_user(roles.HQ)).post(
+        f"/api/v1/applications/{app.pk}/approve/", {"tier": "centre", **deposit_received()}, format="json"
+    )
+    assert r.status_code == 400 and r.json()["detail"] == "只有已评分的申请才能批准。"
     assert Application.objects.get(pk=app.pk).status == "submitted"
 
 

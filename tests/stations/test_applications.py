@@ -13,7 +13,7 @@ from stations import exports, services
 from stations.models import Application, Station, TierChange
 from tests.factories import make_user
 
-from .helpers import FULL_SCORES, application_data, pdf_upload, png_upload, post_data
+from .helpers import FULL_SCORES, application_data, deposit_received, pdf_upload, png_upload, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +235,7 @@ def test_hq_pages_walk_the_review(client_for):
             "approve-agreement_date": app.created_at.date().isoformat(),
             "approve-scope_accessory_sales": "on",
             "approve-scope_simple_repair": "on",
+            **deposit_received(prefix="approve-"),
         },
     )
     app.refresh_from_db()
@@ -250,7 +251,7 @@ def test_hq_page_refuses_illegal_action_with_message(client_for):
     app = submit()
     response = hq.post(
         reverse("stations:application-action", args=[app.pk, "approve"]),
-        {"approve-tier": "centre", "approve-agreement_date": "2026-01-01"},
+        {"approve-tier": "centre", "approve-agreement_date": "2026-01-01", **deposit_received(prefix="approve-")},
         follow=True,
     )
     assert response.status_code == 200

@@ -94,7 +94,12 @@ def test_certificates(network):
     CertificateFactory(user=make_user(roles.TECHNICIAN, network["a"]))
     CertificateFactory(user=make_user(roles.TECHNICIAN, network["a"]), expires_on=today + datetime.timedelta(days=5))
     CertificateFactory(user=make_user(roles.TECHNICIAN, network["b"]), expires_on=today - datetime.timedelta(days=1))
-    CertificateFactory(user=make_user(roles.TECHNICIAN, network["b"]), status=Certificate.Status.REVOKED, revoked_on=today, revoked_at=clock.now())
+    CertificateFactory(
+        user=make_user(roles.TECHNICIAN, network["b"]),
+        status=Certificate.Status.REVOKED,
+        revoked_on=today,
+        revoked_at=clock.now(),
+    )
     queries = ["show=valid", "show=expiring", "show=expired", "show=all", f"show=all&station={network['b'].pk}"]
     _assert_same(_client(roles.HQ), "/stations/certificates/", "/api/v1/certificates/", queries)
     coordinator = _client(roles.COORDINATOR, network["a"])

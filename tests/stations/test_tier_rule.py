@@ -12,6 +12,7 @@ from spares.selectors import deposit_balance
 from stations.models import Application, TierRequirement
 from tests.factories import make_user
 
+from .helpers import deposit_received
 from .test_applications import screened
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +37,18 @@ def test_page_api_approval_and_deposit_agree_on_the_tier():
 
     refused_page = client.post(
         reverse("stations:application-action", args=[app.pk, "approve"]),
-        {"approve-tier": "centre", "approve-note": "try", "approve-agreement_date": str(app.created_at.date())},
+        {
+            "approve-tier": "centre",
+            "approve-note": "try",
+            "approve-agreement_date": str(app.created_at.date()),
+            **deposit_received(prefix="approve-"),
+        },
         follow=True,
     )
     refused_api = client.post(
-        f"/api/v1/applications/{app.pk}/approve/", {"tier": "centre"}, content_type="application/json"
+        f"/api/v1/applications/{app.pk}/approve/",
+        {"tier": "centre", **deposit_received()},
+        content_type="application/json",
     )
     assert refused_api.status_code == 400
     # the page comes back with the same refusal as the API's
@@ -48,13 +56,15 @@ def test_page_api_approval_and_deposit_agree_on_the_tier():
     app.refresh_from_db()
     assert app.status == Application.Status.SCREENED and app.station_id is None
 
+    required = TierRequirement.objects.get(tier="station").deposit
     approved = client.post(
-        f"/api/v1/applications/{app.pk}/approve/", {"tier": "station"}, content_type="application/json"
+        f"/api/v1/applications/{app.pk}/approve/",
+        {"tier": "station", **deposit_received(amount=str(required))},
+        content_type="application/json",
     )
     assert approved.status_code == 200, approved.content
     app.refresh_from_db()
     station = app.station
-    required = TierRequirement.objects.get(tier="station").deposit
     assert required > Decimal("0")
     stock_page = client.get(reverse("spares:station-stock", args=[station.pk]))
     assert stock_page.context["required_deposit"] == required == deposit_balance(station=station)
