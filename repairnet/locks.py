@@ -7,8 +7,9 @@ from django.db import connection
 
 def hold(*names: str) -> None:
     """Take the locks of ``names`` (in sorted order, so two callers never wait on each other in a circle)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not names:
         return
-    with connection.cursor() as cursor:
-        for name in sorted(set(names)):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+    ordered = sorted(set(names))
+    calls = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(ordered))
+    with connection.cursor() as cursor:  # one statement: each lock costs a round trip otherwise
+        cursor.execute(f"SELECT {calls}", ordered)

@@ -53,7 +53,7 @@ def network(db):
     return {
         "a": StationFactory(name="星辉维修站", tier=Tier.CENTRE),
         "b": StationFactory(status=Station.Status.SUSPENDED, understaffed_since=clock.today()),
-        "c": StationFactory(regions=[Region.objects.exclude(code__startswith="41").filter(level=3).first()]),
+        "c": StationFactory(regions=[Region.objects.filter(level="district", code__startswith="51").first()]),
         "province": province,
     }
 

@@ -152,7 +152,7 @@ def complaint_deadlines_check(*, now=None, actor=roles.SYSTEM) -> dict:
     )
     for pk in late.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
-            complaint = Complaint.objects.select_for_update().select_related("station").get(pk=pk)
+            complaint = Complaint.objects.select_for_update(of=("self",)).select_related("station").get(pk=pk)
             first = complaint.ack_overdue_at is None and complaint.resolve_overdue_at is None
             passed = []
             if complaint.ack_overdue_at is None and complaint.acknowledged_at is None and complaint.ack_due_at < now:

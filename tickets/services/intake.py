@@ -112,6 +112,14 @@ def _device_found(*, serial, now) -> Device | None:
     )
 
 
+def _serial_fits(*, device_model: DeviceModel, serial: str) -> bool:
+    try:
+        serial_validate(device_model=device_model, serial=serial)
+    except ValidationError:
+        return False
+    return True
+
+
 def _device_new_checked(*, serial, device_model) -> str:
     """What a device seen for the first time needs: a model and a serial in its format."""
     ensure(device_model is not None, _("Choose the device model."), "model_required")
@@ -185,8 +193,10 @@ def ticket_create(
     # Every check comes before the first write, in the order the caller is told about them: customer, device.
     chosen, phone = _customer_checked(customer_id=customer_id, phone=phone, name=customer_name)
     # Identical calls at the same moment (a client retrying on a timeout) are done one after the other, so the
-    # second finds the first's customer, device and open ticket instead of creating them again.
-    locks.hold(f"serial:{(serial or '').strip().upper()}", f"phone:{phone}")
+    # second finds the first's customer, device and open ticket instead of creating them again. A serial that
+    # cannot be a new device of the chosen model is refused below without creating anything, so needs no lock.
+    if device_model is None or _serial_fits(device_model=device_model, serial=serial):
+        locks.hold(f"serial:{(serial or '').strip().upper()}", f"phone:{phone}")
     if purchase_date and purchase_date > timezone.localdate():
         raise ValidationError({"purchase_date": _("The purchase date cannot be in the future.")})
     device = _device_found(serial=serial, now=now)
