@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from repairnet.models import Region
+from stations.models import Application
 
 
 def pdf_upload(name="licence.pdf", size=0):
@@ -78,3 +79,12 @@ def deposit_received(amount="10000.00", reference="BJ-TEST-0001", paid_on=None, 
         f"{prefix}deposit_paid_on": (paid_on or clock.today()).isoformat(),
         f"{prefix}deposit_reference": reference,
     }
+
+
+def site(station, **overrides):
+    """The station's recorded site: an approved application's facts (the centre's requirements met)."""
+    data = application_data(**overrides)
+    data["region"] = Region.objects.get(pk=data["region"])
+    return Application.objects.create(
+        **data, status=Application.Status.APPROVED, station=station, reference=f"SQ{station.pk:06d}"
+    )

@@ -7,23 +7,13 @@ from decimal import Decimal
 import pytest
 
 from repairnet import roles
-from repairnet.models import Region
 from stations import services
-from stations.models import Application, Tier
+from stations.models import Tier
 from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import CertificateFactory
-from .helpers import application_data
-
-
-def site(station, **overrides):
-    """The station's recorded site: an approved application's facts (the centre's requirements met)."""
-    data = application_data(**overrides)
-    data["region"] = Region.objects.get(pk=data["region"])
-    return Application.objects.create(
-        **data, status=Application.Status.APPROVED, station=station, reference=f"SQ{station.pk:06d}"
-    )
+from .helpers import site
 
 
 def _quarters():

@@ -11,8 +11,7 @@ from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import CertificateFactory, certified_technician
-from .helpers import application_data, pdf_upload, png_upload
-from .test_assessment_rules import site
+from .helpers import application_data, pdf_upload, png_upload, site
 
 pytestmark = pytest.mark.django_db
 
