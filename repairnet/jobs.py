@@ -5,6 +5,7 @@ import functools
 import logging
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .models import JobRun
@@ -34,7 +35,26 @@ COUNT_LABELS = {
     "locked": _("statements left untouched"),
     "loaded": _("days loaded"),
     "days": _("days"),
+    "requeued": _("queued again"),
+    "failed": _("marked failed"),
+    "dispatched": _("handed to the job queue"),
 }
+
+
+# Stored (untranslated) as the result of a run whose worker died; /jobs/ shows it in the reader's language.
+ABANDONED = gettext_noop("Abandoned: its worker stopped before the job finished.")
+
+
+def _stale_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(minutes=setting("JOB_STALE_MINUTES"))
+
+
+def job_runs_abandoned_fail(*, name: str, now: datetime.datetime | None = None) -> int:
+    """Record the job's runs that lost their worker as failed (the worker could not: it died)."""
+    now = now or timezone.now()
+    return JobRun.objects.filter(name=name, ok__isnull=True, started_at__lt=_stale_before(now)).update(
+        ok=False, finished_at=now, result=ABANDONED
+    )
 
 
 def tracked_job(name: str, label: str):
@@ -47,6 +67,7 @@ def tracked_job(name: str, label: str):
     def decorator(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            job_runs_abandoned_fail(name=name)  # every schedule runs well within the stale time
             run = JobRun.objects.create(name=name, label=label)
             try:
                 result = func(*args, **kwargs)
@@ -65,13 +86,16 @@ def tracked_job(name: str, label: str):
 
 
 def run_state(run: JobRun, *, now: datetime.datetime | None = None) -> str:
-    """succeeded / failed / running, or interrupted: unfinished after JOB_STALE_MINUTES (its worker died)."""
+    """succeeded, running, or failed (including a run unfinished after JOB_STALE_MINUTES: its worker died)."""
     if run.ok is not None:
         return "succeeded" if run.ok else "failed"
-    now = now or timezone.now()
-    if now - run.started_at > datetime.timedelta(minutes=setting("JOB_STALE_MINUTES")):
-        return "interrupted"
-    return "running"
+    return "failed" if run.started_at < _stale_before(now or timezone.now()) else "running"
+
+
+def result_text(run: JobRun, *, now: datetime.datetime | None = None) -> str:
+    if run.result == ABANDONED or (run.ok is None and run_state(run, now=now) == "failed"):
+        return gettext(ABANDONED)
+    return run.result
 
 
 def counts_text(run: JobRun) -> str:

@@ -158,7 +158,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "socket_connect_timeout": 0.5}
+# A request that queues work must answer within 2 s when the broker is down (kombu's default publish retry
+# waits about 6 s): half-second connects and one quick retry, then the caller says so and a sweep dispatches later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -253,8 +257,13 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Domain numbers live in the area apps as admin-editable rules; the few process-wide ones are here.
 REPAIRNET = {
-    # A job run still unfinished after this long is shown as interrupted on /jobs/ (its worker died).
-    "JOB_STALE_MINUTES": env.int("JOB_STALE_MINUTES", default=60),
+    # A job run still unfinished after this long has lost its worker (the hard time limit is 30 minutes):
+    # /jobs/ shows it failed, and the recovery sweep records it so.
+    "JOB_STALE_MINUTES": env.int("JOB_STALE_MINUTES", default=35),
+    # A settlement run's worker renews its lease after every chunk of stations; a run whose lease has
+    # expired lost its worker and is queued again, up to the attempts below, then marked failed.
+    "RUN_LEASE_SECONDS": env.int("RUN_LEASE_SECONDS", default=300),
+    "RUN_MAX_ATTEMPTS": env.int("RUN_MAX_ATTEMPTS", default=3),
     # A write's Idempotency-Key (API) or one-time form token (pages) is remembered this long.
     "IDEMPOTENCY_HOURS": env.int("IDEMPOTENCY_HOURS", default=24),
     # The longest text any field may carry (repairnet.inputs); each form and serializer has its own lower limits.

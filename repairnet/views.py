@@ -59,6 +59,7 @@ def job_runs(request):
             "title": gettext(run.label) if run.label else run.name,
             "state": jobs.run_state(run, now=now),
             "counts": jobs.counts_text(run),
+            "result": jobs.result_text(run, now=now),
         }
         for run in JobRun.objects.all()[:200]
     ]

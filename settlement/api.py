@@ -1,6 +1,7 @@
 """Settlement API (/api/v1/settlement/...): runs, statements and their flow, PDF, month workbook, fee rules."""
 
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,6 +25,9 @@ class FeeRuleSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     month = serializers.DateField(format="%Y-%m", read_only=True)
+    waiting_for_queue = serializers.BooleanField(
+        read_only=True, help_text="Recorded but not started: the job queue was unreachable; it starts when it is back."
+    )
 
     class Meta:
         model = SettlementRun
@@ -41,6 +45,9 @@ class RunSerializer(serializers.ModelSerializer):
             "lines_count",
             "excluded_count",
             "message",
+            "dispatched_at",
+            "attempts",
+            "waiting_for_queue",
         ]
         read_only_fields = fields
 
@@ -198,7 +205,12 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         month = services.parse_month(data["month"])
         run = services.settlement_run_start(month=month, actor=request.user)
         run.refresh_from_db()
-        return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        body = RunSerializer(run).data
+        if run.waiting_for_queue:
+            body["detail"] = _(
+                "The job queue cannot be reached right now: the run is recorded and starts by itself when it is back."
+            )
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):

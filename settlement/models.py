@@ -85,6 +85,11 @@ class SettlementRun(models.Model):
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     started_at = models.DateTimeField(_("Started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
+    # The database is the record of what must run: when the task was handed to the broker (empty while the
+    # broker was unreachable), the worker's lease, renewed after every chunk, and how many workers took it.
+    dispatched_at = models.DateTimeField(_("Handed to the job queue"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("Last sign of its worker"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
     stations_count = models.PositiveIntegerField(_("Stations"), default=0)
     drafts_count = models.PositiveIntegerField(_("Drafts built"), default=0)
     locked_count = models.PositiveIntegerField(_("Statements left untouched"), default=0)
@@ -99,6 +104,11 @@ class SettlementRun(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.get_status_display()}"
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Recorded, but the broker has not taken it yet (it was unreachable): it has not started."""
+        return self.status == self.Status.QUEUED and self.dispatched_at is None
 
 
 class Statement(models.Model):

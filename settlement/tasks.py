@@ -7,7 +7,7 @@ from repairnet import roles
 from repairnet.jobs import tracked_job
 
 
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, ignore_result=True)
 def settlement_run_task(self, run_id: int) -> str:
     """Execute a queued run (idempotent: a finished run is not repeated)."""
     from .services import settlement_run_execute
@@ -42,5 +42,17 @@ def statements_overdue_remind_task(self) -> dict:
     @tracked_job("settlement_overdue_remind", gettext_noop("Settlement: remind finance of overdue statements"))
     def body():
         return statements_overdue_remind(actor=roles.SYSTEM)
+
+    return body()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def settlement_runs_recover_task(self) -> dict:
+    """Every 2 minutes: re-queue or fail runs whose worker died, hand over runs the broker never took."""
+    from .services import settlement_runs_recover
+
+    @tracked_job("settlement_runs_recover", gettext_noop("Settlement: recover runs that lost their worker"))
+    def body():
+        return settlement_runs_recover()
 
     return body()

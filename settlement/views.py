@@ -95,7 +95,17 @@ def month_run(request, month: str):
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect("settlement:index")
-    messages.success(request, _("The settlement run for %(month)s has started.") % {"month": month})
+    if run.waiting_for_queue:
+        messages.warning(
+            request,
+            _(
+                "The job queue cannot be reached right now. The run for %(month)s is recorded and has not "
+                "started; it starts by itself within minutes of the queue coming back."
+            )
+            % {"month": month},
+        )
+    else:
+        messages.success(request, _("The settlement run for %(month)s has started.") % {"month": month})
     return redirect(f"{reverse('settlement:month', kwargs={'month': month})}?run={run.pk}")
 
 
@@ -121,6 +131,7 @@ def run_status(request, pk: int):
             "progress": run.progress,
             "message": run.message,
             "done": run.status in ("done", "failed"),
+            "waiting_for_queue": run.waiting_for_queue,
         }
     )
 

@@ -20,4 +20,5 @@ from .run import (  # noqa: F401
     settlement_month_build,
     settlement_run_execute,
     settlement_run_start,
+    settlement_runs_recover,
 )

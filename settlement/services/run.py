@@ -12,14 +12,15 @@ import datetime
 import logging
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from repairnet import roles
 from repairnet.money import ZERO
-from repairnet.services import audit_record, ensure, ensure_permitted
+from repairnet.services import audit_record, ensure, ensure_permitted, setting
 from tickets.models import Ticket
 
 from ..models import Adjustment, ExcludedTicket, SettlementRun, Statement, StatementLine, WithheldTicket
@@ -216,42 +217,79 @@ def settlement_month_build(*, month: datetime.date, run: SettlementRun | None = 
         for key, value in counts.items():
             totals[key] += value
         if run is not None:
-            SettlementRun.objects.filter(pk=run.pk).update(progress=int(index * 100 / len(chunks)))
+            SettlementRun.objects.filter(pk=run.pk).update(
+                progress=int(index * 100 / len(chunks)), heartbeat_at=timezone.now()
+            )
     return totals
 
 
+def _lease_expired_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=setting("RUN_LEASE_SECONDS"))
+
+
+def _run_dispatch(run: SettlementRun) -> bool:
+    """Hand the run to the broker; False when it cannot be reached (the recovery sweep tries again)."""
+    from ..tasks import settlement_run_task
+
+    try:
+        settlement_run_task.apply_async((run.pk,), ignore_result=True)
+    except (KombuOperationalError, OSError):
+        log.warning("settlement run %s: the job queue is unreachable; it stays queued", run.pk)
+        return False
+    SettlementRun.objects.filter(pk=run.pk).update(dispatched_at=timezone.now())
+    return True
+
+
 def settlement_run_start(*, month: datetime.date, actor, queue: bool = True) -> SettlementRun:
-    """Finance asks for a month: record the run and queue the task (it runs after commit)."""
+    """Finance asks for a month: record the run, then hand it to the job queue (``run.waiting_for_queue``
+    tells the caller the broker could not be reached).
+
+    A month already queued or running returns that run (a queued one is handed over again: the broker may
+    have been down); one whose worker died is recovered first.
+    """
     if actor is not None:
         ensure_permitted(roles.can(actor, "settlement.run"))
     month = month.replace(day=1)
     ensure(month <= timezone.localdate().replace(day=1), _("The month must not be in the future."), code="future_month")
+    settlement_runs_recover(month=month, dispatch=False)
     with transaction.atomic():
-        busy = SettlementRun.objects.filter(
-            month=month, status__in=(SettlementRun.Status.QUEUED, SettlementRun.Status.RUNNING)
-        ).first()
-        if busy is not None:
-            return busy
-        run = SettlementRun.objects.create(month=month, requested_by=actor if actor else None)
-        audit_record(obj=run, verb="settlement_run_requested", actor=actor, data={"month": f"{month:%Y-%m}"})
-
-    def _queue():
-        from ..tasks import settlement_run_task
-
-        settlement_run_task.delay(run.pk)
-
-    if queue:
-        transaction.on_commit(_queue)
+        run = (
+            SettlementRun.objects.select_for_update()
+            .filter(month=month, status__in=(SettlementRun.Status.QUEUED, SettlementRun.Status.RUNNING))
+            .first()
+        )
+        if run is None:
+            run = SettlementRun.objects.create(month=month, requested_by=actor if actor else None)
+            audit_record(obj=run, verb="settlement_run_requested", actor=actor, data={"month": f"{month:%Y-%m}"})
+    if queue and run.status == SettlementRun.Status.QUEUED:
+        _run_dispatch(run)
+        run.refresh_from_db()
     return run
 
 
 def settlement_run_execute(*, run_id: int) -> SettlementRun:
-    """Do a queued run (the task body). Idempotent: a finished run is not repeated."""
+    """Do a queued run (the task body). Idempotent: a finished run, or one another live worker holds, is left.
+
+    A run whose lease expired lost its worker (killed, out of memory, redelivered by the broker): taking
+    it again is safe, because each chunk is its own transaction and the drafts are rebuilt from scratch.
+    """
     run = SettlementRun.objects.get(pk=run_id)
-    claimed = SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.QUEUED).update(
-        status=SettlementRun.Status.RUNNING, started_at=timezone.now(), progress=0
+    now = timezone.now()
+    claimed = (
+        SettlementRun.objects.filter(pk=run.pk, attempts__lt=setting("RUN_MAX_ATTEMPTS"))
+        .filter(
+            Q(status=SettlementRun.Status.QUEUED)
+            | Q(status=SettlementRun.Status.RUNNING, heartbeat_at__lt=_lease_expired_before(now))
+        )
+        .update(
+            status=SettlementRun.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            progress=0,
+        )
     )
-    if not claimed:  # done, failed, or another worker has it
+    if not claimed:  # done, failed, out of attempts, or a live worker has it
         return run
     try:
         totals = settlement_month_build(month=run.month, run=run)
@@ -274,3 +312,37 @@ def settlement_run_execute(*, run_id: int) -> SettlementRun:
     )
     run.refresh_from_db()
     return run
+
+
+def settlement_runs_recover(*, month: datetime.date | None = None, dispatch: bool = True) -> dict:
+    """The sweep (every 2 minutes, and before finance starts a month): find runs that lost their worker.
+
+    A running run whose lease expired is queued again, or marked failed once it has used its attempts; a
+    queued run the broker never took (or took longer than a lease ago without starting) is handed over again.
+    """
+    now = timezone.now()
+    expired = _lease_expired_before(now)
+    runs = SettlementRun.objects.all() if month is None else SettlementRun.objects.filter(month=month)
+    counts = {"requeued": 0, "failed": 0, "dispatched": 0}
+    with transaction.atomic():
+        for run in runs.select_for_update(skip_locked=True).filter(
+            status=SettlementRun.Status.RUNNING, heartbeat_at__lt=expired
+        ):
+            if run.attempts >= setting("RUN_MAX_ATTEMPTS"):
+                run.status, run.finished_at = SettlementRun.Status.FAILED, now
+                run.message = _("Its worker stopped %(n)s times before finishing; start the run again.") % {
+                    "n": run.attempts
+                }
+                counts["failed"] += 1
+            else:
+                run.status, run.dispatched_at = SettlementRun.Status.QUEUED, None
+                run.message = _("Its worker stopped at %(progress)s%%; queued again.") % {"progress": run.progress}
+                counts["requeued"] += 1
+            run.save(update_fields=["status", "finished_at", "dispatched_at", "message"])
+            audit_record(obj=run, verb="settlement_run_recovered", actor=None, data={"to": run.status})
+    if dispatch:
+        waiting = runs.filter(status=SettlementRun.Status.QUEUED).filter(
+            Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=expired)
+        )
+        counts["dispatched"] = sum(_run_dispatch(run) for run in waiting)
+    return counts

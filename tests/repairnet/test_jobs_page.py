@@ -1,4 +1,4 @@
-"""/jobs/ words each run in the reader's language and tells an interrupted run from a running one."""
+"""/jobs/ words each run in the reader's language and shows a run whose worker died as failed."""
 
 import datetime
 
@@ -6,7 +6,7 @@ import pytest
 from django.utils.translation import gettext_noop
 
 from repairnet import roles
-from repairnet.jobs import run_state, tracked_job
+from repairnet.jobs import ABANDONED, run_state, tracked_job
 from repairnet.models import JobRun
 from tests import clock
 
@@ -21,16 +21,22 @@ def test_runs_are_shown_in_chinese_with_their_counts(client_for):
 
 
 @pytest.mark.django_db
-def test_a_run_whose_worker_died_shows_as_interrupted(client_for, settings):
-    settings.REPAIRNET = {**settings.REPAIRNET, "JOB_STALE_MINUTES": 60}
-    stuck = JobRun.objects.create(name="settlement_run", label=gettext_noop("Settlement run"))
-    JobRun.objects.filter(pk=stuck.pk).update(started_at=clock.now() - datetime.timedelta(minutes=61))
-    fresh = JobRun.objects.create(name="callbacks_sweep", label=gettext_noop("Callback sweep"))
+def test_a_run_whose_worker_died_shows_as_failed_and_the_next_run_records_it(client_for, settings):
+    settings.REPAIRNET = {**settings.REPAIRNET, "JOB_STALE_MINUTES": 35}
+    stuck = JobRun.objects.create(name="callbacks_sweep", label=gettext_noop("Callback sweep"))
+    JobRun.objects.filter(pk=stuck.pk).update(started_at=clock.now() - datetime.timedelta(minutes=36))
+    fresh = JobRun.objects.create(name="settlement_run", label=gettext_noop("Settlement run"))
     stuck.refresh_from_db()
-    assert run_state(stuck, now=clock.now()) == "interrupted"
+    assert run_state(stuck, now=clock.now()) == "failed"
     assert run_state(fresh, now=clock.now()) == "running"
-    page = client_for(roles.HQ).get("/jobs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Interrupted" in page and "Running" in page
+    page = client_for(roles.HQ).get("/jobs/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已中断" in page and "运行中" in page and page.count("table-danger") == 1
+    # the job's next run writes it down: failed, finished, with the reason
+    tracked_job("callbacks_sweep", gettext_noop("Callback sweep"))(lambda: {"created": 0})()
+    stuck.refresh_from_db()
+    assert stuck.ok is False and stuck.finished_at is not None and stuck.result == ABANDONED
+    fresh.refresh_from_db()
+    assert fresh.ok is None  # another job's run is not its business
 
 
 @pytest.mark.django_db

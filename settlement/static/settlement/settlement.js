@@ -20,10 +20,12 @@
           setBar(runBox, data.progress);
           var label = document.getElementById("run-status-label");
           if (label) label.textContent = data.status_label;
+          var waiting = document.getElementById("run-waiting");
+          if (waiting) waiting.classList.toggle("d-none", !data.waiting_for_queue);
           if (data.done) {
             window.location.replace(window.location.pathname);
           } else {
-            window.setTimeout(poll, 1000);
+            window.setTimeout(poll, data.waiting_for_queue ? 5000 : 1000);
           }
         })
         .catch(function () { window.setTimeout(poll, 3000); });
