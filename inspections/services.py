@@ -24,9 +24,9 @@ def local_today() -> datetime.date:
     return timezone.localdate()
 
 
-def grade_for(total: int) -> str:
-    """A ≥ 90, B ≥ 80, C ≥ 60, else D (thresholds: the GRADE_THRESHOLDS setting)."""
-    thresholds = setting("GRADE_THRESHOLDS")
+def grade_for(total: int, *, on: datetime.date | None = None) -> str:
+    """A ≥ 90, B ≥ 80, C ≥ 60, else D (GRADE_THRESHOLDS in force on ``on``; default today, the day it is graded)."""
+    thresholds = setting("GRADE_THRESHOLDS", on=on)
     for grade, minimum in sorted(thresholds.items(), key=lambda kv: kv[1], reverse=True):
         if total >= minimum:
             return grade

@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, JobRun, Region, User
+from .models import AuditEvent, JobRun, Region, RuleVersion, User
+from .services import audit_record, rule_version_check, rule_version_set
 
 
 @admin.register(User)
@@ -47,3 +51,66 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = ("name", "started_at", "finished_at", "ok", "result")
     list_filter = ("name", "ok")
+
+
+class EffectiveDatedForm(forms.ModelForm):
+    """A rule row's dates: a change applies from today or later, so decisions already made keep their rule."""
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("effective_from", "retired_on"):
+            if name in self.changed_data and data.get(name) is not None and data[name] < today:
+                self.add_error(name, _("A change applies from today or later; decisions already made keep their rule."))
+        return data
+
+
+class EffectiveDatedAdmin(admin.ModelAdmin):
+    """Rule rows with an ``effective_from``: a row already in force is history (applications, exams and
+    assessments were decided on it), so it is read-only; HQ adds a row dated from when the change applies.
+    Every save is an audit row."""
+
+    form = EffectiveDatedForm
+    editable_in_force: tuple[str, ...] = ()
+
+    @staticmethod
+    def in_force(obj) -> bool:
+        return obj is not None and obj.effective_from <= timezone.localdate()
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.in_force(obj):
+            return [f.name for f in self.model._meta.fields if f.editable and f.name not in self.editable_in_force]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.in_force(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
+        audit_record(obj=obj, verb="rule_changed" if change else "rule_added", actor=request.user, data=changed)
+
+
+class RuleVersionForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        try:
+            rule_version_check(key=data.get("key"), effective_from=data.get("effective_from"), value=data.get("value"))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
+@admin.register(RuleVersion)
+class RuleVersionAdmin(EffectiveDatedAdmin):
+    form = RuleVersionForm
+    list_display = ("key", "effective_from", "value", "note", "created_by")
+    list_filter = ("key",)
+    fields = ("key", "effective_from", "value", "note")
+
+    def save_model(self, request, obj, form, change):
+        version = rule_version_set(
+            key=obj.key, effective_from=obj.effective_from, value=obj.value, note=obj.note, actor=request.user
+        )
+        obj.pk = version.pk

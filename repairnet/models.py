@@ -138,3 +138,36 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.status}"
+
+
+class RuleVersion(models.Model):
+    """A business number HQ changes from a date on (admin): each decision reads the version in force on its
+    own date (an exam on its exam day, an inspection on its visit, an assessment on its quarter's last day),
+    so changing a rule never rewrites a past result. Without a row the default in settings.REPAIRNET holds."""
+
+    class Key(models.TextChoices):
+        EXAM_PASS_EACH = "EXAM_PASS_EACH", _("Exam: pass mark in theory and in practice")
+        EXAM_PASS_AVERAGE = "EXAM_PASS_AVERAGE", _("Exam: pass mark on average")
+        GRADE_THRESHOLDS = "GRADE_THRESHOLDS", _("Inspection: minimum points for grades A, B and C")
+        ASSESSMENT_WEIGHTS = "ASSESSMENT_WEIGHTS", _("Assessment: weights in % (sum 100)")
+        ASSESSMENT_THRESHOLDS = "ASSESSMENT_THRESHOLDS", _("Assessment: scores for upgrade, downgrade, revocation")
+
+    key = models.CharField(_("Rule"), max_length=40, choices=Key.choices)
+    effective_from = models.DateField(_("Effective from"))
+    value = models.JSONField(
+        _("Value"), help_text=_('A number, or for several numbers e.g. {"A": 90, "B": 80, "C": 60}.')
+    )
+    note = models.CharField(_("Why"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Set by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["key", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="rule_version_one_a_day")]
+        verbose_name = _("Rule version")
+        verbose_name_plural = _("Rule versions")
+
+    def __str__(self):
+        return f"{self.get_key_display()} ({self.effective_from:%Y-%m-%d})"

@@ -40,6 +40,7 @@ RULES: dict[str, frozenset[str]] = {
     "audit.view": EVERYONE,  # scope still applies: station staff see only their station's history
     "regions.view": EVERYONE,
     "jobs.view": frozenset({HQ, ADMIN}),
+    "rules.edit": frozenset({HQ, ADMIN}),  # effective-dated rule versions (repairnet.services.rule_version_set)
 }
 
 

@@ -1,12 +1,16 @@
 """Cross-cutting write services: the audit trail, the one state-transition helper, the one settings reader."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AuditEvent
+from . import roles
+from .models import AuditEvent, RuleVersion
 
 
 class InvalidTransition(ValidationError):
@@ -87,6 +91,71 @@ def ensure_permitted(condition: bool, message: str = "") -> None:
         raise PermissionDenied(message or _("You do not have permission to do this."))
 
 
-def setting(name: str):
-    """A business rule's number: settings.REPAIRNET, where each has its one default (a missing name raises)."""
-    return settings.REPAIRNET[name]
+def setting(name: str, *, on: datetime.date | None = None):
+    """A business rule's number: settings.REPAIRNET, where each has its one default (a missing name raises).
+
+    The rules HQ changes from a date on (``RuleVersion.Key``) read the version in force on ``on`` (default
+    today); a caller deciding something dated passes that date, and a loop reads it once before the loop.
+    """
+    default = settings.REPAIRNET[name]
+    if name not in RuleVersion.Key.values:
+        return default
+    on = on or timezone.localdate()
+    version = RuleVersion.objects.filter(key=name, effective_from__lte=on).order_by("-effective_from").first()
+    return default if version is None else version.value
+
+
+def _rule_checks(key: str, value) -> list[str]:
+    """What is wrong with ``value`` for ``key`` (empty when it is fine): the default's shape, whole numbers
+    from 0 to 100, weights summing to 100, grade and assessment thresholds in their order."""
+    default = settings.REPAIRNET[key]
+    numbers = list(value.values()) if isinstance(value, dict) else [value]
+    if isinstance(default, dict) != isinstance(value, dict) or (
+        isinstance(default, dict) and set(value) != set(default)
+    ):
+        keys = ", ".join(default) if isinstance(default, dict) else ""
+        return [_("Give the numbers for: %(keys)s.") % {"keys": keys} if keys else _("Give one number.")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100 for n in numbers):
+        return [_("Every number must be a whole number from 0 to 100.")]
+    if key == RuleVersion.Key.ASSESSMENT_WEIGHTS and sum(numbers) != 100:
+        return [_("The weights must add up to 100 (they add up to %(n)s).") % {"n": sum(numbers)}]
+    if key == RuleVersion.Key.GRADE_THRESHOLDS and not value["A"] > value["B"] > value["C"]:
+        return [_("Grade A needs more points than B, and B more than C.")]
+    if key == RuleVersion.Key.ASSESSMENT_THRESHOLDS and not (
+        value["upgrade"] > value["downgrade"] > value["revocation"]
+    ):
+        return [_("The upgrade score must be above the downgrade score, and that above the revocation score.")]
+    return []
+
+
+def rule_version_check(*, key: str, effective_from: datetime.date | None, value) -> None:
+    """Refuse a version that would rewrite the past or that its rule cannot read (field errors)."""
+    errors = {}
+    if key not in RuleVersion.Key.values:
+        errors["key"] = [_("Choose a rule.")]
+    elif problems := _rule_checks(key, value):
+        errors["value"] = problems
+    if effective_from is None:
+        errors["effective_from"] = [_("Give the date from which it applies.")]
+    elif effective_from < timezone.localdate():
+        errors["effective_from"] = [_("A change applies from today or later; decisions already made keep their rule.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def rule_version_set(*, key: str, effective_from: datetime.date, value, actor, note: str = "") -> RuleVersion:
+    """HQ changes a rule from a date on (a future version may be replaced until its day comes)."""
+    roles.require(actor, "rules.edit")
+    rule_version_check(key=key, effective_from=effective_from, value=value)
+    version, created = RuleVersion.objects.update_or_create(
+        key=key, effective_from=effective_from, defaults={"value": value, "note": note, "created_by": actor}
+    )
+    audit_record(
+        obj=version,
+        verb="rule_version_set" if created else "rule_version_replaced",
+        actor=actor,
+        note=note,
+        data={"key": key, "effective_from": f"{effective_from:%Y-%m-%d}", "value": value},
+    )
+    return version

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from repairnet.admin import ReadOnlyAdmin
+from repairnet.admin import EffectiveDatedAdmin, ReadOnlyAdmin
 
 from .models import (
     Application,
@@ -34,9 +34,11 @@ class StationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierRequirement)
-class TierRequirementAdmin(admin.ModelAdmin):
+class TierRequirementAdmin(EffectiveDatedAdmin):
+    list_filter = ("tier",)
     list_display = (
         "tier",
+        "effective_from",
         "deposit",
         "min_coordinators",
         "min_engineers",
@@ -47,9 +49,9 @@ class TierRequirementAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScreeningCriterion)
-class ScreeningCriterionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "max_points", "order", "active")
-    list_editable = ("max_points", "order", "active")
+class ScreeningCriterionAdmin(EffectiveDatedAdmin):
+    list_display = ("code", "name", "max_points", "order", "effective_from", "retired_on")
+    editable_in_force = ("retired_on",)  # a line in force can be retired from a coming date
 
 
 @admin.register(SanctionRule)

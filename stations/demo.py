@@ -15,6 +15,7 @@ from repairnet import roles
 from repairnet.demo import DEMO_PASSWORD, demo_user
 from repairnet.models import Region, User
 
+from . import selectors
 from .models import (
     Application,
     Assessment,
@@ -26,7 +27,6 @@ from .models import (
     Station,
     Tier,
     TierChange,
-    TierRequirement,
 )
 
 DEMO_STATIONS = [
@@ -267,7 +267,7 @@ def _seed_network(hq, stdout) -> int:
                 position=Position.REPAIR_TECHNICIAN,
             )
             _certify(tech, state=state, seq=100 + n * 5 + i)
-        requirement = TierRequirement.objects.get(tier=tier)
+        requirement = selectors.tier_requirement(tier)
         services._deposit_handoff(
             station=station,
             amount=requirement.deposit,
@@ -359,7 +359,7 @@ def _seed_applications(hq) -> None:
                 code="SC0201",
                 note="演示数据：综合评审通过",
                 coordinator_username="demo-sc0201-coord",
-                deposit_amount=TierRequirement.objects.get(tier=tier).deposit,
+                deposit_amount=selectors.tier_requirement(tier).deposit,
                 deposit_paid_on=today,
                 deposit_reference="DEMO-BJ-SC0201",
             )

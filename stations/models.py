@@ -58,9 +58,10 @@ class Station(models.Model):
 
 
 class TierRequirement(models.Model):
-    """Hard requirements and deposit of one tier (SPEC 1.1); editable in the admin."""
+    """Hard requirements and deposit of one tier (SPEC 1.1) from a date on; HQ adds a row with a later
+    ``effective_from`` to change them, and each application or assessment uses the row in force on its date."""
 
-    tier = models.CharField(_("Level"), max_length=20, choices=Tier.choices, unique=True)
+    tier = models.CharField(_("Level"), max_length=20, choices=Tier.choices)
     deposit = models.DecimalField(_("Deposit"), max_digits=12, decimal_places=2)
     min_coordinators = models.PositiveSmallIntegerField(_("Minimum coordinators"), default=1)
     min_engineers = models.PositiveSmallIntegerField(_("Minimum certified engineers"), default=0)
@@ -72,25 +73,40 @@ class TierRequirement(models.Model):
     effective_from = models.DateField(_("Effective from"), default=datetime.date(2026, 1, 1))
 
     class Meta:
-        ordering = ["-rank"]
+        ordering = ["-rank", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "effective_from"], name="tier_requirement_one_version_a_day")
+        ]
         verbose_name = _("Tier requirement")
         verbose_name_plural = _("Tier requirement")
 
     def __str__(self):
-        return str(Tier(self.tier).label)
+        return f"{Tier(self.tier).label} ({self.effective_from:%Y-%m-%d})"
 
 
 class ScreeningCriterion(models.Model):
-    """One line of the screening standard (筛选标准) with its maximum points."""
+    """One line of the screening standard (筛选标准) with its maximum points, in force from ``effective_from``
+    until the day before ``retired_on``. To change a line from a date, HQ retires it on that date and adds
+    its new version; an application is scored on the lines in force on the day it was submitted."""
 
-    code = models.SlugField(_("Code"), max_length=40, unique=True)
+    code = models.SlugField(_("Code"), max_length=40)
     name = models.CharField(_("Criterion"), max_length=200)
     max_points = models.PositiveSmallIntegerField(_("Maximum points"))
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
-    active = models.BooleanField(_("Active"), default=True)
+    effective_from = models.DateField(_("Effective from"), default=datetime.date(2026, 1, 1))
+    retired_on = models.DateField(
+        _("Retired on"), null=True, blank=True, help_text=_("First day it no longer applies.")
+    )
 
     class Meta:
         ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="screening_criterion_one_version_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=models.F("effective_from")),
+                name="screening_criterion_retired_after_start",
+            ),
+        ]
         verbose_name = _("Screening criterion")
         verbose_name_plural = _("Screening criterion")
 

@@ -84,12 +84,33 @@ def certified_engineer_counts(*, station_ids, on: datetime.date | None = None) -
     return {r["user__station_id"]: r["n"] for r in rows}
 
 
-def tier_requirements() -> dict[str, TierRequirement]:
-    return {t.tier: t for t in TierRequirement.objects.all()}
+def application_day(application: Application) -> datetime.date:
+    """The date an application is judged by: the rules in force on the day it was submitted."""
+    return timezone.localdate(application.created_at) if application.created_at else today()
 
 
-def screening_criteria():
-    return list(ScreeningCriterion.objects.filter(active=True).order_by("order", "pk"))
+def tier_requirements(*, on: datetime.date | None = None) -> dict[str, TierRequirement]:
+    """Each tier's requirement row in force on ``on`` (default today), highest tier first. A date before a
+    tier's first row uses that first row (the rules as they were when the network began)."""
+    on = on or today()
+    chosen: dict[str, TierRequirement] = {}
+    for row in TierRequirement.objects.order_by("tier", "effective_from"):
+        if row.tier not in chosen or row.effective_from <= on:
+            chosen[row.tier] = row
+    return dict(sorted(chosen.items(), key=lambda item: -item[1].rank))
+
+
+def tier_requirement(tier: str, *, on: datetime.date | None = None) -> TierRequirement | None:
+    return tier_requirements(on=on).get(tier)
+
+
+def screening_criteria(*, on: datetime.date | None = None) -> list[ScreeningCriterion]:
+    """The screening lines in force on ``on`` (default today); a date before the first lines uses those."""
+    on = on or today()
+    rows = list(ScreeningCriterion.objects.order_by("order", "pk"))
+    first = min((row.effective_from for row in rows), default=on)
+    on = max(on, first)
+    return [r for r in rows if r.effective_from <= on and (r.retired_on is None or r.retired_on > on)]
 
 
 # --- stations ---------------------------------------------------------------------------------
@@ -203,7 +224,11 @@ def dispatchable_stations():
     return (
         Station.objects.filter(status=Station.Status.ACTIVE, scope_simple_repair=True)
         .exclude(tier=Tier.ACCESSORY_POINT)
-        .annotate(tier_rank=Subquery(TierRequirement.objects.filter(tier=OuterRef("tier")).values("rank")[:1]))
+        .annotate(
+            tier_rank=Subquery(
+                TierRequirement.objects.filter(tier=OuterRef("tier")).order_by("-effective_from").values("rank")[:1]
+            )
+        )
     )
 
 
@@ -231,7 +256,7 @@ def hard_requirement_checks(*, application: Application, tier: str, requirement:
     (coordinators, engineers, site, equipment, declaration)."""
     from django.utils.translation import gettext as _
 
-    req = requirement or TierRequirement.objects.get(tier=tier)
+    req = requirement or tier_requirement(tier, on=application_day(application))
     a = application
     checks = [
         (
@@ -260,7 +285,7 @@ def tier_eligibility(*, application: Application) -> list[dict]:
     """For each tier (highest first): hard-requirement checks, the score threshold, eligible or not."""
     score = application.total_score
     rows = []
-    for req in TierRequirement.objects.order_by("-rank"):
+    for req in tier_requirements(on=application_day(application)).values():
         checks = hard_requirement_checks(application=application, tier=req.tier, requirement=req)
         hard_ok = all(c["passed"] for c in checks)
         score_ok = score is not None and score >= req.min_score

@@ -90,9 +90,10 @@ def application_list(request):
 
 
 def _application_context(application, **extra):
-    criteria = selectors.screening_criteria()
+    day = selectors.application_day(application)
+    criteria = selectors.screening_criteria(on=day)
     initial_tier = application.recommended_tier or application.tier_wanted
-    requirement = selectors.tier_requirements().get(initial_tier)
+    requirement = selectors.tier_requirement(initial_tier, on=day)
     scores = {s.criterion.code: s for s in application.scores.select_related("criterion")}
     context = {
         "application": application,
@@ -155,7 +156,11 @@ def application_action(request, pk: int, action: str):
             )
             messages.success(request, _("Site visit recorded."))
         elif action == "score":
-            form = forms.ScoreForm(request.POST, prefix="score", criteria=selectors.screening_criteria())
+            form = forms.ScoreForm(
+                request.POST,
+                prefix="score",
+                criteria=selectors.screening_criteria(on=selectors.application_day(application)),
+            )
             if not form.is_valid():
                 extra["score_form"] = form
                 raise ValidationError(_("Please correct the scores."))
@@ -268,7 +273,7 @@ def station_detail(request, pk: int):
     station = get_object_or_404(Station.objects.prefetch_related("regions__parent__parent"), pk=pk)
     roles.require(request.user, "stations.view", station)
     can_staff = roles.can(request.user, "stations.staff.view", station)
-    requirement = selectors.tier_requirements().get(station.tier)
+    requirement = selectors.tier_requirement(station.tier)
     context = {
         "station": station,
         "requirement": requirement,

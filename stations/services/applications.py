@@ -141,7 +141,7 @@ def application_score(*, application: Application, actor, points: dict, comments
         _("Scores are recorded after the site visit and before the decision."),
     )
     comments = comments or {}
-    criteria = selectors.screening_criteria()
+    criteria = selectors.screening_criteria(on=selectors.application_day(application))
     errors = {}
     parsed = {}
     for criterion in criteria:

@@ -53,14 +53,14 @@ def assessment_components(*, ticket_inputs: dict | None, inspection_score) -> di
     }
 
 
-def assessment_total(components: dict[str, Decimal]) -> Decimal:
-    weights = setting("ASSESSMENT_WEIGHTS")
+def assessment_total(components: dict[str, Decimal], weights: dict | None = None) -> Decimal:
+    weights = weights or setting("ASSESSMENT_WEIGHTS")
     total = sum((components[k] * Decimal(weights[k]) for k in weights), Decimal(0)) / HUNDRED
     return total.quantize(Decimal("0.1"))
 
 
-def _tier_by_rank() -> list[TierRequirement]:
-    return list(TierRequirement.objects.order_by("rank"))
+def _tier_by_rank(on: datetime.date) -> list[TierRequirement]:
+    return sorted(selectors.tier_requirements(on=on).values(), key=lambda t: t.rank)
 
 
 def _site_meets(station: Station, requirement: TierRequirement) -> bool:
@@ -73,11 +73,19 @@ def _site_meets(station: Station, requirement: TierRequirement) -> bool:
     return all(c["passed"] for c in checks if c["key"] in ("site", "equipment"))
 
 
-def _suggest(*, station: Station, total: Decimal, previous: Assessment | None, certified: int, coordinators: int):
+def _suggest(
+    *,
+    station: Station,
+    total: Decimal,
+    previous: Assessment | None,
+    certified: int,
+    coordinators: int,
+    thresholds: dict,
+    ladder: list[TierRequirement],
+):
     """SPEC 1.4: revocation review below 40 at every tier; downgrade below 60 (none below the lowest tier);
-    upgrade at 85 for two quarters when every hard requirement of the higher tier is met (staff, site, equipment)."""
-    thresholds = setting("ASSESSMENT_THRESHOLDS")
-    ladder = _tier_by_rank()
+    upgrade at 85 for two quarters when every hard requirement of the higher tier is met (staff, site, equipment).
+    ``thresholds`` and ``ladder`` are the rules in force on the quarter's last day."""
     index = next((i for i, t in enumerate(ladder) if t.tier == station.tier), None)
     if total < thresholds["revocation"]:
         return Assessment.Suggestion.REVOCATION, ""
@@ -110,6 +118,11 @@ def assessment_run(*, year: int, quarter: int, actor) -> list[Assessment]:
         .order_by("pk")
     )
     ids = [s.pk for s in stations]
+    weights, thresholds, ladder = (
+        setting("ASSESSMENT_WEIGHTS", on=end),
+        setting("ASSESSMENT_THRESHOLDS", on=end),
+        _tier_by_rank(end),
+    )
     ticket_inputs, inspection_scores = _assessment_inputs(ids, start, end)
     certified = selectors.certified_engineer_counts(station_ids=ids, on=end)
     coordinators = dict(
@@ -131,8 +144,10 @@ def assessment_run(*, year: int, quarter: int, actor) -> list[Assessment]:
             continue
         inputs = ticket_inputs.get(station.pk)
         components = assessment_components(ticket_inputs=inputs, inspection_score=inspection_scores.get(station.pk))
-        total = assessment_total(components)
+        total = assessment_total(components, weights)
         suggestion, suggested_tier = _suggest(
+            thresholds=thresholds,
+            ladder=ladder,
             station=station,
             total=total,
             previous=previous.get(station.pk),

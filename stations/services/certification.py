@@ -25,10 +25,11 @@ from .state import station_staffing_refresh
 # --- exams and certificates ------------------------------------------------------------------------
 
 
-def exam_passes(theory: Decimal, practical: Decimal) -> bool:
-    """Pass ≥ 60 in each part and ≥ 70 on average [design; settings EXAM_PASS_EACH / EXAM_PASS_AVERAGE]."""
-    each = Decimal(setting("EXAM_PASS_EACH"))
-    average = Decimal(setting("EXAM_PASS_AVERAGE"))
+def exam_passes(theory: Decimal, practical: Decimal, *, on: datetime.date | None = None) -> bool:
+    """Pass ≥ 60 in each part and ≥ 70 on average [design; EXAM_PASS_EACH / EXAM_PASS_AVERAGE, the versions in
+    force on the exam day ``on``]."""
+    each = Decimal(setting("EXAM_PASS_EACH", on=on))
+    average = Decimal(setting("EXAM_PASS_AVERAGE", on=on))
     return theory >= each and practical >= each and (theory + practical) / 2 >= average
 
 
@@ -59,7 +60,7 @@ def exam_record(
         exam_on=exam_on,
         theory_score=theory,
         practical_score=practical,
-        passed=exam_passes(theory, practical),
+        passed=exam_passes(theory, practical, on=exam_on),
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit_record(obj=exam, verb="exam_recorded", actor=actor, data={"passed": exam.passed})

@@ -17,7 +17,6 @@ from ..models import (
     Station,
     Tier,
     TierChange,
-    TierRequirement,
 )
 
 # --- station staffing and state --------------------------------------------------------------------
@@ -28,7 +27,7 @@ def station_staffing_refresh(*, station: Station, on: datetime.date | None = Non
     """Flag the station (with the date) when its certified engineers fall below its tier's minimum; clear when fixed."""
     on = on or selectors.today()
     station = Station.objects.select_for_update().get(pk=station.pk)
-    requirement = TierRequirement.objects.filter(tier=station.tier).first()
+    requirement = selectors.tier_requirement(station.tier, on=on)
     minimum = requirement.min_engineers if requirement else 0
     count = selectors.certified_engineer_counts(station_ids=[station.pk], on=on).get(station.pk, 0)
     short = count < minimum
