@@ -65,7 +65,12 @@ def image_check(upload, *, formats: frozenset[str] | set[str] | None = None) -> 
     from PIL import Image
 
     limit = settings.UPLOAD_MAX_PIXELS
-    expected = " / ".join(sorted(formats)) if formats else _("image")
+
+    def not_an_image() -> ValidationError:
+        if formats:
+            return _content_error(" / ".join(sorted(formats)))
+        return ValidationError(_("This file is not a readable image."), code="file_content")
+
     pos = _rewound(upload)
     try:
         try:
@@ -79,9 +84,9 @@ def image_check(upload, *, formats: frozenset[str] | set[str] | None = None) -> 
         except ValidationError:
             raise
         except Exception:  # noqa: BLE001 - anything Pillow cannot open or verify is not an image
-            raise _content_error(expected) from None
+            raise not_an_image() from None
         if formats and kind not in formats:
-            raise _content_error(expected)
+            raise not_an_image()
         upload.seek(0)
         try:
             with Image.open(upload) as image:  # verify() leaves the image unusable: open again to decode it

@@ -1,6 +1,5 @@
 """Shared builders for stations tests: valid uploads and a complete application payload."""
 
-import functools
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,20 +7,7 @@ from PIL import Image
 
 from repairnet.models import Region
 from stations.models import Application
-
-
-@functools.cache
-def pdf_bytes(pages: int = 1) -> bytes:
-    """A real PDF (reportlab) with ``pages`` pages, as uploads are opened with pypdf before they are accepted."""
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf)
-    for number in range(pages):
-        pdf.drawString(72, 720, f"Business licence, page {number + 1}")
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
+from tests.uploads import pdf_bytes
 
 
 def pdf_upload(name="licence.pdf", size=0):
