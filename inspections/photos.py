@@ -9,9 +9,12 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from repairnet.uploads import image_check
+
 
 def photo_prepare(upload) -> ContentFile:
-    """Check an uploaded image and return it re-encoded as JPEG, longest edge ≤ settings.PHOTO_MAX_EDGE.
+    """Check an uploaded image (``repairnet.uploads.image_check``) and return it re-encoded as JPEG, longest
+    edge ≤ settings.PHOTO_MAX_EDGE.
 
     Re-encoding drops EXIF (GPS and the like) and anything that is not pixels.
     """
@@ -24,6 +27,7 @@ def photo_prepare(upload) -> ContentFile:
             _("The photo is too large (at most %(mb)s MB).") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
             code="photo_too_large",
         )
+    image_check(upload)  # opened, verified and decoded in full, its pixel count bounded, before anything else
     try:
         upload.seek(0)
         image = Image.open(upload)

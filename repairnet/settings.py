@@ -138,6 +138,9 @@ MEDIA_URL = "/private/"  # never served directly; views check permission and str
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# an uploaded image's width × height, read from its header before any pixel is decoded (decompression bombs);
+# 60 million covers a 50-megapixel phone camera
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=60_000_000)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 PHOTO_MAX_EDGE = env.int("PHOTO_MAX_EDGE", default=1600)
 

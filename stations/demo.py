@@ -126,7 +126,15 @@ DEMO_SCORES = {"experience": 17, "staff": 16, "site": 17, "equipment": 13, "mana
 
 
 def _pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    """A real one-page PDF: uploads are opened with pypdf before they are accepted (repairnet.uploads)."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.drawString(72, 720, "RepairNet demo document")
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
 
 
 def _png_file(name: str) -> ContentFile:

@@ -3,9 +3,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repairnet.models import Region
+from repairnet.uploads import validate_document, validate_photo
 
 from .models import Application, CertificateKind, Position, SanctionRule, Station, Tier
-from .validators import validate_document
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -109,7 +109,7 @@ class SiteVisitForm(BootstrapMixin, forms.Form):
     )
     visited_by = forms.CharField(label=_("Visited by"), max_length=100)
     notes = forms.CharField(label=_("Site visit notes"), widget=forms.Textarea(attrs={"rows": 3}))
-    photos = MultipleFileField(label=_("Photos"), required=False)
+    photos = MultipleFileField(label=_("Photos"), required=False, validators=[validate_photo])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from repairnet.exports import pdf_download
 from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, error_text
 from repairnet.models import User
+from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
 
 from . import exports, filters, forms, selectors, services
@@ -501,7 +502,7 @@ def certificate_action(request, pk: int, action: str):
             raise Http404
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-    return redirect(request.POST.get("next") or reverse("stations:staff-detail", args=[cert.user_id]))
+    return redirect_next(request, "stations:staff-detail", user_id=cert.user_id)
 
 
 @roles.role_required("stations.certificates.view")
@@ -569,7 +570,7 @@ def assessment_decide(request, pk: int):
             messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Decision recorded."))
-    return redirect(request.POST.get("next") or reverse("stations:assessments"))
+    return redirect_next(request, "stations:assessments")
 
 
 # --- sanctions --------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
-from repairnet.exports import mask_phone
 from repairnet.models import Region
 from stations.models import Station
 
@@ -33,12 +32,27 @@ class DeviceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "serial", "model", "purchase_date", "has_invoice"]
 
 
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class CustomerSerializer(serializers.ModelSerializer):
+    """A customer outside any one ticket: the phones whole only for the hotline and HQ (selectors.phone_shown)."""
+
     devices = DeviceBriefSerializer(many=True, read_only=True)
 
     class Meta:
         model = Customer
         fields = ["id", "name", "phone", "phone2", "address", "region", "carrier_account", "devices"]
+
+    def to_representation(self, customer) -> dict:
+        data = super().to_representation(customer)
+        user = _user(self)
+        for name in ("phone", "phone2"):
+            if data.get(name):
+                data[name] = selectors.phone_shown(user=user, phone=data[name], ticket_open=False)
+        return data
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -50,7 +64,8 @@ class DeviceSerializer(serializers.ModelSerializer):
         fields = ["id", "serial", "model", "purchase_date", "has_invoice", "customer"]
 
     def get_customer(self, device) -> dict:
-        return {"id": device.customer_id, "name": device.customer.name, "phone": device.customer.phone}
+        phone = selectors.phone_shown(user=_user(self), phone=device.customer.phone, ticket_open=False)
+        return {"id": device.customer_id, "name": device.customer.name, "phone": phone}
 
 
 def _moment(value) -> str | None:
@@ -113,10 +128,7 @@ class TicketSerializer(serializers.ModelSerializer):
         }  # fmt: skip
 
     def get_customer_phone(self, ticket) -> str:
-        user = self.context["request"].user
-        if roles.is_station_staff(user) and ticket.status in (Ticket.Status.CLOSED, Ticket.Status.CANCELLED):
-            return mask_phone(ticket.customer.phone)
-        return ticket.customer.phone
+        return selectors.customer_phone_for(user=self.context["request"].user, ticket=ticket)
 
     def get_sla(self, ticket) -> list[dict]:
         return [
@@ -176,7 +188,17 @@ class DispatchSerializer(serializers.Serializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    technician = serializers.IntegerField(required=False, allow_null=True)
+    technician = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The station coordinator or HQ: the certified technician who takes the ticket. "
+        "A technician accepts only for himself (naming another is refused with 403).",
+    )
+
+
+class ReassignSerializer(serializers.Serializer):
+    technician = serializers.IntegerField(help_text="The station's certified technician who takes the ticket over.")
+    reason = serializers.CharField(max_length=200)
 
 
 class ScheduleSerializer(serializers.Serializer):
@@ -215,7 +237,7 @@ class CompleteSerializer(serializers.Serializer):
 
 class CallbackSerializer(serializers.ModelSerializer):
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    customer_phone = serializers.CharField(source="ticket.customer.phone", read_only=True)
+    customer_phone = serializers.SerializerMethodField()
 
     class Meta:
         model = Callback
@@ -224,6 +246,9 @@ class CallbackSerializer(serializers.ModelSerializer):
             "outcome", "technician_on_time", "charges_correct", "satisfaction", "comments", "completed_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_customer_phone(self, callback) -> str:
+        return selectors.customer_phone_for(user=_user(self), ticket=callback.ticket)
 
 
 class AttemptSerializer(serializers.Serializer):
@@ -336,6 +361,13 @@ class TicketPagination(pagination.BasePagination):
 # --- views --------------------------------------------------------------------------------------
 
 
+def _technician(pk: int):
+    technician = get_user_model().objects.filter(pk=pk).first()
+    if technician is None:
+        raise serializers.ValidationError({"technician": [_("Unknown technician.")]})
+    return technician
+
+
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     """Hotline look-up: ``?phone=`` (prefix, at least 3 digits)."""
 
@@ -391,6 +423,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "resolve_by_phone": "tickets.dispatch",
         "reject": "tickets.reject",
         "accept": "tickets.accept",
+        "reassign": "tickets.assign",
         "schedule": "tickets.work",
         "arrive": "tickets.work",
         "await_parts": "tickets.work",
@@ -466,12 +499,15 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @service_action(AcceptSerializer, TicketSerializer)
     def accept(self, ticket, actor, data):
-        technician = None
-        if data.get("technician"):
-            technician = get_user_model().objects.filter(pk=data["technician"]).first()
-            if technician is None:
-                raise serializers.ValidationError({"technician": [_("Unknown technician.")]})
+        technician = _technician(data.get("technician")) if data.get("technician") else None
         return services.ticket_accept(ticket_id=ticket.pk, actor=actor, technician=technician)
+
+    @service_action(ReassignSerializer, TicketSerializer)
+    def reassign(self, ticket, actor, data):
+        """The coordinator or HQ: an accepted ticket not yet started goes to another certified technician."""
+        return services.ticket_reassign(
+            ticket_id=ticket.pk, actor=actor, technician=_technician(data["technician"]), reason=data["reason"]
+        )
 
     @service_action(ScheduleSerializer, TicketSerializer)
     def schedule(self, ticket, actor, data):

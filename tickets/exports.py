@@ -7,8 +7,10 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, Spacer
 
-from repairnet.exports import build_pdf, mask_phone, pdf_styles, pdf_table
+from repairnet.exports import build_pdf, pdf_styles, pdf_table
 from repairnet.money import format_cny
+
+from .selectors import customer_phone_for
 
 
 def repair_report_pdf(*, ticket) -> Path:
@@ -22,7 +24,7 @@ def repair_report_pdf(*, ticket) -> Path:
     rows = [
         [_("Item"), _("Details")],
         [_("Ticket number"), ticket.number],
-        [_("Customer"), f"{ticket.customer.name} {mask_phone(ticket.customer.phone)}"],
+        [_("Customer"), f"{ticket.customer.name} {customer_phone_for(user=None, ticket=ticket, document=True)}"],
         [_("Device"), f"{ticket.device.model.code} / {ticket.device.serial}"],
         [_("Warranty decision"), ticket.warranty_reason],
         [_("Station"), str(ticket.station) if ticket.station_id else "—"],

@@ -124,6 +124,7 @@ class Ticket(models.Model):
         "resolve_by_phone": ("tickets.dispatch", {Status.RECEIVED: Status.CLOSED}),
         "accept": ("tickets.accept", {Status.DISPATCHED: Status.ACCEPTED}),
         "reject": ("tickets.reject", {Status.DISPATCHED: Status.RECEIVED}),
+        "reassign": ("tickets.assign", {Status.ACCEPTED: Status.ACCEPTED}),
         "schedule": ("tickets.work", {s: s for s in WORKING_STATES}),
         "spare": ("tickets.work", {s: s for s in WORKING_STATES}),
         "arrive": ("tickets.work", {Status.ACCEPTED: Status.IN_REPAIR}),

@@ -8,12 +8,15 @@ roles.register(
         "tickets.create": {H, HQ},
         "tickets.dispatch": {H, HQ},
         "tickets.reject": {C, T},
-        "tickets.accept": {C, T},
+        "tickets.accept": {C, T, HQ},  # HQ and the coordinator accept for a named technician (tickets.assign)
+        "tickets.assign": {C, HQ},  # name or change the technician of a ticket (派工); technicians take only their own
         "tickets.work": {C, T},
         "tickets.cancel": {H, HQ, C},
         "tickets.queue": {C, T},
         "tickets.dashboard": {H, HQ, C, F},
         "customers.lookup": {H, HQ},
+        # need to know (SPEC 8): a customer's whole phone once the ticket is closed; see selectors.customer_phone_for
+        "customers.phone_whole": {H, HQ},
         "callbacks.view": {H, HQ},
         "callbacks.make": {H, HQ},
         "complaints.view": {H, HQ, C},

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.exports import mask_phone
-from stations.selectors import dispatchable_stations
+from repairnet.models import User
+from stations.selectors import certified_on, dispatchable_stations
 
 from . import rollup
 from .models import (
@@ -396,11 +397,46 @@ def ticket_get_visible_to(*, user, pk: int) -> Ticket:
     return qs.get(pk=pk)
 
 
-def customer_phone_for(*, user, ticket: Ticket) -> str:
-    """Station staff see the customer's phone masked once the ticket is closed (privacy)."""
-    if roles.is_station_staff(user) and ticket.status in (S.CLOSED, S.CANCELLED):
-        return mask_phone(ticket.customer.phone)
-    return ticket.customer.phone
+# Need to know (SPEC 8): once a ticket is closed or cancelled its customer's phone is shown whole only to the
+# hotline and HQ (rule "customers.phone_whole"), who call customers back; every other role that may see the
+# ticket (station staff, finance, inspectors) gets it masked. While the ticket is open, whoever may see the
+# ticket sees the number (the station calls the customer to arrange the visit). Documents that leave HQ
+# (the repair report PDF) always carry it masked. Every page, API answer and export asks these two functions.
+PHONE_MASKED_STATES = frozenset({S.CLOSED, S.CANCELLED})
+
+
+def phone_shown(*, user, phone: str, ticket_open: bool, document: bool = False) -> str:
+    """``phone`` as ``user`` may see it: whole, or masked (138****5678) by the need-to-know rule above.
+
+    ``ticket_open`` says whether the number is shown as part of an open ticket; a customer look-up outside any
+    ticket passes ``False`` (only the hotline and HQ see whole numbers there). ``document``: leaves HQ, always masked.
+    """
+    phone = phone or ""
+    if not document and (ticket_open or (user is not None and roles.can(user, "customers.phone_whole"))):
+        return phone
+    return mask_phone(phone)
+
+
+def customer_phone_for(*, user, ticket: Ticket, document: bool = False) -> str:
+    """The ticket's customer phone as ``user`` may see it (see ``phone_shown``)."""
+    return phone_shown(
+        user=user,
+        phone=ticket.customer.phone,
+        ticket_open=ticket.status not in PHONE_MASKED_STATES,
+        document=document,
+    )
+
+
+def assignable_technicians(*, ticket: Ticket, on: datetime.date | None = None):
+    """The technicians the coordinator or HQ may give ``ticket`` to: active, of its station, certified on ``on``
+    (stations' one rule, ``certified_on``). The services check the same with ``technician_is_certified``."""
+    day = on or timezone.localdate()
+    return (
+        User.objects.filter(station_id=ticket.station_id, groups__name=roles.TECHNICIAN, is_active=True)
+        .filter(certified_on(OuterRef("pk"), day))
+        .order_by("username", "pk")
+        .distinct()
+    )
 
 
 def callback_list():

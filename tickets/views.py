@@ -19,6 +19,7 @@ from repairnet.exports import pdf_download
 from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, flash_errors
 from repairnet.models import User
+from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
 from spares.selectors import stock_expected_for_count
 from stations.models import Station
@@ -99,10 +100,10 @@ def ticket_detail(request, pk: int):
         context["suggestions"] = selectors.dispatch_suggestions(ticket=ticket)
         context["warnings"] = selectors.serial_warnings(serial=ticket.device.serial)
         context["all_stations"] = dispatchable_stations().order_by("code")
-    if "accept" in can_do:
-        context["technicians"] = User.objects.filter(
-            station_id=ticket.station_id, groups__name=roles.TECHNICIAN, is_active=True
-        )
+    if {"accept", "reassign"} & can_do and roles.can(request.user, "tickets.assign", ticket):
+        # only the coordinator and HQ choose the technician; a technician accepts for himself
+        context["can_assign"] = True
+        context["technicians"] = list(selectors.assignable_technicians(ticket=ticket))
     return render(request, "tickets/ticket_detail.html", context)
 
 
@@ -119,6 +120,9 @@ ACTIONS = {
     ),
     "reject": lambda r, t: services.ticket_reject(ticket_id=t, actor=r.user, reason=r.POST.get("reason", "")),
     "accept": lambda r, t: services.ticket_accept(ticket_id=t, actor=r.user, technician=_technician(r)),
+    "reassign": lambda r, t: services.ticket_reassign(
+        ticket_id=t, actor=r.user, technician=_technician(r), reason=r.POST.get("reason", "")
+    ),
     "schedule": lambda r, t: services.ticket_schedule(
         ticket_id=t, actor=r.user, appointment_at=_dt(r.POST.get("appointment_at"))
     ),
@@ -161,7 +165,7 @@ def _technician(request):
         return None
     try:
         return User.objects.get(pk=int(tid))
-    except (User.DoesNotExist, ValueError):
+    except (User.DoesNotExist, ValueError, OverflowError):
         raise ValidationError(_("Unknown technician.")) from None
 
 
@@ -181,9 +185,7 @@ def ticket_action(request, pk: int, verb: str):
         messages.success(
             request, _("%(number)s: %(status)s") % {"number": ticket.number, "status": ticket.get_status_display()}
         )
-    if request.POST.get("next") == "queue":
-        return redirect("tickets:queue")
-    return redirect("tickets:detail", pk=pk)
+    return redirect_next(request, "tickets:detail", pk=pk)
 
 
 @login_required

@@ -14,6 +14,7 @@ from repairnet import roles
 from repairnet.models import Region, User
 from repairnet.money import quantize
 from repairnet.services import apply_transition, audit_record, ensure
+from repairnet.uploads import validate_document, validate_photo
 
 from .. import providers, selectors
 from ..models import (
@@ -26,7 +27,6 @@ from ..models import (
     Tier,
     TierChange,
 )
-from ..validators import validate_document, validate_photo
 from .state import station_staffing_refresh
 
 # --- applications ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from repairnet import roles
 from repairnet.models import Region
 from stations.models import Application, Station
 from tests.factories import PASSWORD, make_user
+from tests.uploads import pdf_bytes
 
 from .conftest import login
 
@@ -63,7 +64,7 @@ def apply_and_approve(page, live_server, hq) -> Station:
         page.check(f"#id_{box}")
     page.set_input_files(
         "#id_business_licence",
-        files=[{"name": "licence.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}],
+        files=[{"name": "licence.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
     )
     page.set_input_files(
         "#id_financial_report", files=[{"name": "report.png", "mimeType": "image/png", "buffer": _png()}]

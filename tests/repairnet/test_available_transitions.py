@@ -43,15 +43,18 @@ def test_ticket_verbs_follow_state_role_and_station(station, other_station, user
 
 @pytest.mark.django_db
 def test_ticket_page_offers_only_the_available_verbs(station, client_for):
-    from tests.tickets.factories import TicketFactory
+    from tests.tickets.factories import TicketFactory, certified_technician
 
     ticket = TicketFactory(station=station, status=Ticket.Status.DISPATCHED)
     reject_url = reverse("tickets:action", args=[ticket.pk, "reject"])
     page = client_for(roles.TECHNICIAN, station).get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'id="accept-btn"' in page and reject_url in page
     assert 'id="arrive-btn"' not in page and 'id="complete-link"' not in page
+    assert 'id="accept-technician"' not in page  # a technician accepts for himself: no chooser
+    # HQ may accept for one of the station's certified technicians (it assigns), but never rejects for the station
+    certified_technician(station)
     hq_page = client_for(roles.HQ).get(f"/tickets/{ticket.pk}/").content.decode()
-    assert 'id="accept-btn"' not in hq_page and reject_url not in hq_page
+    assert 'id="accept-btn"' in hq_page and 'id="accept-technician"' in hq_page and reject_url not in hq_page
 
 
 @pytest.mark.django_db

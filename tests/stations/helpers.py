@@ -7,10 +7,11 @@ from PIL import Image
 
 from repairnet.models import Region
 from stations.models import Application
+from tests.uploads import pdf_bytes
 
 
 def pdf_upload(name="licence.pdf", size=0):
-    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * size
+    body = pdf_bytes() + b"0" * size
     return SimpleUploadedFile(name, body, content_type="application/pdf")
 
 

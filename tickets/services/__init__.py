@@ -51,6 +51,7 @@ from .lifecycle import (  # noqa: F401
     ticket_complete,
     ticket_dispatch,
     ticket_escalate,
+    ticket_reassign,
     ticket_reject,
     ticket_reprioritise,
     ticket_resolve_by_phone,

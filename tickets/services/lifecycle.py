@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure, setting
+from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, setting
+from repairnet.uploads import image_check, validate_photo
 from spares import services as spares_services
 from stations import selectors as stations_selectors
 from stations.models import Station
@@ -135,30 +136,104 @@ def ticket_reject(*, ticket_id: int, actor, reason: str, now=None) -> Ticket:
     return transitioned
 
 
-@transaction.atomic
-def ticket_accept(*, ticket_id: int, actor, technician=None, now=None) -> Ticket:
-    """A certified technician of the station takes the ticket (a coordinator may accept for one)."""
-    ticket = _lock(ticket_id)
-    roles.require(actor, "tickets.accept", ticket)
-    technician = technician or actor
+def _technician_checked(*, ticket: Ticket, technician, now) -> None:
+    """The one rule for who may hold a ticket: an active, certified technician of the ticket's station."""
     ensure(
-        roles.has_role(technician, roles.TECHNICIAN) and technician.station_id == ticket.station_id,
+        technician is not None
+        and technician.is_active
+        and roles.has_role(technician, roles.TECHNICIAN)
+        and technician.station_id == ticket.station_id,
         _("The technician must belong to the station of the ticket."),
         "technician_station",
+        field="technician",
     )
-    now = now or timezone.now()
     ensure(
         _technician_is_certified(technician, timezone.localtime(now).date()),
         _("%(name)s has no valid technician certificate and cannot accept repair tickets.") % {"name": technician},
         "technician_uncertified",
+        field="technician",
     )
+
+
+def _assigner_checked(*, actor, ticket: Ticket) -> None:
+    """Handing a ticket to a technician other than oneself is the coordinator's (or HQ's) call (SPEC 1: 派工)."""
+    ensure_permitted(
+        roles.can(actor, "tickets.assign", ticket),
+        _("Only the station coordinator or HQ can assign a ticket to a technician."),
+    )
+
+
+@transaction.atomic
+def ticket_accept(*, ticket_id: int, actor, technician=None, now=None) -> Ticket:
+    """A certified technician of the station takes the ticket himself; the station coordinator or HQ may accept
+    it for one of the station's certified technicians (``technician``). A technician never names another."""
+    ticket = _lock(ticket_id)
+    roles.require(actor, "tickets.accept", ticket)
+    if technician is None:
+        ensure(
+            roles.has_role(actor, roles.TECHNICIAN),
+            _("Choose the technician who takes the ticket."),
+            "technician_required",
+            field="technician",
+        )
+        technician = actor
+    if technician.pk != actor.pk:
+        _assigner_checked(actor=actor, ticket=ticket)
+    now = now or timezone.now()
+    _technician_checked(ticket=ticket, technician=technician, now=now)
     return ticket_transition(
         ticket=ticket,
         to=S.ACCEPTED,
         actor=actor,
         verb="accept",
         fields={"technician": technician, "accepted_at": now},
+        data={"technician": technician.pk} if technician.pk != actor.pk else None,
     )
+
+
+@transaction.atomic
+def ticket_reassign(*, ticket_id: int, actor, technician, reason: str, now=None) -> Ticket:
+    """The coordinator (or HQ) moves an accepted ticket whose visit or repair has not started to another
+    certified technician of the station, with a reason; the audit trail names both technicians."""
+    ticket = _lock(ticket_id)
+    _assigner_checked(actor=actor, ticket=ticket)
+    ensure(
+        ticket.status == S.ACCEPTED,
+        _("Only an accepted ticket whose repair has not started can be given to another technician."),
+        "illegal_state",
+    )
+    reason = (reason or "").strip()
+    ensure(bool(reason), _("Please give a reason."), "reason_required", field="reason")
+    ensure(
+        technician is not None,
+        _("Choose the technician who takes the ticket."),
+        "technician_required",
+        field="technician",
+    )
+    ensure(
+        technician.pk != ticket.technician_id,
+        _("The ticket is already assigned to %(name)s.") % {"name": technician},
+        "technician_unchanged",
+        field="technician",
+    )
+    now = now or timezone.now()
+    _technician_checked(ticket=ticket, technician=technician, now=now)
+    previous = ticket.technician
+    ticket.technician = technician
+    ticket.save(update_fields=["technician", "updated_at"])
+    audit_record(
+        obj=ticket,
+        verb="reassign",
+        actor=actor,
+        note=reason,
+        data={
+            "from": previous.pk if previous else None,
+            "from_name": str(previous) if previous else "",
+            "to": technician.pk,
+            "to_name": str(technician),
+        },
+    )
+    return ticket
 
 
 @transaction.atomic
@@ -271,7 +346,13 @@ def signature_from_data_url(data_url: str) -> ContentFile | None:
     ensure(
         raw.startswith(b"\x89PNG") and len(raw) < 2_000_000, _("The signature must be a PNG image."), "signature_format"
     )
-    return ContentFile(raw, name=f"signature-{uuid.uuid4().hex}.png")
+    signature = ContentFile(raw, name=f"signature-{uuid.uuid4().hex}.png")
+    try:
+        image_check(signature, formats={"PNG"})
+    except ValidationError:
+        message = _("The signature image is damaged; please sign again.")
+        raise ValidationError(message, code="signature_format") from None
+    return signature
 
 
 def _parts_record(*, ticket: Ticket, parts: list[dict], actor) -> list[dict]:
@@ -349,6 +430,12 @@ def ticket_complete(
             errors["charge_amount"] = _("Out of warranty the parts used are charged to the customer: enter the charge.")
         elif not ticket.in_warranty and charge > 0 and not charge_consent:
             errors["charge_consent"] = _("Record the customer's consent to the charge before completing.")
+    for name, upload in (("photo_before", photo_before), ("photo_after", photo_after)):
+        if upload:
+            try:
+                validate_photo(upload)
+            except ValidationError as exc:
+                errors[name] = exc.messages
     if errors:
         raise ValidationError(errors)
     fields = {

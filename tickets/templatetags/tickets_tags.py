@@ -3,9 +3,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets import selectors
 from tickets.models import Ticket
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def customer_phone(context, ticket) -> str:
+    """{% customer_phone ticket %}: the ticket's customer phone as the user may see it (need to know, SPEC 8)."""
+    return selectors.customer_phone_for(user=context["request"].user, ticket=ticket)
 
 
 @register.filter
@@ -72,6 +79,7 @@ VERBS = {
     "dispatch": gettext_lazy("Dispatch"),
     "reject": gettext_lazy("Reject"),
     "accept": gettext_lazy("Accept"),
+    "reassign": gettext_lazy("Technician changed"),
     "schedule": gettext_lazy("Set appointment"),
     "arrive": gettext_lazy("Arrived / repair started"),
     "await_parts": gettext_lazy("Await parts"),
