@@ -40,6 +40,8 @@ RULES: dict[str, frozenset[str]] = {
     "audit.view": EVERYONE,  # scope still applies: station staff see only their station's history
     "regions.view": EVERYONE,
     "jobs.view": frozenset({HQ, ADMIN}),
+    # make a person choose a new password (repairnet.services.user_password_reset_force)
+    "users.password_reset.force": frozenset({HQ, ADMIN}),
 }
 
 
