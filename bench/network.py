@@ -329,9 +329,9 @@ def create_queries() -> int:
 
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from repairnet.tokens import token_issue
 
     from repairnet.models import Region, User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel, Ticket
 
     token = token_issue(user=User.objects.get(username="bench-hotline"))[1]
@@ -400,9 +400,8 @@ def throughput(args) -> list[tuple]:
     import http.client
     import shutil
 
-    from repairnet.tokens import token_issue
-
     from repairnet.models import Region, User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel, Ticket
 
     if not shutil.which("wrk"):
@@ -468,9 +467,8 @@ def load(args) -> None:
     import json
     import random
 
-    from repairnet.tokens import token_issue
-
     from repairnet.models import User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel
 
     hotline = token_issue(user=User.objects.get(username="bench-hotline"))[1]

@@ -160,7 +160,7 @@ def password_reset_mail_context(*, user: User, site_url: str, forced: bool = Fal
 
 
 def password_reset_mail_send(*, user: User, context: dict) -> None:
-    """Send the reset e-mail (the templates Django's PasswordResetView uses too). Errors propagate, so a task retries."""
+    """Send the reset e-mail (Django's template names, our Chinese text). Errors propagate: a task retries."""
     subject = "".join(loader.render_to_string(PASSWORD_RESET_SUBJECT, context).splitlines())
     body = loader.render_to_string(PASSWORD_RESET_BODY, context)
     EmailMultiAlternatives(subject, body, None, [user.email]).send()
@@ -203,5 +203,6 @@ def user_password_reset_mail(*, user_id: int, site_url: str) -> bool:
     if user is None or not user.is_active or not user.email or user.has_usable_password():
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        password_reset_mail_send(user=user, context=password_reset_mail_context(user=user, site_url=site_url, forced=True))
+        context = password_reset_mail_context(user=user, site_url=site_url, forced=True)
+        password_reset_mail_send(user=user, context=context)
     return True
