@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("repairnet", "0006_password_reset_requests")]
+    dependencies = [("repairnet", "0007_password_reset_requests")]
 
     operations = [
         migrations.RunSQL(

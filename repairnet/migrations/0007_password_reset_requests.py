@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repairnet', '0005_idempotent_requests'),
+        ('repairnet', '0006_rule_versions'),
     ]
 
     operations = [
