@@ -329,12 +329,12 @@ def create_queries() -> int:
 
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
     from repairnet.models import Region, User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel, Ticket
 
-    token = Token.objects.get_or_create(user=User.objects.get(username="bench-hotline"))[0].key
+    token = token_issue(user=User.objects.get(username="bench-hotline"))[1]
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")  # as an API client calls it (wrk does the same)
     district = Region.objects.filter(level="district").values_list("pk", flat=True).first()
     model = DeviceModel.objects.get(code="HD-100").pk
@@ -400,15 +400,14 @@ def throughput(args) -> list[tuple]:
     import http.client
     import shutil
 
-    from rest_framework.authtoken.models import Token
-
     from repairnet.models import Region, User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel, Ticket
 
     if not shutil.which("wrk"):
         return [("throughput", "skipped: wrk is not installed (apt-get install wrk)", "")]
-    hq = Token.objects.get_or_create(user=User.objects.get(username="bench-hq"))[0].key
-    hotline = Token.objects.get_or_create(user=User.objects.get(username="bench-hotline"))[0].key
+    hq = token_issue(user=User.objects.get(username="bench-hq"))[1]
+    hotline = token_issue(user=User.objects.get(username="bench-hotline"))[1]
     port = 8765
     env = {
         **os.environ,
@@ -468,13 +467,12 @@ def load(args) -> None:
     import json
     import random
 
-    from rest_framework.authtoken.models import Token
-
     from repairnet.models import User
+    from repairnet.tokens import token_issue
     from tickets.models import DeviceModel
 
-    hotline = Token.objects.get_or_create(user=User.objects.get(username="bench-hotline"))[0].key
-    tech = Token.objects.get_or_create(user=User.objects.get(username="bench-tech"))[0].key
+    hotline = token_issue(user=User.objects.get(username="bench-hotline"))[1]
+    tech = token_issue(user=User.objects.get(username="bench-tech"))[1]
     model = DeviceModel.objects.get(code="HD-100")
     from repairnet.models import Region
 

@@ -10,6 +10,7 @@ router.register("regions", api_views.RegionViewSet, basename="region")
 
 urlpatterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", api_views.LogoutView.as_view(), name="api-logout"),
     path("me/", api_views.MeView.as_view(), name="api-me"),
     path("", include(router.urls)),
     path("", include("stations.api")),

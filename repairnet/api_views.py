@@ -1,29 +1,46 @@
-"""Project-level API endpoints: token login (throttled), the current user, regions."""
+"""Project-level API endpoints: token login (throttled) and logout, the current user, regions."""
 
+from django.contrib.auth import authenticate, logout
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.models import AuthToken
 from rest_framework import serializers, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import roles, throttle
-from .api import ActionPermission
+from . import roles, throttle, tokens
+from .api import ActionPermission, message_response
 from .models import Region
 
 
+class AuthTokenSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        # Through the authentication backends, so django-axes counts a failure and refuses a locked username.
+        user = authenticate(request=self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+
+
 class TokenView(APIView):
-    """POST username + password → token. Failures are throttled like the login page."""
+    """POST username + password → a token and when it expires (API_TOKEN_DAYS). Failures are throttled like the
+    login page. The token ends sooner on logout, a password change or deactivation (repairnet.tokens)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
     serializer_class = AuthTokenSerializer
 
-    @extend_schema(
-        request=AuthTokenSerializer,
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
+    @extend_schema(request=AuthTokenSerializer, responses=TokenResponseSerializer)
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
         if throttle.address_is_spraying(request):
@@ -33,8 +50,22 @@ class TokenView(APIView):
             if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
                 return throttle.lockout_response(request)
             serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        instance, token = tokens.token_issue(user=serializer.validated_data["user"])
+        return Response(TokenResponseSerializer({"token": token, "expiry": instance.expiry}).data)
+
+
+class LogoutView(APIView):
+    """POST: the token this request carries stops working (a browser session calling it is logged out)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=inline_serializer("LogoutResponse", {"detail": serializers.CharField()}))
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            tokens.token_revoke(token=request.auth)
+        else:
+            logout(request._request)
+        return message_response(str(_("Logged out.")))
 
 
 class MeSerializer(serializers.Serializer):

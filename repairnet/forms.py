@@ -1,7 +1,15 @@
-"""Page plumbing shared by every area: a service's ValidationError shown on a form or as flash messages."""
+"""Page plumbing shared by every area: a service's ValidationError shown on a form or as flash messages; the
+password-reset request form."""
+
+import logging
 
 from django.contrib import messages as flash
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+
+from .services import password_reset_mail_context, password_reset_mail_send
+
+log = logging.getLogger("repairnet.accounts")
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -24,3 +32,28 @@ def flash_errors(request, exc: ValidationError) -> None:
     """A service's ValidationError as error messages on the next page."""
     for message in exc.messages:
         flash.error(request, message)
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """Django's reset request form, sending through the one reset e-mail (repairnet.services) — also what a
+    forced reset sends. A failed send is logged, never shown: the page must not tell which addresses exist."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["class"] = "form-control"
+
+    def save(self, *, site_url: str) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            try:
+                password_reset_mail_send(user=user, context=password_reset_mail_context(user=user, site_url=site_url))
+            except Exception:  # noqa: BLE001 - any mail failure, as Django's own form does
+                log.exception("password reset e-mail to user %s failed", user.pk)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The new password of a reset link, with the page's input style."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"

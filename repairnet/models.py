@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .tokens import user_tokens_revoke
+
 
 class Region(models.Model):
     """Administrative region (行政区域): province → city → district/county, GB/T 2260 codes."""
@@ -64,6 +66,36 @@ class User(AbstractUser):
     def __str__(self):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_credentials = user._credentials()
+        return user
+
+    def save(self, *args, **kwargs):
+        """Saves, and ends the user's API tokens when this save changes the password or deactivates the user.
+
+        The one place every path crosses — the password change and reset pages, the admin, forced resets and
+        staff services all call ``set_password``/``is_active`` then ``save``. (A queryset ``update()`` does not.)
+        Sessions end by themselves: Django checks each session against the password hash.
+        """
+        update_fields = kwargs.get("update_fields")
+        stored = getattr(self, "_stored_credentials", None)
+        revoke = False
+        if stored is not None:
+            password, active = stored
+            written = set(update_fields) if update_fields is not None else {"password", "is_active"}
+            revoke = ("password" in written and password is not None and self.password != password) or (
+                "is_active" in written and active and not self.is_active
+            )
+        super().save(*args, **kwargs)
+        if revoke:
+            user_tokens_revoke(user=self)
+        self._stored_credentials = self._credentials()
+
+    def _credentials(self) -> tuple:
+        return self.__dict__.get("password"), self.__dict__.get("is_active")
 
     @property
     def display_name(self) -> str:
@@ -171,3 +203,20 @@ class RuleVersion(models.Model):
 
     def __str__(self):
         return f"{self.get_key_display()} ({self.effective_from:%Y-%m-%d})"
+
+
+class PasswordResetRequest(models.Model):
+    """One accepted request for a password-reset e-mail, counted per client address and per e-mail address
+    (repairnet.services.password_reset_request_allow). The address is kept only as a hash: a request for an
+    address nobody has is counted the same way, and its owner is not recorded."""
+
+    ip_address = models.CharField(max_length=45, db_index=True)
+    email_digest = models.CharField(max_length=64, db_index=True)
+    requested_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("Password reset request")
+        verbose_name_plural = _("Password reset request")
+
+    def __str__(self):
+        return f"{self.ip_address} {self.requested_at:%Y-%m-%d %H:%M}"

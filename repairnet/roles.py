@@ -41,6 +41,8 @@ RULES: dict[str, frozenset[str]] = {
     "regions.view": EVERYONE,
     "jobs.view": frozenset({HQ, ADMIN}),
     "rules.edit": frozenset({HQ, ADMIN}),  # effective-dated rule versions (repairnet.services.rule_version_set)
+    # make a person choose a new password (repairnet.services.user_password_reset_force)
+    "users.password_reset.force": frozenset({HQ, ADMIN}),
 }
 
 

@@ -1,16 +1,24 @@
-"""Cross-cutting write services: the audit trail, the one state-transition helper, the one settings reader."""
+"""Cross-cutting write services: the audit trail, the one state-transition helper, the one settings reader,
+and accounts (password-reset requests counted per address, HQ's forced password reset)."""
 
 import datetime
+import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.utils import timezone
+from django.template import loader
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from . import roles
-from .models import AuditEvent, RuleVersion
+from . import locks, roles
+from .models import AuditEvent, PasswordResetRequest, RuleVersion, User
 
 
 class InvalidTransition(ValidationError):
@@ -159,3 +167,107 @@ def rule_version_set(*, key: str, effective_from: datetime.date, value, actor, n
         data={"key": key, "effective_from": f"{effective_from:%Y-%m-%d}", "value": value},
     )
     return version
+
+
+# --- accounts: password reset -----------------------------------------------------------------------
+
+PASSWORD_RESET_SUBJECT = "registration/password_reset_subject.txt"
+PASSWORD_RESET_BODY = "registration/password_reset_email.html"
+
+
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+@transaction.atomic
+def password_reset_request_allow(*, ip_address: str, email: str) -> bool:
+    """May this client ask for a reset e-mail to this address now? Counts it when it may.
+
+    At most PASSWORD_RESET_MAX_REQUESTS per client address and per e-mail address within
+    PASSWORD_RESET_WINDOW_SECONDS, counted in the database (so it holds with the cache down), whether or not
+    anyone has that address — the answer never tells. Refused requests are not counted.
+    """
+    digest = _email_digest(email)
+    locks.hold(f"password-reset:ip:{ip_address}", f"password-reset:email:{digest}")
+    now = timezone.now()
+    recent = PasswordResetRequest.objects.filter(
+        requested_at__gt=now - datetime.timedelta(seconds=settings.PASSWORD_RESET_WINDOW_SECONDS)
+    )
+    limit = settings.PASSWORD_RESET_MAX_REQUESTS
+    if recent.filter(ip_address=ip_address).count() >= limit or recent.filter(email_digest=digest).count() >= limit:
+        return False
+    PasswordResetRequest.objects.create(ip_address=ip_address, email_digest=digest, requested_at=now)
+    return True
+
+
+def password_reset_requests_purge() -> int:
+    """Housekeeping: forget requests older than the window (they no longer count)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.PASSWORD_RESET_WINDOW_SECONDS)
+    deleted, _by_model = PasswordResetRequest.objects.filter(requested_at__lt=cutoff).delete()
+    return deleted
+
+
+def password_reset_mail_context(*, user: User, site_url: str, forced: bool = False) -> dict:
+    """What the reset e-mail templates read: Django's own context (uid, token, protocol, domain) plus ours.
+    Links go to SITE_URL when it is set, else to ``site_url`` (the address the request came in at)."""
+    parts = urlsplit(settings.SITE_URL or site_url)
+    return {
+        "email": user.email,
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": parts.scheme or "https",
+        "domain": parts.netloc + parts.path.rstrip("/"),
+        "site_name": parts.netloc,
+        "forced": forced,
+        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+
+
+def password_reset_mail_send(*, user: User, context: dict) -> None:
+    """Send the reset e-mail (Django's template names, our Chinese text). Errors propagate: a task retries."""
+    subject = "".join(loader.render_to_string(PASSWORD_RESET_SUBJECT, context).splitlines())
+    body = loader.render_to_string(PASSWORD_RESET_BODY, context)
+    EmailMultiAlternatives(subject, body, None, [user.email]).send()
+
+
+@transaction.atomic
+def user_password_reset_force(*, user: User, actor, reason: str, site_url: str = "") -> User:
+    """HQ makes a person choose a new password: the current one stops working at once, and with it every
+    session and API token of theirs (User.save); the person is e-mailed a reset link; the audit trail keeps
+    who did it and why. Only an administrator may do this to an administrator."""
+    roles.require(actor, "users.password_reset.force")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    ensure_permitted(not user.is_superuser or roles.has_role(actor, roles.ADMIN))
+    reason = (reason or "").strip()
+    ensure(bool(reason), _("Please give a reason."), code="reason_required", field="reason")
+    ensure(user.is_active, _("This account is deactivated; reactivate it before resetting its password."))
+    ensure(
+        bool(user.email),
+        _("%(name)s has no e-mail address for the reset link; add one first.") % {"name": user.display_name},
+        code="no_email",
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(obj=user, verb="password_reset_forced", actor=actor, note=reason)
+    link_base = settings.SITE_URL or site_url
+
+    def _queue():
+        from .tasks import user_password_reset_mail_task  # tasks import this module
+
+        user_password_reset_mail_task.delay(user.pk, link_base)
+
+    transaction.on_commit(_queue)
+    return user
+
+
+def user_password_reset_mail(*, user_id: int, site_url: str) -> bool:
+    """The forced reset's e-mail (the task body), in the site's language; False when there is none to send:
+    the person has meanwhile chosen a password, been deactivated or lost the address."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active or not user.email or user.has_usable_password():
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = password_reset_mail_context(user=user, site_url=site_url, forced=True)
+        password_reset_mail_send(user=user, context=context)
+    return True

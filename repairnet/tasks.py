@@ -7,13 +7,16 @@ from django.utils.translation import gettext_noop
 from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
+from .services import password_reset_requests_purge, user_password_reset_mail
+from .tokens import tokens_expired_purge
 
 JOB_RUN_KEEP_DAYS = 90
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def job_runs_prune_task(self) -> str:
-    """Housekeeping: forget job-run records older than 90 days and idempotency keys past their hours."""
+    """Housekeeping: forget job-run records older than 90 days, idempotency keys past their hours, expired API
+    tokens and password-reset requests past their window."""
     return _prune()
 
 
@@ -21,4 +24,10 @@ def job_runs_prune_task(self) -> str:
 def _prune() -> str:
     cutoff = timezone.now() - datetime.timedelta(days=JOB_RUN_KEEP_DAYS)
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
-    return {"deleted": deleted + idempotency_purge()}
+    return {"deleted": deleted + idempotency_purge() + tokens_expired_purge() + password_reset_requests_purge()}
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+def user_password_reset_mail_task(self, user_id: int, site_url: str) -> bool:
+    """E-mail a forced password reset's link (repairnet.services.user_password_reset_force)."""
+    return user_password_reset_mail(user_id=user_id, site_url=site_url)

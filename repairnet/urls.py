@@ -11,6 +11,23 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/users/<int:user_id>/password-reset/",
+        views.user_password_reset_force,
+        name="user-password-reset-force",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.object_history, name="object-history"),
     path("jobs/", views.job_runs, name="job-runs"),
@@ -30,6 +47,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
 ]
 
+handler400 = "repairnet.views.error_400"
 handler403 = "repairnet.views.error_403"
 handler404 = "repairnet.views.error_404"
 handler500 = "repairnet.views.error_500"

@@ -1,16 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from . import jobs, roles, throttle
-from .models import JobRun
+from . import jobs, roles, services, throttle
+from .forms import PasswordResetRequestForm, SetPasswordForm, flash_errors
+from .models import JobRun, User
 from .selectors import audit_list_for_object
 from .services import setting
 
@@ -23,6 +29,56 @@ class LoginView(auth_views.LoginView):
         if throttle.address_is_spraying(request):
             return throttle.lockout_response(request)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot password" page: the same answer whether or not anyone has the address; at most
+    PASSWORD_RESET_MAX_REQUESTS an hour per client address and per e-mail address (counted in the database)."""
+
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        allowed = services.password_reset_request_allow(
+            ip_address=throttle.client_ip(self.request), email=form.cleaned_data["email"]
+        )
+        if not allowed:
+            form.add_error(None, _("Too many password reset requests. Please try again later."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        form.save(site_url=self.request.build_absolute_uri("/"))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link: choose a new password. It ends the person's sessions and API tokens (User.save)."""
+
+    form_class = SetPasswordForm
+
+
+@require_POST
+@roles.role_required("users.password_reset.force")
+def user_password_reset_force(request, user_id: int):
+    """HQ's button on a staff page: the person's password stops working and a reset link is e-mailed."""
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        services.user_password_reset_force(
+            user=person,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            site_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The password of %(name)s no longer works; a reset link is being e-mailed to %(email)s.")
+            % {"name": person.display_name, "email": person.email},
+        )
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("home")
 
 
 @login_required
@@ -89,13 +145,32 @@ def healthz(request):
     return JsonResponse(status, status=code)
 
 
+def _api_error(request, status: int, message: str):
+    """Under /api/ every error is JSON, as repairnet.api.exception_handler answers: Django's own error handlers
+    (a URL no view has, an exception no view caught, a request refused before any view) included."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return None
+
+
+def error_400(request, exception=None):
+    return _api_error(request, 400, _("The request could not be accepted")) or render(
+        request, "errors/400.html", status=400
+    )
+
+
 def error_403(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+    return _api_error(request, 403, _("You do not have permission to do this.")) or render(
+        request, "errors/403.html", status=403
+    )
 
 
 def error_404(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+    return _api_error(
+        request, 404, _("The page or record you asked for does not exist, or has been removed.")
+    ) or render(request, "errors/404.html", status=404)
 
 
 def error_500(request):
-    return render(request, "errors/500.html", status=500)
+    message = _("The system hit an unexpected error. It has been logged; please try again in a moment.")
+    return _api_error(request, 500, message) or render(request, "errors/500.html", status=500)

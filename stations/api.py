@@ -15,6 +15,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
+from repairnet.services import user_password_reset_force
 
 from . import exports, filters, selectors, services
 from .models import Application, Assessment, Certificate, Position, Sanction, Station
@@ -195,6 +196,7 @@ class StaffSerializer(serializers.ModelSerializer):
             "last_name",
             "first_name",
             "phone",
+            "email",
             "station",
             "position",
             "is_active",
@@ -215,6 +217,7 @@ class StaffCreateSerializer(serializers.Serializer):
     position = serializers.ChoiceField(choices=Position.choices)
     phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
     password = serializers.CharField(min_length=8, required=False, allow_blank=True, default="", write_only=True)
 
 
@@ -224,7 +227,12 @@ class StaffUpdateSerializer(serializers.Serializer):
     position = serializers.ChoiceField(choices=Position.choices)
     phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)  # left out: unchanged
     active = serializers.BooleanField(default=True)
+
+
+class PasswordResetForceSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -475,6 +483,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         "retrieve": "stations.staff.view",
         "create": "stations.staff.manage",
         "update_staff": "stations.staff.manage",
+        "force_password_reset": "users.password_reset.force",
     }
     serializer_class = StaffSerializer
     filterset_fields = ["station", "is_active"]
@@ -511,6 +520,13 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def update_staff(self, person, actor, data):
         services.staff_update(user=person, actor=actor, **data)
         return person
+
+    @service_action(PasswordResetForceSerializer, StaffSerializer, url_path="force-password-reset")
+    def force_password_reset(self, person, actor, data):
+        """HQ: the person's password stops working (sessions and tokens end) and a reset link is e-mailed."""
+        return user_password_reset_force(
+            user=person, actor=actor, reason=data["reason"], site_url=self.request.build_absolute_uri("/")
+        )
 
 
 class CertificateViewSet(

@@ -246,6 +246,7 @@ class StaffForm(BootstrapMixin, forms.Form):
     )
     position = forms.ChoiceField(label=_("Position"), choices=Position.choices)
     id_number = forms.CharField(label=_("ID card number"), max_length=18, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("Where a password reset link is sent."))
     password = forms.CharField(
         label=_("Initial password"),
         widget=forms.PasswordInput,

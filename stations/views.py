@@ -416,6 +416,7 @@ def staff_detail(request, user_id: int):
             "phone": person.phone,
             "position": profile.position if profile else "repair_technician",
             "id_number": profile.id_number if profile else "",
+            "email": person.email,
             "active": person.is_active,
         },
     )
@@ -441,6 +442,7 @@ def staff_detail(request, user_id: int):
             "certificates": list(person.certificates.all()),
             "can_manage": roles.can(request.user, "stations.staff.manage", person.station),
             "can_certify": roles.can(request.user, "stations.certificates.manage"),
+            "can_force_password_reset": roles.can(request.user, "users.password_reset.force"),
             "today": timezone.localdate(),
         },
     )

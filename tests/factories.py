@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 
 from repairnet import roles
 from repairnet.models import Region, User
+from repairnet.tokens import token_issue
 from stations.models import Station, Tier
 
 PASSWORD = "test-pass-123"
@@ -50,3 +51,8 @@ def make_user(role: str, station: Station | None = None, **kwargs) -> User:
     if role in roles.STATION_ROLES and station is None:
         station = StationFactory()
     return UserFactory(role=role, station=station, **kwargs)
+
+
+def api_token(user: User) -> str:
+    """A fresh API token for ``user`` (as POST /api/v1/auth/token/ gives), for ``Authorization: Token …``."""
+    return token_issue(user=user)[1]

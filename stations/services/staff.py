@@ -38,6 +38,7 @@ def staff_add(
     position: str,
     phone: str = "",
     id_number: str = "",
+    email: str = "",
     password: str = "",
     joined_on: datetime.date | None = None,
 ) -> User:
@@ -52,6 +53,7 @@ def staff_add(
         last_name=last_name.strip(),
         first_name=first_name.strip(),
         phone=phone.strip(),
+        email=User.objects.normalize_email((email or "").strip()),
         station=station,
     )
     if password:
@@ -78,14 +80,18 @@ def staff_update(
     position: str,
     id_number: str = "",
     active: bool = True,
+    email: str | None = None,
 ) -> User:
+    """Update a person's details (``email`` None: unchanged). Deactivating ends their sessions and API tokens."""
     user = User.objects.select_for_update().get(pk=user.pk)
     roles.require(actor, "stations.staff.manage", user.station)
     ensure(user.station_id is not None, _("This person does not belong to a station."))
     ensure(position in Position.values, _("Unknown position."))
     user.last_name, user.first_name, user.phone = last_name.strip(), first_name.strip(), phone.strip()
+    if email is not None:
+        user.email = User.objects.normalize_email(email.strip())
     was_active, user.is_active = user.is_active, active
-    user.save(update_fields=["last_name", "first_name", "phone", "is_active"])
+    user.save(update_fields=["last_name", "first_name", "phone", "email", "is_active"])
     profile, _created = StaffProfile.objects.get_or_create(user=user, defaults={"position": position})
     profile.position, profile.id_number = position, id_number
     if was_active and not active:

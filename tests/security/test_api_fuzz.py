@@ -13,11 +13,10 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from repairnet import roles
 from repairnet.wsgi import application
-from tests.factories import make_user
+from tests.factories import api_token, make_user
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
@@ -50,7 +49,7 @@ def _one_connection():
 def tokens(transactional_db):
     hq = make_user(roles.HQ)
     technician = make_user(roles.COORDINATOR)
-    return [Token.objects.create(user=hq).key, Token.objects.create(user=technician).key]
+    return [api_token(hq), api_token(technician)]
 
 
 # One test per group of areas, so the parallel workers share the fuzzing; the last group is everything

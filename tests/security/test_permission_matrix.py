@@ -38,6 +38,10 @@ from tickets.models import DailyReport
 # URL names anyone may open without logging in.
 PUBLIC = {
     "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     "set_language",
     "healthz",
     "api-token",
@@ -146,6 +150,8 @@ VALUES = {
     ("settlement:statement-action", "action"): "confirm",
     ("tickets:action", "verb"): "accept",
     ("tickets:file", "field"): "photo_before",
+    ("password_reset_confirm", "uidb64"): "MQ",
+    ("password_reset_confirm", "token"): "set-password",
 }
 MONTH_KWARGS = ("month", "yyyy_mm", "period")
 # Objects that belong to no station; everything else in ``world`` is the other station's.

@@ -12,11 +12,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
 from repairnet import roles
 from tests import clock
-from tests.factories import StationFactory, make_user, region
+from tests.factories import StationFactory, api_token, make_user, region
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
@@ -42,7 +41,7 @@ def _get(client, url):
 
 
 def _token_client(user) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 class World:
