@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .phones import PhoneNumberField
+
 
 class Region(models.Model):
     """Administrative region (行政区域): province → city → district/county, GB/T 2260 codes."""
@@ -47,7 +49,7 @@ class Region(models.Model):
 class User(AbstractUser):
     """A person who logs in. Roles are auth groups (repairnet.roles); station staff belong to one station."""
 
-    phone = models.CharField(_("Mobile phone"), max_length=20, blank=True)
+    phone = PhoneNumberField(_("Mobile phone"), blank=True)
     station = models.ForeignKey(
         "stations.Station",
         verbose_name=_("Station"),

@@ -15,6 +15,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
+from repairnet.phones import PhoneSerializerField
 
 from . import exports, filters, selectors, services
 from .models import Application, Assessment, Certificate, Position, Sanction, Station
@@ -27,7 +28,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     licence_number = serializers.CharField(max_length=30)
     legal_representative = serializers.CharField(max_length=50)
     contact_name = serializers.CharField(max_length=50)
-    contact_phone = serializers.CharField(max_length=20)
+    contact_phone = PhoneSerializerField()
     email = serializers.EmailField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=200)
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
@@ -213,7 +214,7 @@ class StaffCreateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150)
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     position = serializers.ChoiceField(choices=Position.choices)
-    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     password = serializers.CharField(min_length=8, required=False, allow_blank=True, default="", write_only=True)
 
@@ -222,7 +223,7 @@ class StaffUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150)
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     position = serializers.ChoiceField(choices=Position.choices)
-    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(default=True)
 

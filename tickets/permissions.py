@@ -14,6 +14,7 @@ roles.register(
         "tickets.queue": {C, T},
         "tickets.dashboard": {H, HQ, C, F},
         "customers.lookup": {H, HQ},
+        "customers.merge": {HQ},  # one person logged as two customers: merge the duplicate into the one kept
         "callbacks.view": {H, HQ},
         "callbacks.make": {H, HQ},
         "complaints.view": {H, HQ, C},
@@ -29,5 +30,6 @@ roles.register(
         "tickets.report_fabricated": {HQ},  # a fabricated or duplicate ticket: the station's penalty
     }
 )
-# jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards
-roles.allow_system("tickets.holidays.load", "complaints.deadlines", "tickets.rewards")
+# jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards, the merge of
+# duplicate customers (manage.py customers_merge_duplicates)
+roles.allow_system("tickets.holidays.load", "complaints.deadlines", "tickets.rewards", "customers.merge")

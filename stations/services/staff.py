@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.models import User
+from repairnet.phones import phone_normalise_optional
 from repairnet.services import audit_record, ensure
 
 from .. import selectors
@@ -47,11 +48,12 @@ def staff_add(
     ensure(bool(username), _("Please give a username."))
     ensure(not User.objects.filter(username__iexact=username).exists(), _("This username is already taken."))
     ensure(position in Position.values, _("Unknown position."))
+    phone = phone_normalise_optional(phone, field="phone")
     user = User(
         username=username,
         last_name=last_name.strip(),
         first_name=first_name.strip(),
-        phone=phone.strip(),
+        phone=phone,
         station=station,
     )
     if password:
@@ -83,7 +85,8 @@ def staff_update(
     roles.require(actor, "stations.staff.manage", user.station)
     ensure(user.station_id is not None, _("This person does not belong to a station."))
     ensure(position in Position.values, _("Unknown position."))
-    user.last_name, user.first_name, user.phone = last_name.strip(), first_name.strip(), phone.strip()
+    phone = phone_normalise_optional(phone, field="phone")
+    user.last_name, user.first_name, user.phone = last_name.strip(), first_name.strip(), phone
     was_active, user.is_active = user.is_active, active
     user.save(update_fields=["last_name", "first_name", "phone", "is_active"])
     profile, _created = StaffProfile.objects.get_or_create(user=user, defaults={"position": position})
