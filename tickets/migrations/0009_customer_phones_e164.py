@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('repairnet', '0006_phones_e164'),
+        ('repairnet', '0009_phones_e164'),
         ('tickets', '0008_complaint_deadlines'),
     ]
 

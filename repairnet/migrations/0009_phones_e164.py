@@ -13,7 +13,7 @@ def phones_to_e164(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repairnet', '0005_idempotent_requests'),
+        ('repairnet', '0008_drop_drf_authtoken_table'),
     ]
 
     operations = [

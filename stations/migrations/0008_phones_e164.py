@@ -14,7 +14,7 @@ def phones_to_e164(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0006_sanction_rule_consequences'),
+        ('stations', '0007_effective_dated_rules'),
     ]
 
     operations = [
