@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 
 from . import roles
 from .models import User
+from .phones import phone_normalise_optional
 
 DEMO_PASSWORD = "RepairNet-demo-2026"
 
@@ -25,7 +26,7 @@ def demo_user(*, username: str, first_name: str, last_name: str, role: str, stat
             "first_name": first_name,
             "last_name": last_name,
             "station": station,
-            "phone": phone,
+            "phone": phone_normalise_optional(phone),
             "is_staff": role == roles.ADMIN,
             "is_superuser": role == roles.ADMIN,
         },

@@ -21,6 +21,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from .phones import phone_national_digits
+
 WQY_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
@@ -141,8 +143,9 @@ def xlsx_money_cell(ws, value):
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678 — customer privacy for station staff and exports that leave HQ."""
-    digits = (phone or "").strip()
+    """138****5678 (037****5678 for a landline) — customer privacy for station staff and exports that leave HQ.
+    A stored number is masked in its national digits: the first three and the last four stay."""
+    digits = phone_national_digits(phone)
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"

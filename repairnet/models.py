@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .phones import PhoneNumberField
 from .tokens import user_tokens_revoke
 
 
@@ -49,7 +50,7 @@ class Region(models.Model):
 class User(AbstractUser):
     """A person who logs in. Roles are auth groups (repairnet.roles); station staff belong to one station."""
 
-    phone = models.CharField(_("Mobile phone"), max_length=20, blank=True)
+    phone = PhoneNumberField(_("Mobile phone"), blank=True)
     station = models.ForeignKey(
         "stations.Station",
         verbose_name=_("Station"),

@@ -15,6 +15,7 @@ from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
+from repairnet.phones import PhoneSerializerField
 from repairnet.services import user_password_reset_force
 
 from . import exports, filters, selectors, services
@@ -28,7 +29,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     licence_number = serializers.CharField(max_length=30)
     legal_representative = serializers.CharField(max_length=50)
     contact_name = serializers.CharField(max_length=50)
-    contact_phone = serializers.CharField(max_length=20)
+    contact_phone = PhoneSerializerField()
     email = serializers.EmailField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=200)
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
@@ -215,7 +216,7 @@ class StaffCreateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150)
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     position = serializers.ChoiceField(choices=Position.choices)
-    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     password = serializers.CharField(min_length=8, required=False, allow_blank=True, default="", write_only=True)
@@ -225,7 +226,7 @@ class StaffUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150)
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     position = serializers.ChoiceField(choices=Position.choices)
-    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True, default="")
+    phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True)  # left out: unchanged
     active = serializers.BooleanField(default=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from repairnet import roles
 from repairnet.demo import DEMO_PASSWORD, demo_user
 from repairnet.models import Region, User
+from repairnet.phones import phone_normalise
 
 from . import selectors
 from .models import (
@@ -252,7 +253,7 @@ def _seed_network(hq, stdout) -> int:
                 "scope_simple_repair": tier != Tier.ACCESSORY_POINT,
                 "agreement_date": datetime.date(2023 + n % 3, 1 + n % 12, 1 + n % 27),
                 "address": f"{region.full_name}人民路{10 + n}号",
-                "phone": f"0371-6{n:07d}" if code.startswith("HA") else f"028-8{n:07d}",
+                "phone": phone_normalise(f"0371-6{n:07d}" if code.startswith("HA") else f"028-8{n:07d}"),
             },
         )
         if not created:

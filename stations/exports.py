@@ -11,6 +11,7 @@ from reportlab.platypus import Paragraph, Spacer
 
 from repairnet.exports import build_pdf, pdf_styles, pdf_table
 from repairnet.money import format_cny
+from repairnet.phones import phone_display
 
 from . import selectors
 from .models import Application, Station, Tier
@@ -34,7 +35,7 @@ def application_review_pdf(*, application: Application) -> Path:
                 [
                     [_("Company name"), a.company_name, _("Business licence number"), a.licence_number],
                     [_("Legal representative"), a.legal_representative, _("Contact person"), a.contact_name],
-                    [_("Contact phone"), a.contact_phone, _("Region wanted"), a.region.full_name],
+                    [_("Contact phone"), phone_display(a.contact_phone), _("Region wanted"), a.region.full_name],
                     [_("Address"), a.address, _("Level wanted"), Tier(a.tier_wanted).label],
                     [_("Years of after-sales experience"), a.years_experience, _("Brands serviced"), a.brands_serviced],
                     [_("Coordinators"), a.coordinators, _("Certified engineers"), a.engineers],

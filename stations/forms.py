@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repairnet.models import Region
+from repairnet.phones import PhoneFormField
 from repairnet.uploads import validate_document, validate_photo
 
 from .models import Application, CertificateKind, Position, SanctionRule, Station, Tier
@@ -64,7 +65,7 @@ class ApplicationForm(BootstrapMixin, forms.ModelForm):
 
 class StatusLookupForm(BootstrapMixin, forms.Form):
     reference = forms.CharField(label=_("Reference number"), max_length=24)
-    phone = forms.CharField(label=_("Contact phone"), max_length=20)
+    phone = PhoneFormField(label=_("Contact phone"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,9 +242,7 @@ class StaffForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     last_name = forms.CharField(label=_("Family name"), max_length=150)
     first_name = forms.CharField(label=_("Given name"), max_length=150)
-    phone = forms.RegexField(
-        label=_("Mobile phone"), regex=r"^1\d{10}$", required=False, error_messages={"invalid": _("Enter 11 digits.")}
-    )
+    phone = PhoneFormField(label=_("Mobile phone"), required=False)
     position = forms.ChoiceField(label=_("Position"), choices=Position.choices)
     id_number = forms.CharField(label=_("ID card number"), max_length=18, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("Where a password reset link is sent."))

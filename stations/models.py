@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.phones import PhoneNumberField
+
 
 class Tier(models.TextChoices):
     CENTRE = "centre", _("Authorised repair centre")
@@ -37,7 +39,7 @@ class Station(models.Model):
     scope_swap = models.BooleanField(_("Spare-machine swap"), default=False)
     is_remote = models.BooleanField(_("Remote area"), default=False)
     address = models.CharField(_("Address"), max_length=200, blank=True)
-    phone = models.CharField(_("Service phone"), max_length=20, blank=True)
+    phone = PhoneNumberField(_("Service phone"), blank=True)
     agreement_date = models.DateField(_("Agreement date"), null=True, blank=True)
     service_start = models.TimeField(_("Service hours start"), default=datetime.time(8, 30))
     service_end = models.TimeField(_("Service hours end"), default=datetime.time(18, 0))
@@ -362,7 +364,7 @@ class Application(models.Model):
     licence_number = models.CharField(_("Business licence number"), max_length=30)
     legal_representative = models.CharField(_("Legal representative"), max_length=50)
     contact_name = models.CharField(_("Contact person"), max_length=50)
-    contact_phone = models.CharField(_("Contact phone"), max_length=20)
+    contact_phone = PhoneNumberField(_("Contact phone"))
     email = models.EmailField(_("E-mail"), blank=True)
     address = models.CharField(_("Address"), max_length=200)
     region = models.ForeignKey(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.models import User
+from repairnet.phones import phone_or_none
 from repairnet.selectors import audit_list_for_object
 from repairnet.services import setting
 
@@ -244,8 +245,9 @@ def application_list():
 
 
 def application_for_applicant(*, reference: str, phone: str) -> Application | None:
-    """Applicants see only their own application: reference and contact phone must both match."""
-    reference, phone = (reference or "").strip().upper(), (phone or "").strip()
+    """Applicants see only their own application: reference and contact phone must both match (the phone as
+    typed, in any format: it is compared in E.164)."""
+    reference, phone = (reference or "").strip().upper(), phone_or_none(phone)
     if not reference or not phone:
         return None
     return Application.objects.filter(reference=reference, contact_phone=phone).first()

@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from repairnet.admin import ReadOnlyAdmin
+from repairnet.forms import error_text
+from repairnet.phones import phone_display, phone_prefix
 
+from . import selectors, services
 from .models import (
     Callback,
     Complaint,
@@ -37,9 +43,37 @@ class HolidayAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "region"]
-    search_fields = ["phone", "name"]
+    list_display = ["name", "phone_shown", "region"]
+    search_fields = ["name"]
     raw_id_fields = ["region"]
+    actions = ["merge_duplicates"]
+
+    @admin.display(description=gettext_lazy("Phone"), ordering="phone")
+    def phone_shown(self, customer):
+        return phone_display(customer.phone)
+
+    def get_search_results(self, request, queryset, search_term):
+        """A number in any format finds the customers whose phones start with it; other text searches names."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        prefix = phone_prefix(search_term)
+        if prefix is not None:
+            found |= queryset.filter(selectors.customer_phone_match(prefix))
+        return found, may_have_duplicates
+
+    @admin.action(description=gettext_lazy("Merge into the older customer of the same name and number"))
+    def merge_duplicates(self, request, queryset):
+        try:
+            merged = services.customers_merge_duplicates(
+                actor=request.user,
+                reason=_("Merged in the admin: the same name and phone number."),
+                ids=list(queryset.values_list("pk", flat=True)),
+            )
+        except ValidationError as exc:
+            self.message_user(request, error_text(exc), messages.ERROR)
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("%(n)s duplicate customer(s) merged.") % {"n": merged}, messages.SUCCESS)
 
 
 @admin.register(Device)

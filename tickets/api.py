@@ -16,6 +16,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from repairnet import roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.models import Region
+from repairnet.phones import PhoneSerializerField, phone_prefix
 from stations.models import Station
 
 from . import filters, selectors, services, sla
@@ -150,7 +151,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class TicketCreateSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(required=False, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    phone = PhoneSerializerField(required=False, allow_blank=True)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
@@ -369,7 +370,8 @@ def _technician(pk: int):
 
 
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
-    """Hotline look-up: ``?phone=`` (prefix, at least 3 digits)."""
+    """Hotline look-up: ``?phone=`` (the start of a number, at least 3 digits, in any format: ``138123``,
+    ``0371-1234``, ``+86 138``). Phones are given in E.164 (``+8613812345678``)."""
 
     permission_classes = [ActionPermission]
     permission_actions = {"*": "customers.lookup"}
@@ -382,10 +384,11 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = Customer.objects.prefetch_related("devices__model").order_by("phone", "pk")
         if self.action == "list":
-            phone = self.request.query_params.get("phone", "").strip()
-            if len(phone) < 3:
+            typed = self.request.query_params.get("phone", "")[:40]
+            prefix = phone_prefix(typed)
+            if prefix is None or sum(c.isdigit() for c in typed) < 3:
                 return qs.none()
-            qs = qs.filter(phone__startswith=phone) | qs.filter(phone2__startswith=phone)
+            qs = qs.filter(selectors.customer_phone_match(prefix))
         return qs
 
 

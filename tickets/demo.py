@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from repairnet import roles
 from repairnet.models import Region, User
+from repairnet.phones import phone_normalise
 from spares import services as spares_services
 from spares.models import Movement, SerialUnit
 from stations.models import Station
@@ -26,6 +27,8 @@ MODELS = [
     ("IP-300", "智能网络机顶盒 IP-300", 24, r"^IP(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
 ]
 TICKETS = 300
+# Customers' mobiles: prefixes of real networks (China Mobile, Unicom, Telecom), so every number is valid.
+MOBILE_PREFIXES = ("134", "138", "139", "150", "158", "186", "176", "189")
 FAULT_TEXT = {
     "no_signal": "开机后提示无信号",
     "no_power": "插电后指示灯不亮",
@@ -128,7 +131,7 @@ def _seed_tickets(*, stations, agent, hq) -> int:
         else:
             customer = Customer.objects.create(
                 name=fake.name(),
-                phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
+                phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
                 address=fake.street_address(),
                 region=rng.choice(districts[station.pk]),
                 carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from repairnet import roles
 from repairnet.models import Region, User
+from repairnet.phones import PhoneFormField
 from stations.models import Station
 
 from .models import Complaint, DeviceModel, Ticket
@@ -110,7 +111,7 @@ class LogCallForm(forms.Form):
     """One form for the whole call: customer, device, fault."""
 
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    phone = forms.CharField(label=_("Phone"), max_length=20)
+    phone = PhoneFormField(label=_("Phone"))
     customer_name = forms.CharField(label=_("Customer name"), max_length=50, required=False)
     region = DistrictField(label=_("District/county"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.phones import PhoneNumberField
+
 
 class DeviceModel(models.Model):
     """Catalogue of set-top-box models: warranty period and serial-number format (admin-editable)."""
@@ -37,8 +39,8 @@ class DeviceModel(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(_("Customer name"), max_length=50)
-    phone = models.CharField(_("Phone"), max_length=20, db_index=True)
-    phone2 = models.CharField(_("Second phone"), max_length=20, blank=True, db_index=True)
+    phone = PhoneNumberField(_("Phone"), db_index=True)
+    phone2 = PhoneNumberField(_("Second phone"), blank=True, db_index=True)
     address = models.CharField(_("Address"), max_length=200, blank=True)
     region = models.ForeignKey(
         "repairnet.Region", verbose_name=_("Region"), null=True, blank=True, on_delete=models.PROTECT

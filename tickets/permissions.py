@@ -17,6 +17,7 @@ roles.register(
         "customers.lookup": {H, HQ},
         # need to know (SPEC 8): a customer's whole phone once the ticket is closed; see selectors.customer_phone_for
         "customers.phone_whole": {H, HQ},
+        "customers.merge": {HQ},  # one person logged as two customers: merge the duplicate into the one kept
         "callbacks.view": {H, HQ},
         "callbacks.make": {H, HQ},
         "complaints.view": {H, HQ, C},
@@ -32,5 +33,6 @@ roles.register(
         "tickets.report_fabricated": {HQ},  # a fabricated or duplicate ticket: the station's penalty
     }
 )
-# jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards
-roles.allow_system("tickets.holidays.load", "complaints.deadlines", "tickets.rewards")
+# jobs (roles.SYSTEM): the monthly holiday refresh, the complaint deadlines, the automatic rewards, the merge of
+# duplicate customers (manage.py customers_merge_duplicates)
+roles.allow_system("tickets.holidays.load", "complaints.deadlines", "tickets.rewards", "customers.merge")

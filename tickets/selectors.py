@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.models import User
+from repairnet.phones import phone_display, phone_or_none, phone_prefix
 from stations.selectors import certified_on, dispatchable_stations
 
 from . import rollup
@@ -73,24 +74,39 @@ def _prefix(field: str, q: str) -> Q:
     return Q(**{f"{field}__gte": q, f"{field}__lt": upper, f"{field}__startswith": q})
 
 
+def customer_phone_match(prefix: str, path: str = "") -> Q:
+    """Customers whose first or second phone starts with the stored (E.164) ``prefix``: index ranges."""
+    return _prefix(f"{path}phone", prefix) | _prefix(f"{path}phone2", prefix)
+
+
+def customers_by_phone_prefix(qs, typed: str, *, limit: int | None = None) -> list[Customer]:
+    """The customers of ``qs`` whose first or second phone starts with the number the agent ``typed`` (any format:
+    ``138123``, ``0371-1234``, ``+86 138``), first numbers first; none when it cannot start a number.
+
+    The typed prefix becomes the stored E.164 prefix (``phone_prefix``), searched as a range on each phone column's
+    index — the second numbers separately, so that each query stays an index range scan."""
+    prefix = phone_prefix(typed)
+    if prefix is None:
+        return []
+    customers = list(qs.filter(_prefix("phone", prefix)).order_by("phone", "pk")[:limit])
+    if limit is None or len(customers) < limit:
+        seen = {c.pk for c in customers}
+        extra = [c for c in qs.filter(_prefix("phone2", prefix)).order_by("phone2", "pk")[:limit] if c.pk not in seen]
+        customers += extra if limit is None else extra[: limit - len(customers)]
+    return customers
+
+
 def hotline_lookup(*, q: str, limit: int = 8) -> dict:
-    """Customers by phone prefix and devices by serial prefix, with devices and recent tickets (fixed queries)."""
+    """Customers by phone prefix and devices by serial prefix, with devices and recent tickets (fixed queries).
+    ``phone`` is the typed number in E.164 when it is a whole one (the page fills in the customer it finds)."""
     q = (q or "").strip().upper()
     if len(q) < 3:
-        return {"customers": [], "devices": []}
+        return {"customers": [], "devices": [], "phone": ""}
     customer_prefetch = (
         Prefetch("devices", queryset=Device.objects.select_related("model").order_by("serial")),
         _recent_tickets(),
     )
-    customers = list(
-        Customer.objects.filter(_prefix("phone", q))
-        .select_related("region__parent__parent")
-        .order_by("phone", "pk")[:limit]
-    )
-    if len(customers) < limit:  # second numbers, searched separately so each query stays an index range scan
-        seen = {c.pk for c in customers}
-        extra = Customer.objects.filter(_prefix("phone2", q)).select_related("region__parent__parent")
-        customers += [c for c in extra.order_by("phone2", "pk")[:limit] if c.pk not in seen][: limit - len(customers)]
+    customers = customers_by_phone_prefix(Customer.objects.select_related("region__parent__parent"), q, limit=limit)
     prefetch_related_objects(customers, *customer_prefetch)
     devices = (
         Device.objects.filter(_prefix("serial", q))
@@ -104,6 +120,7 @@ def hotline_lookup(*, q: str, limit: int = 8) -> dict:
                 "id": c.pk,
                 "name": c.name,
                 "phone": c.phone,
+                "phone_display": phone_display(c.phone),
                 "address": c.address,
                 "region_id": c.region_id,
                 "region": c.region.full_name if c.region_id else "",
@@ -128,6 +145,7 @@ def hotline_lookup(*, q: str, limit: int = 8) -> dict:
                     "id": d.customer_id,
                     "name": d.customer.name,
                     "phone": d.customer.phone,
+                    "phone_display": phone_display(d.customer.phone),
                     "address": d.customer.address,
                     "region_id": d.customer.region_id,
                 },
@@ -135,6 +153,7 @@ def hotline_lookup(*, q: str, limit: int = 8) -> dict:
             }
             for d in devices
         ],
+        "phone": phone_or_none(q) or "",
     }
 
 
@@ -213,9 +232,9 @@ def _urgency():
     )
 
 
-# Ticket numbers (T + digits), serials and phone numbers are codes: searched by prefix, one index range each.
+# Ticket numbers (T + digits), serials and phone numbers are codes: searched by prefix, one index range each
+# (a phone as its stored E.164 prefix, whatever the format typed: ``repairnet.phones.phone_prefix``).
 _CODE_RE = re.compile(r"[0-9A-Za-z-]+")
-_PHONE_RE = re.compile(r"[0-9-]+")
 # pg_trgm extracts no trigram from a fragment shorter than three characters: such text is a name prefix.
 TEXT_CONTAINS_MIN = 3
 # Up to this many matching devices or customers, their tickets are fetched by id (an index look-up each); with
@@ -231,11 +250,13 @@ def _device_match(code: str, path: str = "") -> Q:
 
 
 def _customer_match(q: str, path: str = "") -> Q:
-    """Customers whose phone starts with ``q`` (digits) or whose name or address holds it (other text)."""
+    """Customers whose phone starts with ``q`` (the start of a number, in any format) or whose name or address
+    holds it (other text)."""
     match = Q()
-    if _PHONE_RE.fullmatch(q):
-        match |= _prefix(f"{path}phone", q) | _prefix(f"{path}phone2", q)
-    if not _CODE_RE.fullmatch(q) or q.isalpha():
+    phone = phone_prefix(q)
+    if phone is not None:
+        match |= customer_phone_match(phone, path)
+    elif not _CODE_RE.fullmatch(q) or q.isalpha():
         if len(q) >= TEXT_CONTAINS_MIN:
             match |= Q(**{f"{path}name__icontains": q}) | Q(**{f"{path}address__icontains": q})
         else:  # a trigram index answers a short prefix too: its first trigrams are the padded start of the word

@@ -3,6 +3,7 @@ from django import template
 from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.money import format_cny
+from repairnet.phones import phone_display, phone_link, phone_tel
 
 register = template.Library()
 
@@ -18,6 +19,24 @@ def cny(value):
 @register.filter
 def masked(phone):
     return mask_phone(phone)
+
+
+@register.filter
+def phone(value):
+    """{{ customer.phone|phone }} → 138 1234 5678 (a stored E.164 number in the national format)."""
+    return phone_display(value)
+
+
+@register.filter
+def tel(value):
+    """{{ customer.phone|tel }} → tel:+8613812345678 ("" for a masked number)."""
+    return phone_tel(value)
+
+
+@register.filter(name="phone_link")
+def phone_link_filter(value):
+    """{{ customer.phone|phone_link }} → a tel: link showing the national format; a masked number as text."""
+    return phone_link(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,7 +1,6 @@
 """Stations services, one module per section; re-exported so callers use ``stations.services.<name>``."""
 
 from .applications import (  # noqa: F401
-    PHONE_RE,
     REFERENCE_ALPHABET,
     _deposit_handoff,
     _lock,
@@ -15,7 +14,6 @@ from .applications import (  # noqa: F401
     application_submit,
     application_withdraw,
     application_withdraw_by_applicant,
-    validate_phone,
 )
 from .assessment import (  # noqa: F401
     HUNDRED,

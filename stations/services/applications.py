@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from repairnet import roles
 from repairnet.models import Region, User
 from repairnet.money import quantize
+from repairnet.phones import phone_normalise, phone_or_none
 from repairnet.services import apply_transition, audit_record, ensure
 from repairnet.uploads import validate_document, validate_photo
 
@@ -31,17 +32,7 @@ from .state import station_staffing_refresh
 
 # --- applications ----------------------------------------------------------------------------------
 
-PHONE_RE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def validate_phone(phone: str) -> str:
-    import re
-
-    phone = (phone or "").strip().replace(" ", "")
-    if not re.match(PHONE_RE, phone):
-        raise ValidationError({"contact_phone": [_("Enter a mobile number (11 digits) or a landline with area code.")]})
-    return phone
 
 
 def _new_reference() -> str:
@@ -61,7 +52,7 @@ def application_submit(*, data: dict, business_licence, financial_report) -> App
             errors[name] = exc.messages
     values = {k: data[k] for k in Application.APPLICANT_FIELDS if k in data}
     try:
-        values["contact_phone"] = validate_phone(values.get("contact_phone", ""))
+        values["contact_phone"] = phone_normalise(values.get("contact_phone", ""), field="contact_phone")
     except ValidationError as exc:
         errors.update(exc.message_dict)
     region = values.get("region")
@@ -296,7 +287,7 @@ def application_approve(
         scope_swap=scope_swap,
         is_remote=is_remote,
         address=application.address,
-        phone=application.contact_phone,
+        phone=phone_or_none(application.contact_phone) or "",  # "" for a number no migration could read
         agreement_date=agreement_date,
     )
     station.regions.set(list(regions) if regions else [application.region])
@@ -327,7 +318,7 @@ def application_approve(
             username=username or f"{code.lower()}-coord",
             last_name=application.contact_name[:1],
             first_name=application.contact_name[1:],
-            phone=application.contact_phone,
+            phone=phone_or_none(application.contact_phone) or "",
             email=application.email,
             station=station,
         )

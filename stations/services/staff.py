@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from repairnet import roles
 from repairnet.models import User
+from repairnet.phones import phone_normalise_optional
 from repairnet.services import audit_record, ensure
 
 from .. import selectors
@@ -48,11 +49,12 @@ def staff_add(
     ensure(bool(username), _("Please give a username."))
     ensure(not User.objects.filter(username__iexact=username).exists(), _("This username is already taken."))
     ensure(position in Position.values, _("Unknown position."))
+    phone = phone_normalise_optional(phone, field="phone")
     user = User(
         username=username,
         last_name=last_name.strip(),
         first_name=first_name.strip(),
-        phone=phone.strip(),
+        phone=phone,
         email=User.objects.normalize_email((email or "").strip()),
         station=station,
     )
@@ -87,7 +89,8 @@ def staff_update(
     roles.require(actor, "stations.staff.manage", user.station)
     ensure(user.station_id is not None, _("This person does not belong to a station."))
     ensure(position in Position.values, _("Unknown position."))
-    user.last_name, user.first_name, user.phone = last_name.strip(), first_name.strip(), phone.strip()
+    phone = phone_normalise_optional(phone, field="phone")
+    user.last_name, user.first_name, user.phone = last_name.strip(), first_name.strip(), phone
     if email is not None:
         user.email = User.objects.normalize_email(email.strip())
     was_active, user.is_active = user.is_active, active

@@ -11,6 +11,7 @@ import factory
 from django.utils import timezone
 
 from repairnet import roles
+from repairnet.phones import phone_normalise
 from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets import rollup
@@ -31,6 +32,9 @@ class DeviceModelFactory(factory.django.DjangoModelFactory):
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
+    """Phones are given as typed (``13912345678``, ``0371-66668888``) and stored in E.164, as the services do;
+    an invalid number fails the test that asked for it."""
+
     class Meta:
         model = Customer
 
@@ -38,6 +42,13 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     address = "郑州市中原区建设路1号"
     region = factory.LazyFunction(lambda: region("410102"))
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        for field in ("phone", "phone2"):
+            if kwargs.get(field):
+                kwargs[field] = phone_normalise(kwargs[field])
+        return kwargs
 
 
 class DeviceFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ from .complaints import (  # noqa: F401
     complaint_deadlines_check,
     complaint_resolve,
 )
+from .customers import customers_merge, customers_merge_duplicates  # noqa: F401
 from .daily_reports import (  # noqa: F401
     _day_bounds,
     _spares_on_loan,
@@ -24,7 +25,6 @@ from .daily_reports import (  # noqa: F401
 from .fraud import fabricated_ref, ticket_report_fabricated  # noqa: F401
 from .holidays import holidays_load, holidays_refresh  # noqa: F401
 from .intake import (  # noqa: F401
-    PHONE_RE,
     OpenTicketExists,
     _customer_checked,
     _customer_resolve,
@@ -33,7 +33,6 @@ from .intake import (  # noqa: F401
     _device_new_checked,
     _open_ticket_checked,
     _repeat_sources,
-    phone_validate,
     repeat_source_for,
     ticket_create,
     ticket_number_next,

@@ -1,18 +1,19 @@
 """Logging a call: ticket numbers, customers, devices, repeat repairs and SLA deadlines; ``ticket_create``."""
 
 import datetime
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import locks, roles
+from repairnet.phones import phone_normalise
 from repairnet.services import audit_record, ensure, setting
 
 from .. import rollup, sla
+from ..customers import customer_same
 from ..models import (
     Customer,
     Device,
@@ -23,7 +24,6 @@ from ..models import (
 from .warranty import serial_validate, warranty_decide
 
 S = Ticket.Status
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 # --- numbers, customers, devices ----------------------------------------------------------------
@@ -53,23 +53,16 @@ def ticket_number_next(*, day: datetime.date | None = None) -> str:
     return f"T{day:%Y%m%d}{last:05d}"
 
 
-def phone_validate(phone: str) -> str:
-    phone = re.sub(r"[\s]", "", phone or "")
-    if not PHONE_RE.match(phone):
-        raise ValidationError({"phone": _("Enter a valid mobile or landline number.")})
-    return phone
-
-
 def _customer_checked(*, customer_id, phone, name) -> tuple[Customer | None, str]:
     """The checks on the caller that come first: the chosen customer (locked) or a valid phone and a name."""
     if customer_id:
         if (phone or "").strip():
-            phone_validate(phone)  # a phone sent with a chosen customer is checked, never silently dropped
+            phone_normalise(phone, field="phone")  # a phone sent with a chosen customer is checked, never dropped
         customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
         if customer is None:
             raise ValidationError({"customer_id": _("Unknown customer.")})
         return customer, ""
-    phone = phone_validate(phone)
+    phone = phone_normalise(phone, field="phone")
     ensure(bool((name or "").strip()), _("Enter the customer's name."), "name_required")
     return None, phone
 
@@ -89,7 +82,7 @@ def _customer_resolve(*, customer, phone, name, address, region, carrier_account
         if changed:
             customer.save(update_fields=changed)
         return customer
-    existing = Customer.objects.filter(Q(phone=phone) | Q(phone2=phone), name=name.strip()).first()
+    existing = Customer.objects.filter(customer_same(phone=phone, name=name)).first()
     if existing:
         return existing
     return Customer.objects.create(

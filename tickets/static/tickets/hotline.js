@@ -14,7 +14,7 @@
 
   function fillCustomer(c) {
     $("id_customer_id").value = c.id;
-    $("id_phone").value = c.phone;
+    $("id_phone").value = c.phone_display || c.phone;
     $("id_customer_name").value = c.name;
     $("id_address").value = c.address || "";
     if (c.region_id) $("id_region").value = c.region_id;
@@ -37,7 +37,7 @@
     const parts = [];
     data.customers.forEach((c, i) => {
       parts.push(`<div class="border rounded p-2 mb-2"><div class="d-flex justify-content-between align-items-center">
-        <strong>${esc(c.name)}</strong> <span class="small">${esc(c.phone)}</span>
+        <strong>${esc(c.name)}</strong> <span class="small">${esc(c.phone_display)}</span>
         <button type="button" class="btn btn-sm btn-outline-primary" data-customer="${i}">${esc(box.dataset.tUse)}</button></div>
         <div class="small text-muted">${esc(c.region)} ${esc(c.address)}</div>
         ${c.devices.map((d, j) => `<button type="button" class="btn btn-sm btn-link p-0 me-2" data-customer="${i}" data-device="${j}">${esc(d.model)} ${esc(d.serial)}</button>`).join("")}
@@ -45,7 +45,7 @@
     });
     data.devices.forEach((d, i) => {
       parts.push(`<div class="border rounded p-2 mb-2"><div class="d-flex justify-content-between align-items-center">
-        <strong>${esc(d.serial)}</strong> <span class="small">${esc(d.model)} · ${esc(d.customer.name)} ${esc(d.customer.phone)}</span>
+        <strong>${esc(d.serial)}</strong> <span class="small">${esc(d.model)} · ${esc(d.customer.name)} ${esc(d.customer.phone_display)}</span>
         <button type="button" class="btn btn-sm btn-outline-primary" data-serial="${i}">${esc(box.dataset.tUse)}</button></div>
         ${ticketsHtml(d.tickets)}</div>`);
     });
@@ -65,10 +65,10 @@
       fillDevice(d);
       fillCustomer(d.customer);
     }));
-    // A repeat caller: an exact phone or serial match fills the form at once (no mouse needed).
-    const phoneValue = $("id_phone").value.trim();
+    // A repeat caller: an exact phone or serial match fills the form at once (no mouse needed). Phones are
+    // compared in E.164: the server reads the typed number (data.phone), in whatever format it was typed.
     const serialValue = $("id_serial").value.trim().toUpperCase();
-    const byPhone = data.customers.filter((c) => c.phone === phoneValue);
+    const byPhone = data.phone ? data.customers.filter((c) => c.phone === data.phone) : [];
     if (byPhone.length === 1 && !$("id_customer_id").value) fillCustomer(byPhone[0]);
     const bySerial = data.devices.filter((d) => d.serial === serialValue);
     if (bySerial.length === 1) {
