@@ -13,6 +13,16 @@ class Tier(models.TextChoices):
     ACCESSORY_POINT = "accessory_point", _("Authorised accessory point")
 
 
+# Callables, not fixed times: Django's fields.W161 warns about a fixed time default whenever the check runs
+# within ten seconds of that time of day (so `check --deploy` failed at 18:00:00).
+def default_service_start() -> datetime.time:
+    return datetime.time(8, 30)
+
+
+def default_service_end() -> datetime.time:
+    return datetime.time(18, 0)
+
+
 class Station(models.Model):
     """An authorised repair station (授权维修服务中心/站/附件代卖点)."""
 
@@ -41,8 +51,8 @@ class Station(models.Model):
     address = models.CharField(_("Address"), max_length=200, blank=True)
     phone = PhoneNumberField(_("Service phone"), blank=True)
     agreement_date = models.DateField(_("Agreement date"), null=True, blank=True)
-    service_start = models.TimeField(_("Service hours start"), default=datetime.time(8, 30))
-    service_end = models.TimeField(_("Service hours end"), default=datetime.time(18, 0))
+    service_start = models.TimeField(_("Service hours start"), default=default_service_start)
+    service_end = models.TimeField(_("Service hours end"), default=default_service_end)
     understaffed_since = models.DateField(_("Understaffed since"), null=True, blank=True)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)

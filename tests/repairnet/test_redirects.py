@@ -70,6 +70,8 @@ def test_certificate_renewal_follows_a_local_next(hq_client, station):
 def test_assessment_decision_next(hq_client, target, followed):
     StationFactory()
     assessment = stations_services.assessment_run(year=2026, quarter=2, actor=roles.SYSTEM)[0]
+    # a suggestion waiting for HQ (the neutral scores of a station without tickets suggest nothing)
+    type(assessment).objects.filter(pk=assessment.pk).update(suggestion="revocation", status="pending")
     url = reverse("stations:assessment-decide", args=[assessment.pk])
     response = hq_client.post(url, {"decision": "reject", "note": "证据不足", "next": target})
     assert response["Location"] == (target if followed else reverse("stations:assessments"))
