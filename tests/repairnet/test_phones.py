@@ -19,6 +19,7 @@ from repairnet.phones import (
     phone_prefix,
     phone_tel,
 )
+from tests.migrating import migration_before
 
 ZH_MESSAGE = "请输入有效的手机号码，或带区号的固定电话号码（例如 0371-12345678）。"
 
@@ -174,8 +175,6 @@ def test_serializer_field_validates_to_e164():
 
 # --- the data migrations ---------------------------------------------------------------------------------
 
-BEFORE = [("repairnet", "0005_idempotent_requests"), ("stations", "0006_sanction_rule_consequences")]
-
 
 @pytest.mark.django_db(transaction=True)
 def test_migrations_write_staff_station_and_applicant_phones_in_e164():
@@ -187,9 +186,13 @@ def test_migrations_write_staff_station_and_applicant_phones_in_e164():
     users = [UserFactory(username=f"m{i}") for i in range(4)]
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE)
+    before = [
+        migration_before(executor, "repairnet", "_phones_e164"),
+        migration_before(executor, "stations", "_phones_e164"),
+    ]
+    executor.migrate(before)
     try:
-        old = executor.loader.project_state(BEFORE).apps
+        old = executor.loader.project_state(before).apps
         User, Station, Application = (
             old.get_model("repairnet", "User"),
             old.get_model("stations", "Station"),

@@ -12,11 +12,11 @@ from django.test import Client
 from repairnet import roles
 from repairnet.models import AuditEvent
 from tests.factories import make_user, region
+from tests.migrating import migration_before
 from tickets import customers, selectors, services
 from tickets.models import Callback, Customer, Device, Ticket
 
 from .factories import CustomerFactory, DeviceFactory, DeviceModelFactory, TicketFactory, completed_ticket
-from .test_api import log_call_payload
 
 ZH_MESSAGE = "请输入有效的手机号码，或带区号的固定电话号码（例如 0371-12345678）。"
 LANDLINE = "+8637112345678"
@@ -27,6 +27,21 @@ def _client(role, station=None) -> Client:
     client = Client()
     client.force_login(make_user(role, station))
     return client
+
+
+def log_call_payload(**kw):
+    """A call as the API takes it (JSON)."""
+    payload = {
+        "phone": "13800001111",
+        "customer_name": "赵六",
+        "region": region("410102").pk,
+        "serial": "HD2502000123",
+        "device_model": DeviceModelFactory().pk,
+        "has_invoice": True,
+        "fault_category": "no_power",
+    }
+    payload.update(kw)
+    return payload
 
 
 def _call(**kw):
@@ -186,9 +201,6 @@ def test_merge_command_and_admin_action():
     assert "0371 1234 5678" in listing and "吴十" not in listing
 
 
-BEFORE = [("tickets", "0008_complaint_deadlines")]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migration_writes_customer_phones_in_e164_and_merges_the_duplicates_it_reveals():
     keep, duplicate, (kept_ticket, moved_ticket) = _pair()
@@ -196,9 +208,10 @@ def test_migration_writes_customer_phones_in_e164_and_merges_the_duplicates_it_r
     unreadable = CustomerFactory(name="钱一", phone="13900000005")
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE)
+    before = [migration_before(executor, "tickets", "_customer_phones_e164")]
+    executor.migrate(before)
     try:
-        old = executor.loader.project_state(BEFORE).apps.get_model("tickets", "Customer")
+        old = executor.loader.project_state(before).apps.get_model("tickets", "Customer")
         for row, phone in ((keep, "0371-12345678"), (duplicate, "037112345678"), (namesake, "0371 1234 5678")):
             old.objects.filter(pk=row.pk).update(phone=phone)
         old.objects.filter(pk=unreadable.pk).update(phone="12012345678", phone2="138 1234 5678")
