@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from repairnet import roles
+from repairnet import dataversion, roles
 from repairnet.api import ActionPermission, service_action, validated
 from repairnet.models import Region
 from repairnet.phones import PhoneSerializerField, phone_prefix
@@ -440,6 +440,17 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TicketSerializer
     pagination_class = TicketPagination
     filterset_class = filters.TicketFilter
+
+    def list(self, request, *args, **kwargs):
+        """From the cache while neither the data nor the clock changes the answer (``repairnet.dataversion``)."""
+
+        def build():
+            now = timezone.now()
+            response = super(TicketViewSet, self).list(request, *args, **kwargs)
+            page = getattr(self.paginator, "page", None)
+            return response, sla.unchanged_until(page["tickets"], now=now) if page else None
+
+        return dataversion.cached_list(self, request, build)
 
     def get_queryset(self):
         if self.action == "list":

@@ -139,6 +139,24 @@ def leg_statuses(ticket, *, now: datetime.datetime | None = None) -> list[dict]:
     return rows
 
 
+def unchanged_until(tickets, *, now: datetime.datetime) -> datetime.datetime | None:
+    """The first instant after ``now`` at which ``leg_statuses`` of one of ``tickets`` reads differently by the
+    clock alone: a leg due passes its deadline, or a breached leg's lateness gains a minute. None: never."""
+    minute = datetime.timedelta(minutes=1)
+    moments = []
+    for ticket in tickets:
+        for row in leg_statuses(ticket, now=now):
+            if row["done"] is not None or row["status"] == "paused":
+                continue
+            due = row["due"]
+            # "breached" from the first microsecond after the deadline; lateness counts whole minutes
+            if now <= due:
+                moments.append(due + datetime.timedelta(microseconds=1))
+            else:
+                moments.append(due + ((now - due) // minute + 1) * minute)
+    return min(moments, default=None)
+
+
 def next_due(ticket) -> datetime.datetime | None:
     """The deadline the ticket is working towards now (for sorting queues by urgency)."""
     for leg, (due_field, done_field) in LEG_FIELDS.items():
