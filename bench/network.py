@@ -395,9 +395,41 @@ def _wrk(port: int, path: str, token: str | None, seconds: int, script: str | No
             "p99": p99.group(1) if p99 else "?"}  # fmt: skip
 
 
-def throughput(args) -> list[tuple]:
-    """gunicorn (gunicorn.conf.py) on loopback, wrk with 16 connections: the trivial view, the list API, creates."""
+def _gunicorn(port: int, **extra):
+    """gunicorn (gunicorn.conf.py) serving bench/urls.py on loopback, started and answering; stop it with
+    ``terminate()``."""
     import http.client
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.wsgi_app:application",
+         "--access-logfile", "/dev/null", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/bench/trivial")
+            conn.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def throughput(args) -> list[tuple]:
+    """gunicorn (gunicorn.conf.py) on loopback, wrk with 16 connections: the trivial view, the list API (from
+    the response cache, and again with the cache off), creates."""
     import shutil
 
     from repairnet.models import Region, User
@@ -408,32 +440,9 @@ def throughput(args) -> list[tuple]:
         return [("throughput", "skipped: wrk is not installed (apt-get install wrk)", "")]
     hq = token_issue(user=User.objects.get(username="bench-hq"))[1]
     hotline = token_issue(user=User.objects.get(username="bench-hotline"))[1]
-    port = 8765
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + "k" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.wsgi_app:application",
-         "--access-logfile", "/dev/null", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    port, seconds = 8765, args.seconds
+    server = _gunicorn(port)
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                conn.request("GET", "/bench/trivial")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        seconds = args.seconds
         ceiling = _wrk(port, "/bench/trivial", None, seconds)
         listing = _wrk(port, "/api/v1/tickets/", hq, seconds)
         region = Region.objects.filter(level="district").values_list("pk", flat=True).first()
@@ -447,10 +456,21 @@ def throughput(args) -> list[tuple]:
     finally:
         server.terminate()
         server.wait()
+    server = _gunicorn(port, RESPONSE_CACHE_SECONDS="0")
+    try:
+        uncached = _wrk(port, "/api/v1/tickets/", hq, seconds)
+    finally:
+        server.terminate()
+        server.wait()
     share = lambda r: f"{100 * r['rps'] / ceiling['rps']:.1f} % of the trivial view"  # noqa: E731
     return [
         ("trivial view (ceiling), wrk 16 connections", f"{ceiling['rps']:.0f} req/s, p99 {ceiling['p99']}", ""),
         ("ticket list API, wrk 16 connections", f"{listing['rps']:.1f} req/s, p99 {listing['p99']}", share(listing)),
+        (
+            "ticket list API, response cache off",
+            f"{uncached['rps']:.1f} req/s, p99 {uncached['p99']}",
+            share(uncached),
+        ),
         (
             "ticket create API, wrk 16 connections",
             f"{create['rps']:.1f} req/s, p99 {create['p99']}, {create['bad']} errors {create['socket']}".strip(),
@@ -462,7 +482,7 @@ def throughput(args) -> list[tuple]:
 
 # --------------------------------------------------------------------------------------------- load
 def load(args) -> None:
-    """gunicorn with 2 workers on loopback; N client threads create tickets and read the queue for 60 s."""
+    """gunicorn (gunicorn.conf.py, 2 workers) on loopback; N client threads create tickets and read the queue."""
     import http.client
     import json
     import random
@@ -477,42 +497,9 @@ def load(args) -> None:
     from repairnet.models import Region
 
     region = Region.objects.filter(level="district").first().pk
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + "k" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "LOG_LEVEL": "WARNING",
-    }
     port = 8765
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "repairnet.wsgi:application",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = _gunicorn(port, GUNICORN_WORKERS="2", SESSION_COOKIE_SECURE="False", CSRF_COOKIE_SECURE="False")
     try:
-        for _ in range(50):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
         stop = time.monotonic() + args.seconds
         lock = threading.Lock()
         results = {"create": [], "queue": [], "errors": 0}

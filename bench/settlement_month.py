@@ -130,7 +130,7 @@ def _fill_people(*, k: int, tickets: int) -> tuple[int, int]:
     with connection.cursor() as cur:
         cur.execute(
             """INSERT INTO tickets_customer (name, phone, phone2, address, carrier_account, created_at)
-               SELECT '结算客户' || %s || '-' || g, '13' || lpad((%s * %s + g)::text, 9, '0'), '', '地址' || g, '',
+               SELECT '结算客户' || %s || '-' || g, '+8613' || lpad((%s * %s + g)::text, 9, '0'), '', '地址' || g, '',
                    now()
                FROM generate_series(0, %s - 1) g""",
             [k, k, customers, customers],

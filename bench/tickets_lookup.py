@@ -55,6 +55,7 @@ def serial(g: int) -> str:
 
 
 def phone(g: int) -> str:
+    """Customer g's number as a caller types it; ``fill`` stores it in E.164 (+86…), as the product does."""
     return f"1{3000000000 + g}"
 
 
@@ -84,7 +85,7 @@ def fill(n: int, *, station_ids: list[int] | None = None, days: int = 180, now=N
     with connection.cursor() as cur:
         cur.execute(
             """INSERT INTO tickets_customer (name, phone, phone2, address, carrier_account, created_at)
-               SELECT '客户' || g, '1' || (3000000000 + g)::text, '', '地址' || g, '', %s
+               SELECT '客户' || g, '+861' || (3000000000 + g)::text, '', '地址' || g, '', %s
                FROM generate_series(1, %s) g""",
             [now, customers],
         )
