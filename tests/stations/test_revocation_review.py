@@ -256,12 +256,23 @@ def test_station_staff_see_only_their_own_reviews_and_never_decide(review, stati
     assert review.status == "open"
 
 
-def test_the_list_page_counts_its_queries(station, hq, client, django_assert_max_num_queries):
-    for n in range(5):
-        services.sanction_decide(sanction=raise_fabricated(station, hq, ref=f"ticket:{n}"), actor=hq, approve=True)
+def test_the_list_page_and_api_have_constant_query_counts(station, hq, client, django_assert_max_num_queries):
+    def add(n):
+        for k in range(n):
+            ref = f"ticket:{RevocationReview.objects.count() + k + 100}"
+            services.sanction_decide(sanction=raise_fabricated(station, hq, ref=ref), actor=hq, approve=True)
+
     client.force_login(hq)
-    with django_assert_max_num_queries(12):
+    add(1)
+    with django_assert_max_num_queries(12) as small:
         assert client.get(reverse("stations:revocation-reviews")).status_code == 200
+    with django_assert_max_num_queries(8) as small_api:
+        assert api(hq).get("/api/v1/revocation-reviews/").status_code == 200
+    add(6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(reverse("stations:revocation-reviews")).status_code == 200
+    with django_assert_max_num_queries(len(small_api.captured_queries)):
+        assert len(api(hq).get("/api/v1/revocation-reviews/").json()["results"]) == 7
 
 
 # --- API --------------------------------------------------------------------------------------------
