@@ -172,8 +172,9 @@ def _seed_tickets(*, stations, agent, hq) -> int:
         ticket.save()
         if ticket.status == "closed" and ticket.station_id:
             _callback(ticket, agent=agent, rng=rng)
-    # a few complaints, some resolved
-    for ticket in Ticket.objects.filter(status="closed", station__isnull=False).order_by("?")[:12]:
+    # a few complaints, some resolved (picked by the seeded rng, not the database's random order: deterministic)
+    closed = list(Ticket.objects.filter(status="closed", station__isnull=False).order_by("pk"))
+    for ticket in rng.sample(closed, min(12, len(closed))):
         complaint = services.complaint_create(
             actor=agent, ticket_id=ticket.pk, category=rng.choice(Complaint.Category.values),
             description="客户反映" + rng.choice(["上门迟到", "收费不清", "态度生硬", "修后又坏"]),
@@ -293,8 +294,10 @@ def _seed_disputed_callback(*, stdout) -> None:
     """A callback waiting on a complaint: the agent reaches the customer of the oldest completed demo ticket, who
     confirms the repair but has a grievance, so the callback ends disputed and opens a complaint (SPEC 2.6); the
     settlement leaves the ticket out until the complaint is resolved (SPEC 4). Once: skipped when one exists."""
+    # The complaint opened from the callback itself (the random complaints above come from calls).
     waiting = Callback.objects.filter(
         outcome=Callback.Outcome.DISPUTED,
+        ticket__complaints__source=Complaint.Source.CALLBACK,
         ticket__complaints__status__in=[Complaint.Status.OPEN, Complaint.Status.ACKNOWLEDGED],
     )
     agent = User.objects.filter(groups__name=roles.HOTLINE).order_by("pk").first()
