@@ -7,6 +7,7 @@ from .models import (
     Assessment,
     Certificate,
     ExamResult,
+    RevocationReview,
     Sanction,
     SanctionRule,
     ScreeningCriterion,
@@ -63,6 +64,7 @@ class SanctionRuleAdmin(admin.ModelAdmin):
         "consequence",
         "forfeits_deposit",
         "revokes_station",
+        "opens_revocation_review",
         "effective_from",
         "active",
     )
@@ -118,3 +120,12 @@ class SanctionAdmin(admin.ModelAdmin):
 class TierChangeAdmin(ReadOnlyAdmin):
     list_display = ("station", "from_tier", "to_tier", "changed_at", "actor")
     readonly_fields = ("station", "from_tier", "to_tier", "changed_at", "actor", "reason")
+
+
+@admin.register(RevocationReview)
+class RevocationReviewAdmin(ReadOnlyAdmin):  # opened by an approved record, decided by HQ: services only
+    list_display = ("station", "sanction", "status", "opened_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("station__code", "station__name")
+    list_select_related = ("station", "sanction__rule", "decided_by")
+    raw_id_fields = ("station", "sanction", "decided_by")

@@ -1,5 +1,5 @@
 """/api/v1/ endpoints of the stations area (SPEC 7): applications (create is public), stations, staff,
-certificates, assessments, sanctions. Thin: parse, call one service, serialise."""
+certificates, assessments, sanctions, revocation reviews. Thin: parse, call one service, serialise."""
 
 from django.urls import include, path
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from repairnet.phones import PhoneSerializerField
 from repairnet.services import user_password_reset_force
 
 from . import exports, filters, selectors, services
-from .models import Application, Assessment, Certificate, Position, Sanction, Station
+from .models import Application, Assessment, Certificate, Position, RevocationReview, Sanction, Station
 
 # --- serializers ------------------------------------------------------------------------------------
 
@@ -348,6 +348,41 @@ class StationsAppealSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class RevocationReviewSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True)
+    rule_code = serializers.CharField(source="sanction.rule.code", read_only=True)
+    decided_by_name = serializers.CharField(source="decided_by.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = RevocationReview
+        fields = [
+            "id",
+            "station",
+            "station_code",
+            "sanction",
+            "rule_code",
+            "reason",
+            "status",
+            "status_label",
+            "opened_at",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class RevocationDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=list(services.REVOCATION_DECISIONS),
+        help_text="revoke (an active station is suspended, then revoked), suspend, or dismiss (needs a note).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 # --- views ------------------------------------------------------------------------------------------
 
 
@@ -630,6 +665,27 @@ class SanctionViewSet(
         return services.sanction_decide(sanction=sanction, actor=actor, **data)
 
 
+class RevocationReviewViewSet(viewsets.ReadOnlyModelViewSet):
+    """Revocation reviews (SPEC 1.5) opened by approved fabricated or duplicate-ticket records; HQ decides each.
+    A coordinator sees its own station's."""
+
+    permission_classes = [ActionPermission]
+    permission_actions = {
+        "list": "stations.revocation_reviews.view",
+        "retrieve": "stations.revocation_reviews.view",
+        "decide": "stations.revocation_reviews.decide",
+    }
+    serializer_class = RevocationReviewSerializer
+    filterset_class = filters.RevocationReviewFilter
+
+    def get_queryset(self):
+        return selectors.revocation_review_list(user=self.request.user)
+
+    @service_action(RevocationDecideSerializer, RevocationReviewSerializer)
+    def decide(self, review, actor, data):
+        return services.revocation_review_decide(review=review, actor=actor, **data)
+
+
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("applications", ApplicationViewSet, basename="application")
@@ -638,5 +694,6 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("sanctions", SanctionViewSet, basename="sanction")
+router.register("revocation-reviews", RevocationReviewViewSet, basename="revocation-review")
 
 urlpatterns = [path("", include(router.urls))]

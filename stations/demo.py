@@ -1,8 +1,10 @@
 """Demo stations with their coordinators, technicians and certificates, applications in every state,
-rewards/penalties and a quarterly assessment (idempotent: a second run changes nothing)."""
+rewards/penalties and a quarterly assessment with one station for each kind of suggestion (idempotent: a second
+run changes nothing)."""
 
 import datetime
 import io
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
@@ -15,6 +17,7 @@ from repairnet import roles
 from repairnet.demo import DEMO_PASSWORD, demo_user
 from repairnet.models import Region, User
 from repairnet.phones import phone_normalise
+from repairnet.services import setting
 
 from . import selectors
 from .models import (
@@ -122,7 +125,14 @@ APPLICATIONS = [
     ("泸州江阳区华信家电维修有限公司", "510502", Tier.CENTRE, 3, "approved"),
     ("宜宾翠屏区顺达维修店", "511502", Tier.CENTRE, 1, "rejected"),
     ("遂宁船山区明亮电器行", "510903", Tier.ACCESSORY_POINT, 0, "withdrawn"),
+    # a repair station whose site and staff already meet the centre's requirements: the upgrade suggestion
+    ("眉山东坡区鑫达家电维修有限公司", "511402", Tier.STATION, 2, "approved"),
 ]
+# The station code of each approved application, and the site facts that differ from the defaults below.
+APPROVED_CODES = {"泸州江阳区华信家电维修有限公司": "SC0201", "眉山东坡区鑫达家电维修有限公司": "SC0202"}
+SITE = {"眉山东坡区鑫达家电维修有限公司": {"storage_area": 10}}
+# The station with a centre-grade site gets certified technicians of its own (its application lists two).
+UPGRADE_STATION = "SC0202"
 DEMO_SCORES = {"experience": 17, "staff": 16, "site": 17, "equipment": 13, "management": 12, "market": 7}  # 82
 
 
@@ -330,6 +340,7 @@ def _seed_applications(hq) -> None:
             "has_service_phone": True,
             "equipment_notes": "万用表、示波器、电烙铁、电脑",
             "declares_no_counterfeit": True,
+            **SITE.get(company, {}),
         }
         app = services.application_submit(
             data=data,
@@ -361,17 +372,29 @@ def _seed_applications(hq) -> None:
             continue
         services.application_score(application=app, actor=hq, points=DEMO_SCORES)
         if final == "approved":
-            services.application_approve(
+            code = APPROVED_CODES[company]
+            app = services.application_approve(
                 application=app,
                 actor=hq,
                 tier=tier,
-                code="SC0201",
+                code=code,
                 note="演示数据：综合评审通过",
-                coordinator_username="demo-sc0201-coord",
+                coordinator_username=f"demo-{code.lower()}-coord",
                 deposit_amount=selectors.tier_requirement(tier).deposit,
                 deposit_paid_on=today,
-                deposit_reference="DEMO-BJ-SC0201",
+                deposit_reference=f"DEMO-BJ-{code}",
             )
+            for k in range(1, engineers + 1 if code == UPGRADE_STATION else 1):
+                last, first = _name(300 + i * 4 + k - 1)
+                tech = _staff_user(
+                    username=f"demo-{code.lower()}-tech{k}",
+                    last=last,
+                    first=first,
+                    station=app.station,
+                    position=Position.REPAIR_TECHNICIAN,
+                )
+                _certify(tech, state="v", seq=900 + i * 4 + k)
+            services.station_staffing_refresh(station=app.station)
 
 
 def _seed_sanctions(hq) -> None:
@@ -416,6 +439,88 @@ def _seed_assessment() -> None:
         services.assessment_run(year=year, quarter=quarter, actor=roles.SYSTEM)
 
 
+# One station for each kind of assessment suggestion (SPEC 1.4) on the last quarter, from the component scores
+# (inspection, satisfaction, SLA, first-time fix) given here; the upgrade also needs the quarter before at 85+.
+SUGGESTION_DEMO = [
+    # code, last quarter's components, the quarter before's (None: as the run left it)
+    ("SC0202", (92, 90, 95, 90), (90, 88, 92, 88)),  # 91.8 after 89.6, a centre's site and staff → upgrade
+    ("HA0104", (55, 50, 60, 70), None),  # 55.0 → downgrade (centre → station)
+    ("HA0112", (30, 25, 40, 50), None),  # 32.5 → revocation review
+]
+
+
+def _quarter_back(on: datetime.date, n: int) -> tuple[int, int]:
+    back = on - relativedelta(months=3 * n)
+    return back.year, (back.month - 1) // 3 + 1
+
+
+def _components(scores) -> dict[str, Decimal]:
+    return dict(zip(("inspection", "satisfaction", "sla", "first_time_fix"), map(Decimal, scores), strict=True))
+
+
+def _demo_assessment(*, station, quarter: tuple[int, int], scores, weights, suggestion=None) -> Assessment:
+    """The station's assessment of ``quarter`` from the component ``scores``; one HQ decided is left as it is."""
+    from . import services
+
+    year, q = quarter
+    row = Assessment.objects.filter(station=station, year=year, quarter=q).first()
+    if row is not None and row.status in (Assessment.Status.APPROVED, Assessment.Status.REJECTED):
+        return row
+    parts = _components(scores)
+    kind, tier = suggestion or (Assessment.Suggestion.NONE, "")
+    row, _created = Assessment.objects.update_or_create(
+        station=station,
+        year=year,
+        quarter=q,
+        defaults={
+            "inspection_score": parts["inspection"],
+            "satisfaction_score": parts["satisfaction"],
+            "sla_score": parts["sla"],
+            "first_time_fix_score": parts["first_time_fix"],
+            "total": services.assessment_total(parts, weights),
+            "tier_at_assessment": station.tier,
+            "inputs": {"demo": True},
+            "suggestion": kind,
+            "suggested_tier": tier,
+            "status": Assessment.Status.NO_ACTION if kind == Assessment.Suggestion.NONE else Assessment.Status.PENDING,
+        },
+    )
+    return row
+
+
+def _seed_assessment_suggestions() -> None:
+    """Give the stations of ``SUGGESTION_DEMO`` their quarters' component scores and let the assessment's own rules
+    (total, suggestion) say what each suggests; a quarter HQ has decided since is left (idempotent)."""
+    from . import services
+
+    today = timezone.localdate()
+    last, before = _quarter_back(today, 1), _quarter_back(today, 2)
+    end = services.quarter_bounds(*last)[1]
+    weights, thresholds = setting("ASSESSMENT_WEIGHTS", on=end), setting("ASSESSMENT_THRESHOLDS", on=end)
+    ladder = services._tier_by_rank(end)
+    stations = {s.code: s for s in Station.objects.filter(code__in=[c for c, *_ in SUGGESTION_DEMO])}
+    for code, components, previous in SUGGESTION_DEMO:
+        station = stations.get(code)
+        if station is None:
+            continue
+        prior = (
+            _demo_assessment(station=station, quarter=before, scores=previous, weights=weights)
+            if previous is not None
+            else Assessment.objects.filter(station=station, year=before[0], quarter=before[1]).first()
+        )
+        parts = _components(components)
+        suggestion = services._suggest(
+            station=station,
+            total=services.assessment_total(parts, weights),
+            previous=prior,
+            certified=selectors.certified_engineer_counts(station_ids=[station.pk], on=end).get(station.pk, 0),
+            coordinators=User.objects.filter(station=station, groups__name=roles.COORDINATOR).count(),
+            thresholds=thresholds,
+            ladder=ladder,
+        )
+        _demo_assessment(station=station, quarter=last, scores=components, weights=weights, suggestion=suggestion)
+
+
 def seed(*, stdout) -> None:
     hq = User.objects.filter(username="hq").first()
     with transaction.atomic():
@@ -424,6 +529,7 @@ def seed(*, stdout) -> None:
         _seed_applications(hq)
         _seed_sanctions(hq)
         _seed_assessment()
+        _seed_assessment_suggestions()
     stdout.write(
         f"stations: {Station.objects.count()} stations ({added} new), {Application.objects.count()} applications, "
         f"{Certificate.objects.count()} certificates, {Sanction.objects.count()} reward/penalty records"

@@ -10,7 +10,7 @@ from django_filters import rest_framework as filters
 from repairnet.models import Region
 from repairnet.services import setting
 
-from .models import Application, Assessment, Certificate, Sanction, Station, Tier
+from .models import Application, Assessment, Certificate, RevocationReview, Sanction, Station, Tier
 
 
 class StationFilter(filters.FilterSet):
@@ -86,3 +86,9 @@ class SanctionFilter(filters.FilterSet):
     class Meta:
         model = Sanction
         fields = ["station", "status", "rule", "year", "month"]
+
+
+class RevocationReviewFilter(filters.FilterSet):
+    class Meta:
+        model = RevocationReview
+        fields = ["station", "status"]

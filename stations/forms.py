@@ -326,6 +326,27 @@ class DecideForm(BootstrapMixin, forms.Form):
         self._bootstrap()
 
 
+class RevocationDecideForm(BootstrapMixin, forms.Form):
+    """HQ's decision on a revocation review; the service checks it (a dismissal needs the reason)."""
+
+    DECISIONS = [
+        ("revoke", _("Revoke the station")),
+        ("suspend", _("Suspend the station")),
+        ("dismiss", _("Dismiss the review")),
+    ]
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS)
+    note = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required to dismiss; recorded with the station's change otherwise."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
 class AssessmentRunForm(BootstrapMixin, forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(label=_("Quarter"), choices=[(i, f"Q{i}") for i in range(1, 5)], coerce=int)

@@ -143,6 +143,11 @@ class SanctionRule(models.Model):
     revokes_station = models.BooleanField(
         _("Revokes the station"), default=False, help_text=_("Approving a record revokes the station.")
     )
+    opens_revocation_review = models.BooleanField(
+        _("Opens a revocation review"),
+        default=False,
+        help_text=_("Approving a record opens a revocation review of the station for HQ to decide."),
+    )
     effective_from = models.DateField(_("Effective from"), default=datetime.date(2026, 1, 1))
     active = models.BooleanField(_("Active"), default=True)
 
@@ -612,3 +617,62 @@ class Sanction(models.Model):
 
     def __str__(self):
         return f"{self.station.code} {self.rule} {self.amount}"
+
+
+class RevocationReview(models.Model):
+    """A revocation review (取消资格评审) of a station, opened once by an approved reward/penalty record whose rule
+    asks for one (SPEC 1.5: a fabricated or duplicate ticket). HQ decides it: the station is revoked (an active
+    one suspended first) or suspended through ``station_transition``, or the review is dismissed with a reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting decision")
+        REVOKED = "revoked", _("Station revoked")
+        SUSPENDED = "suspended", _("Station suspended")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    TRANSITIONS = {
+        Status.OPEN: (Status.REVOKED, Status.SUSPENDED, Status.DISMISSED),
+        Status.REVOKED: (),
+        Status.SUSPENDED: (),
+        Status.DISMISSED: (),
+    }
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("Station"), on_delete=models.PROTECT, related_name="revocation_reviews"
+    )
+    # One review per record: the OneToOne is the unique constraint that makes opening it idempotent.
+    sanction = models.OneToOneField(
+        Sanction,
+        verbose_name=_("Reward/penalty record"),
+        on_delete=models.PROTECT,
+        related_name="revocation_review",
+    )
+    reason = models.TextField(_("Reason"))
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    opened_at = models.DateTimeField(_("Opened at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("Decision note"), blank=True)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("Revocation review")
+        verbose_name_plural = _("Revocation review")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False)),
+                name="revocation_review_decided_has_time",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.station.code} #{self.pk} {self.get_status_display()}"

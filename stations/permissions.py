@@ -22,14 +22,21 @@ roles.register(
         "stations.sanctions.decide": {HQ},
         "stations.sanctions.confirm_unappealed": {HQ},  # approve what was not appealed by its deadline
         "stations.sanctions.settle": {FINANCE},  # release records from a statement reopened as a draft
+        # revocation reviews (SPEC 1.5): opened by approving a record that asks for one, decided by HQ;
+        # a coordinator sees its own station's
+        "stations.revocation_reviews.view": {HQ, COORDINATOR},
+        "stations.revocation_reviews.open": {HQ},
+        "stations.revocation_reviews.decide": {HQ},
     }
 )
 # jobs (roles.SYSTEM): the staffing sweep suspends; late daily reports and overdue rectifications raise
-# sanctions; unappealed sanctions are approved; the demo scores its quarters
+# sanctions; unappealed sanctions are approved (opening the revocation reviews they ask for); the demo
+# scores its quarters
 roles.allow_system(
     "stations.manage",
     "stations.sanctions.raise",
     "stations.sanctions.raise_on_inspection",
     "stations.sanctions.confirm_unappealed",
+    "stations.revocation_reviews.open",
     "stations.assessments.run",
 )

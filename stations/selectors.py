@@ -3,7 +3,7 @@
 import datetime
 import logging
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from .models import (
     Assessment,
     Certificate,
     CertificateKind,
+    RevocationReview,
     Sanction,
     ScreeningCriterion,
     Station,
@@ -319,7 +320,16 @@ def assessment_list(*, user):
 
 
 def sanction_list(*, user):
-    return roles.scope_queryset(user, Sanction.objects.select_related("station", "rule", "raised_by", "decided_by"))
+    return roles.scope_queryset(
+        user, Sanction.objects.select_related("station", "rule", "raised_by", "decided_by", "revocation_review")
+    )
+
+
+def revocation_review_list(*, user):
+    """Revocation reviews the user may see: HQ all, a coordinator its own station's (open first, then newest)."""
+    qs = RevocationReview.objects.select_related("station", "sanction__rule", "decided_by")
+    open_first = Case(When(status=RevocationReview.Status.OPEN, then=Value(0)), default=Value(1))
+    return roles.scope_queryset(user, qs).order_by(open_first, "-opened_at", "-pk")
 
 
 def certificate_list(*, user):
@@ -370,4 +380,5 @@ def hq_dashboard_counts() -> dict:
             expires_on__lte=on + datetime.timedelta(days=setting("CERT_EXPIRY_WARNING_DAYS")),
         ).count(),
         "pending_assessments": Assessment.objects.filter(status=Assessment.Status.PENDING).count(),
+        "open_revocation_reviews": RevocationReview.objects.filter(status=RevocationReview.Status.OPEN).count(),
     }

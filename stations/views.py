@@ -18,7 +18,7 @@ from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
 
 from . import exports, filters, forms, selectors, services
-from .models import Application, Assessment, Certificate, Sanction, SiteVisitPhoto, Station
+from .models import Application, Assessment, Certificate, RevocationReview, Sanction, SiteVisitPhoto, Station
 
 # --- public application ---------------------------------------------------------------------------
 
@@ -284,8 +284,11 @@ def station_detail(request, pk: int):
         "deposit": selectors.station_deposit_balance(station=station),
         "open_tickets": selectors.station_open_tickets(station=station),
         "latest_inspection": selectors.station_latest_inspection(station=station),
-        "sanctions": list(station.sanctions.select_related("rule")[:10])
+        "sanctions": list(station.sanctions.select_related("rule", "revocation_review")[:10])
         if roles.can(request.user, "stations.sanctions.view", station)
+        else None,
+        "revocation_reviews": list(station.revocation_reviews.select_related("sanction__rule")[:10])
+        if roles.can(request.user, "stations.revocation_reviews.view", station)
         else None,
         "assessments": list(station.assessments.all()[:4]),
         "state_form": forms.StationStateForm(),
@@ -640,3 +643,52 @@ def sanction_action(request, pk: int, action: str):
     except PermissionDenied:
         raise
     return redirect("stations:sanctions")
+
+
+# --- revocation reviews -----------------------------------------------------------------------------
+
+
+@roles.role_required("stations.revocation_reviews.view")
+def revocation_review_list(request):
+    """Open reviews first, then the decided ones; a coordinator sees only its own station's."""
+    status = request.GET.get("status", "")
+    qs = page_rows(request, filters.RevocationReviewFilter, selectors.revocation_review_list(user=request.user))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "stations/revocation_review_list.html",
+        {"page_obj": page, "status": status, "statuses": RevocationReview.Status.choices},
+    )
+
+
+@roles.role_required("stations.revocation_reviews.view")
+def revocation_review_detail(request, pk: int):
+    """The review with its record and history; HQ decides it here (POST)."""
+    review = get_object_or_404(selectors.revocation_review_list(user=request.user), pk=pk)
+    form = forms.RevocationDecideForm(request.POST or None)
+    if request.method == "POST":
+        roles.require(request.user, "stations.revocation_reviews.decide", review)
+        if form.is_valid():
+            try:
+                review = services.revocation_review_decide(
+                    review=review,
+                    actor=request.user,
+                    decision=form.cleaned_data["decision"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Decision recorded: %(status)s.") % {"status": review.get_status_display()})
+                return redirect("stations:revocation-review-detail", pk=review.pk)
+    return render(
+        request,
+        "stations/revocation_review_detail.html",
+        {
+            "review": review,
+            "form": form,
+            "can_decide": review.status == RevocationReview.Status.OPEN
+            and roles.can(request.user, "stations.revocation_reviews.decide", review),
+            "events": list(audit_list_for_object(obj=review)),
+        },
+    )

@@ -35,6 +35,11 @@ from .certification import (  # noqa: F401
     exam_passes,
     exam_record,
 )
+from .revocation import (  # noqa: F401
+    REVOCATION_DECISIONS,
+    revocation_review_decide,
+    revocation_review_open,
+)
 from .sanctions import (  # noqa: F401
     INSPECTION_SANCTION_RULES,
     sanction_appeal,
@@ -55,6 +60,7 @@ from .state import (  # noqa: F401
     station_exit,
     station_reinstate,
     station_revoke,
+    station_revoke_through_suspension,
     station_staffing_refresh,
     station_suspend,
     station_transition,

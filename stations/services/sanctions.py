@@ -16,7 +16,8 @@ from ..models import (
     SanctionRule,
     Station,
 )
-from .state import station_transition
+from .revocation import revocation_review_open
+from .state import station_revoke_through_suspension
 
 # --- sanctions -------------------------------------------------------------------------------------
 
@@ -90,7 +91,8 @@ def sanction_decide(*, sanction: Sanction, actor, approve: bool, note: str = "")
     counterfeit products, SPEC 1.5) does both in the same transaction: the whole deposit balance is forfeited
     in the spares ledger and the station is revoked through ``station_transition`` (an active station is
     suspended, then revoked), each with its audit row naming who, when and why. A record is approved once
-    (approving it again is refused by the state machine), so the deposit is forfeited once."""
+    (approving it again is refused by the state machine), so the deposit is forfeited once. Approving a record
+    whose rule opens a revocation review (a fabricated or duplicate ticket) opens it, once per record."""
     roles.require(actor, "stations.sanctions.decide")
     sanction = Sanction.objects.select_for_update().select_related("rule").get(pk=sanction.pk)
     if not approve or sanction.status == Sanction.Status.APPEALED:
@@ -117,6 +119,8 @@ def sanction_decide(*, sanction: Sanction, actor, approve: bool, note: str = "")
     )
     if consequences:
         _sanction_consequences(sanction=sanction, station=station, forfeit=forfeit, actor=actor, note=note)
+    if approve and sanction.rule.opens_revocation_review:
+        revocation_review_open(sanction=sanction, actor=actor)
     return sanction
 
 
@@ -131,14 +135,7 @@ def _sanction_consequences(*, sanction: Sanction, station: Station, forfeit, act
         entry = forfeit(station=station, actor=actor, note=why)
         forfeited = entry.amount if entry is not None else ZERO
     if rule.revokes_station:
-        if station.status == Station.Status.ACTIVE:
-            station = station_transition(
-                station=station, to=Station.Status.SUSPENDED, actor=actor, note=why, verb="suspend"
-            )
-        if station.status == Station.Status.SUSPENDED:
-            station = station_transition(
-                station=station, to=Station.Status.REVOKED, actor=actor, note=why, verb="revoke"
-            )
+        station = station_revoke_through_suspension(station=station, actor=actor, note=why)
     audit_record(
         obj=sanction,
         verb="consequences_applied",
@@ -160,7 +157,7 @@ def sanctions_confirm_unappealed(*, on: datetime.date | None = None, actor=roles
     )
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
-            sanction = Sanction.objects.select_for_update().get(pk=pk)
+            sanction = Sanction.objects.select_for_update().select_related("rule").get(pk=pk)
             if sanction.status != Sanction.Status.RAISED:
                 continue
             sanction.decided_at, sanction.decision_note = timezone.now(), _("Not appealed within the window.")
@@ -172,6 +169,8 @@ def sanctions_confirm_unappealed(*, on: datetime.date | None = None, actor=roles
                 verb="approved",
                 extra_update_fields=("decided_at", "decision_note"),
             )
+            if sanction.rule.opens_revocation_review:
+                revocation_review_open(sanction=sanction, actor=actor)
             count += 1
     return count
 

@@ -62,6 +62,16 @@ def station_revoke(*, station, actor, note):
     return station_transition(station=station, to=Station.Status.REVOKED, actor=actor, note=note, verb="revoke")
 
 
+def station_revoke_through_suspension(*, station, actor, note) -> Station:
+    """Revoke whatever the station's state allows: an active station is suspended first, then revoked (the state
+    machine has no direct move), each move with its audit row. A station already revoked or exited is left."""
+    if station.status == Station.Status.ACTIVE:
+        station = station_suspend(station=station, actor=actor, note=note)
+    if station.status == Station.Status.SUSPENDED:
+        station = station_revoke(station=station, actor=actor, note=note)
+    return station
+
+
 @transaction.atomic
 def station_exit(
     *, station, actor, note: str, refunded_on: datetime.date | None = None, bank_reference: str = ""

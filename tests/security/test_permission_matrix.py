@@ -63,6 +63,7 @@ API_PK = {
     "certificate": "certificate",
     "assessment": "assessment",
     "sanction": "sanction",
+    "revocation-review": "revocation_review",
     "customer": "customer",
     "device": "device",
     "ticket": "ticket",
@@ -94,6 +95,7 @@ PAGE_PK = {
     "stations:certificate-action": "certificate",
     "stations:assessment-decide": "assessment",
     "stations:sanction-action": "sanction",
+    "stations:revocation-review-detail": "revocation_review",
     "stations:station-detail": "station",
     "stations:station-state": "station",
     "stations:station-certificate": "station",
@@ -234,7 +236,7 @@ def _url(world: dict, name: str, pattern: URLPattern) -> str:
 @pytest.fixture
 def world(request):
     """Real objects of one station (stock, a closed ticket with its callback, complaint, daily report,
-    parts obligation, write-off and stocktake requests, sanction, assessment, statement, submitted
+    parts obligation, write-off and stocktake requests, sanctions, a revocation review, assessment, statement, submitted
     inspection with a rectification) and network-wide ones, keyed as the tables above name them."""
     station = request.getfixturevalue("stocked_station")  # ¥5,000 deposit, a shipment received
     hq_actor, tuner, remote = (request.getfixturevalue(f) for f in ("hq_user", "part", "accessory"))
@@ -260,6 +262,10 @@ def world(request):
     )
     tickets_services.daily_reports_build(day=clock.today())
     sanction = stations_services.sanction_raise(station=station, rule_code="complaint_upheld", actor=hq_actor)
+    fabricated = stations_services.sanction_raise(
+        station=station, rule_code="fabricated_ticket", actor=hq_actor, source_ref="matrix:fabricated"
+    )
+    stations_services.sanction_decide(sanction=fabricated, actor=hq_actor, approve=True)
     (assessment,) = stations_services.assessment_run(
         year=month.year, quarter=(month.month - 1) // 3 + 1, actor=roles.SYSTEM
     )
@@ -288,6 +294,7 @@ def world(request):
         "certificate": technician.certificates.get(),
         "assessment": assessment,
         "sanction": sanction,
+        "revocation_review": fabricated.revocation_review,
         "application": application,
         "ticket": ticket,
         "customer": ticket.customer,

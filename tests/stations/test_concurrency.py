@@ -80,3 +80,31 @@ def test_same_source_raised_concurrently_is_one_record():
     assert all(r[0] == "ok" for r in results), results
     assert len({r[1] for r in results}) == 1
     assert Sanction.objects.count() == 1
+
+
+def test_two_approvals_of_one_fabricated_ticket_record_open_one_revocation_review():
+    """Two HQ users approve the same record at once: one approves (and opens the review), the other is refused by
+    the state machine; opening it again from two threads returns that one review."""
+    from stations.models import RevocationReview
+
+    station = StationFactory()
+    hq1, hq2 = make_user(roles.HQ), make_user(roles.HQ)
+    sanction = services.sanction_raise(
+        station=station, rule_code="fabricated_ticket", actor=hq1, source_ref="ticket:concurrent"
+    )
+    actors = [hq1, hq2]
+
+    def approve(index):
+        services.sanction_decide(sanction=sanction, actor=actors[index], approve=True)
+        return ("ok", index)
+
+    results = _run_threads(2, approve)
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+
+    def reopen(index):
+        return ("ok", services.revocation_review_open(sanction=sanction, actor=actors[index]).pk)
+
+    again = _run_threads(2, reopen)
+    review = RevocationReview.objects.get(sanction=sanction)
+    assert again == [("ok", review.pk), ("ok", review.pk)]
+    assert RevocationReview.objects.count() == 1

@@ -4,7 +4,7 @@ import pytest
 from django.db.models import F
 from django.db.models.functions import TruncMonth
 
-from tickets.models import Callback, DailyReport, SlaBreach, Ticket
+from tickets.models import Callback, Complaint, DailyReport, SlaBreach, Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -27,5 +27,14 @@ def test_demo_seed_covers_every_state_and_is_idempotent():
     assert not SlaBreach.objects.exclude(recorded_at=F("due_at")).exists()
     months = SlaBreach.objects.annotate(m=TruncMonth("recorded_at")).values_list("m", flat=True).distinct()
     assert len(set(months)) >= 2
+    # a callback waiting on its complaint: disputed, the complaint from the callback still open
+    waiting = Callback.objects.filter(
+        outcome="disputed",
+        ticket__complaints__source="callback",
+        ticket__complaints__status__in=["open", "acknowledged"],
+    )
+    assert waiting.count() == 1
+    complaints = Complaint.objects.count()
     demo.seed(stdout=out)
     assert Ticket.objects.count() == count
+    assert waiting.count() == 1 and Complaint.objects.count() == complaints
