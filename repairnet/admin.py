@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .models import AuditEvent, JobRun, Region, RuleVersion, User
 from .services import audit_record, rule_version_check, rule_version_set
 
@@ -16,6 +17,12 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("groups", "is_active")
     list_select_related = ("station",)
     autocomplete_fields = ("station",)
+    # A forced password reset goes through the same route and service as the staff page's button.
+    change_form_template = "admin/repairnet/user/change_form.html"
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_force_password_reset"] = roles.can(request.user, "users.password_reset.force")
+        return super().render_change_form(request, context, *args, **kwargs)
 
 
 @admin.register(Region)

@@ -50,14 +50,20 @@ def _fingerprint(request) -> str:
 
 
 def _claim(*, scope: str, key: str, fingerprint: str):
-    """(row, fresh): the row for this key, created now when ``fresh``."""
+    """(row, fresh): the row for this key, created now when ``fresh``. A key older than IDEMPOTENCY_HOURS is
+    forgotten when it is sent again (the daily purge forgets the rest), so the usual first use is one insert."""
     since = timezone.now() - datetime.timedelta(hours=setting("IDEMPOTENCY_HOURS"))
-    IdempotentRequest.objects.filter(scope=scope, key=key, created_at__lt=since).delete()
-    try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(scope=scope, key=key, fingerprint=fingerprint), True
-    except IntegrityError:
-        return IdempotentRequest.objects.filter(scope=scope, key=key).first(), False
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(scope=scope, key=key, fingerprint=fingerprint), True
+        except IntegrityError:
+            row = IdempotentRequest.objects.filter(scope=scope, key=key).first()
+            if row is not None and row.created_at >= since:
+                return row, False
+            if row is not None:  # expired: forgotten, and this request claims the key anew
+                IdempotentRequest.objects.filter(pk=row.pk, created_at__lt=since).delete()
+    return IdempotentRequest.objects.filter(scope=scope, key=key).first(), False
 
 
 class IdempotencyMiddleware:
@@ -76,11 +82,12 @@ class IdempotencyMiddleware:
         return self.get_response(request)
 
     def _api(self, request, key):
-        row, fresh = _claim(scope=_caller(request), key=key, fingerprint=_fingerprint(request))
+        fingerprint = _fingerprint(request)
+        row, fresh = _claim(scope=_caller(request), key=key, fingerprint=fingerprint)
         if row is None:  # expired and removed between the two statements: treat as new
             return self.get_response(request)
         if not fresh:
-            if row.fingerprint != _fingerprint(request):
+            if row.fingerprint != fingerprint:
                 body = {"detail": _("This Idempotency-Key was used for a different request.")}
                 return JsonResponse(body, status=422)
             if row.status is None:

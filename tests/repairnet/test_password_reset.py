@@ -255,3 +255,27 @@ def test_staff_email_is_set_on_the_staff_pages(client_for):
     assert client.post(reverse("stations:staff-detail", args=[person.pk]), edit).status_code == 302
     person.refresh_from_db()
     assert person.email == "zhao.liu@example.com"
+
+
+def test_an_administrator_forces_a_reset_from_the_admin_user_page(technician, django_capture_on_commit_callbacks):
+    admin = Client()
+    admin.force_login(make_user(roles.ADMIN, is_staff=True, is_superuser=True))
+    change_page = f"/admin/repairnet/user/{technician.pk}/change/"
+    page = admin.get(change_page).content.decode()
+    assert 'id="password-reset-force-form"' in page and "强制重置密码" in page and "wang.wu@example.com" in page
+    url = reverse("user-password-reset-force", args=[technician.pk])
+    assert f'action="{url}"' in page  # the staff page's route and service, not a second way to do it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(url, {"reason": "离职交接", "next": change_page})
+    assert response.status_code == 302 and response.url == change_page
+    technician.refresh_from_db()
+    assert not technician.has_usable_password()
+    assert AuditEvent.objects.get(verb="password_reset_forced").note == "离职交接"
+    assert len(mail.outbox) == 1
+
+
+def test_the_admin_user_page_offers_no_reset_for_a_new_user():
+    admin = Client()
+    admin.force_login(make_user(roles.ADMIN, is_staff=True, is_superuser=True))
+    assert 'id="password-reset-force-form"' not in admin.get("/admin/repairnet/user/add/").content.decode()

@@ -74,10 +74,11 @@ def test_assessment_decision_next(hq_client, target, followed):
     type(assessment).objects.filter(pk=assessment.pk).update(suggestion="revocation", status="pending")
     url = reverse("stations:assessment-decide", args=[assessment.pk])
     response = hq_client.post(url, {"decision": "reject", "note": "证据不足", "next": target})
-    # whatever the decision's outcome (a quarter with nothing to decide is refused with a message), the page
-    # goes back only to a local path
+    # the decision is made, and the page goes back only to a local path
     assert response.status_code == 302
     assert response["Location"] == (target if followed else reverse("stations:assessments"))
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.decision_note) == ("rejected", "证据不足")
 
 
 @pytest.mark.django_db
