@@ -190,6 +190,17 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Two queues by weight: minutes-long jobs over the whole network go to "heavy", so a settlement run or a rollup
+# recount can never hold up the 5-minute sweeps on "default" (docker-compose runs a worker for each).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_HEAVY_TASKS = (
+    "settlement.tasks.settlement_run_task",
+    "settlement.tasks.settlement_draft_previous_month_task",
+    "tickets.tasks.station_day_stats_rebuild_task",
+    "tickets.tasks.rewards_month_task",
+    "tickets.tasks.rewards_quarter_task",
+)
+CELERY_TASK_ROUTES = {name: {"queue": "heavy"} for name in CELERY_HEAVY_TASKS}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)

@@ -146,10 +146,13 @@ def test_a_run_recorded_while_the_broker_was_down_is_dispatched_once_it_is_back(
     assert run.waiting_for_queue
     with broker_at(django_settings.CELERY_BROKER_URL):
         queue = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-        queue.delete("celery")
+        queue.delete("heavy", "default")
         assert settlement_runs_recover() == {"requeued": 0, "failed": 0, "dispatched": 1}
-        assert queue.llen("celery") == 1
-        with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        assert (queue.llen("heavy"), queue.llen("default")) == (1, 0)  # runs go to the heavy queue's workers
+        worker = start_worker(
+            celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=["default", "heavy"]
+        )
+        with worker:
             for _ in range(300):
                 run.refresh_from_db()
                 if run.status == SettlementRun.Status.DONE:

@@ -1,0 +1,39 @@
+"""Job queues by weight: heavy jobs have their own queue and worker, so they never hold up the sweeps."""
+
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from repairnet.celery import app as celery_app
+
+COMPOSE = Path(settings.BASE_DIR) / "docker-compose.yml"
+
+
+def _queue(task_name: str) -> str:
+    return celery_app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_heavy_jobs_go_to_the_heavy_queue_and_the_sweeps_to_the_default_one():
+    for name in settings.CELERY_HEAVY_TASKS:
+        assert name in celery_app.tasks, name  # a renamed task would silently fall back to "default"
+        assert _queue(name) == "heavy"
+    sweeps = (
+        "tickets.tasks.callbacks_sweep_task",
+        "tickets.tasks.sla_breaches_record_task",
+        "settlement.tasks.settlement_runs_recover_task",
+        "repairnet.tasks.user_password_reset_mail_task",
+    )
+    for name in sweeps:
+        assert _queue(name) == "default"
+
+
+def test_the_compose_file_runs_a_worker_for_each_queue_and_beat_once():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    consumed = {}
+    for name, service in services.items():
+        command = service.get("command", [])
+        if command[:4] == ["celery", "-A", "repairnet", "worker"]:
+            consumed[name] = command[command.index("-Q") + 1].split(",")
+    assert consumed == {"worker-default": ["default"], "worker-heavy": ["heavy"]}
+    assert sum(1 for s in services.values() if "beat" in s.get("command", [])) == 1
