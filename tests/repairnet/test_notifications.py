@@ -124,7 +124,8 @@ def test_api_lists_own_and_refuses_a_forbidden_read(two_stations):
     theirs = Notification.objects.get(recipient=two_stations["b"])
     api = login(two_stations["a"])
     rows = api.get("/api/v1/notifications/").json()["results"]
-    assert [row["id"] for row in rows] == [mine.pk] and rows[0]["unread"] is True and rows[0]["kind"] == K.TICKET_DISPATCHED
+    assert [row["id"] for row in rows] == [mine.pk]
+    assert rows[0]["unread"] is True and rows[0]["kind"] == K.TICKET_DISPATCHED
     assert api.get(f"/api/v1/notifications/{theirs.pk}/").status_code == 403
     assert api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 403
     assert Notification.objects.get(pk=theirs.pk).read_at is None
