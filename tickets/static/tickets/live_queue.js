@@ -46,7 +46,7 @@
   function showBadge() {
     if (!badge) return;
     if (fresh > 0) {
-      badge.textContent = fresh + " " + badge.getAttribute("data-label");
+      badge.textContent = (badge.getAttribute("data-label") || "{n}").replace("{n}", String(fresh));
       badge.classList.remove("d-none");
       document.title = "(" + fresh + ") " + baseTitle;
     } else {
