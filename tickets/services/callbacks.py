@@ -58,7 +58,7 @@ def sla_breaches_record(*, now: datetime.datetime | None = None) -> int:
 def sla_warnings_raise(*, now: datetime.datetime | None = None) -> int:
     """Warn the station (its coordinators and the ticket's technician) of every open deadline falling within
     ``SLA_WARNING_MINUTES``: once per ticket, leg and deadline (a moved deadline warns again). Run by the SLA
-    job with the breaches; returns how many deadlines were warned of."""
+    job with the breaches; returns how many open deadlines fall in the window (each is notified of only once)."""
     now = now or timezone.now()
     horizon = now + datetime.timedelta(minutes=setting("SLA_WARNING_MINUTES"))
     warned = 0
