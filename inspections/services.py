@@ -5,11 +5,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
-from repairnet.services import apply_transition, audit_record, ensure, setting
+from repairnet import selectors as repairnet_selectors
+from repairnet.models import Notification
+from repairnet.services import apply_transition, audit_record, ensure, notification_raise, setting
 from spares.selectors import stock_expected_for_count
 from spares.services import stocktake_propose
 from stations.services import sanction_raise
@@ -361,7 +364,34 @@ def rectification_mark_overdue(*, today: datetime.date | None = None) -> int:
     for pk in ids:
         if _rectification_mark_one_overdue(pk, today):
             marked += 1
+    rectifications_due_remind(today=today)
     return marked
+
+
+def rectifications_due_remind(*, today: datetime.date | None = None) -> int:
+    """Tell the station's coordinators of every open item due within ``RECTIFICATION_REMIND_DAYS`` (run by the
+    daily overdue job): once per item and deadline. Returns how many items were reminded of."""
+    today = today or local_today()
+    last = today + datetime.timedelta(days=setting("RECTIFICATION_REMIND_DAYS"))
+    rows = Rectification.objects.filter(
+        status=Rectification.Status.OPEN, deadline__gte=today, deadline__lte=last
+    ).values_list("pk", "station_id", "deadline", "item_score__item_text")
+    coordinators: dict[int, list[int]] = {}
+    count = 0
+    for pk, station_id, deadline, item in rows:
+        if station_id not in coordinators:
+            coordinators[station_id] = repairnet_selectors.notification_recipient_ids(
+                role_names=(roles.COORDINATOR,), station_id=station_id
+            )
+        notification_raise(
+            kind=Notification.Kind.RECTIFICATION_DUE,
+            key=f"rectification_due:{pk}:{deadline.isoformat()}",
+            recipient_ids=coordinators[station_id],
+            params={"deadline": deadline.isoformat(), "item": (item or "")[:120]},
+            url=reverse("inspections:rectification-detail", args=[pk]),
+        )
+        count += 1
+    return count
 
 
 @transaction.atomic

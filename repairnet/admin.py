@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
-from .models import AuditEvent, JobRun, Region, RuleVersion, User
+from .models import AuditEvent, JobRun, Notification, Region, RuleVersion, User
 from .services import audit_record, rule_version_check, rule_version_set
 
 
@@ -121,3 +121,19 @@ class RuleVersionAdmin(EffectiveDatedAdmin):
             key=obj.key, effective_from=obj.effective_from, value=obj.value, note=obj.note, actor=request.user
         )
         obj.pk = version.pk
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are raised by the services of their events."""
+
+    list_display = ["created_at", "recipient", "kind", "key", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "recipient__username"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

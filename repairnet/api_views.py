@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import roles, throttle, tokens
-from .api import ActionPermission, message_response
-from .models import Region
+from . import roles, selectors, services, throttle, tokens
+from .api import ActionPermission, message_response, service_action
+from .models import Notification, Region
 
 
 class AuthTokenSerializer(serializers.Serializer):
@@ -102,3 +103,58 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
     permission_actions = {"*": "regions.view"}
     filterset_fields = ["level", "parent", "code"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.CharField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    unread = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "kind_display", "message", "url", "created_at", "read_at", "unread"]
+        read_only_fields = fields
+
+    def get_unread(self, notification) -> bool:
+        return notification.read_at is None
+
+
+class OwnNotificationPermission(ActionPermission):
+    """A notification is its recipient's alone: anyone else is refused, whatever the role or station."""
+
+    def has_object_permission(self, request, view, obj):
+        return super().has_permission(request, view) and obj.recipient_id == request.user.pk
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The caller's own notifications, newest first (``?unread=1`` for the unread ones); mark one or all read.
+    ``GET unread-count/`` is the badge's poll."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [OwnNotificationPermission]
+    permission_actions = {"*": "notifications.view"}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        if self.action in ("retrieve", "read"):
+            # every row, so the object permission refuses someone else's (403) instead of hiding it
+            return Notification.objects.all()
+        unread = self.request.query_params.get("unread") in ("1", "true")
+        return selectors.notification_list_for(user=self.request.user, unread_only=unread)
+
+    @service_action(None, NotificationSerializer)
+    def read(self, notification, actor, data):
+        return services.notification_mark_read(notification_id=notification.pk, actor=actor)
+
+    @extend_schema(
+        request=None, responses=inline_serializer("NotificationsReadAll", {"marked": serializers.IntegerField()})
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked": services.notifications_mark_all_read(actor=request.user)})
+
+    @extend_schema(responses=inline_serializer("NotificationsUnread", {"unread": serializers.IntegerField()}))
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request):
+        return Response({"unread": selectors.notification_unread_count(user=request.user)})

@@ -221,3 +221,69 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"{self.ip_address} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """One in-app notice to one person (站内通知): a new dispatch, a rejection, an SLA about to breach, a
+    rectification due, a statement issued. Raised by the services of the area the event belongs to, in the
+    same transaction as the event; ``key`` names the event, so a retried action never raises it twice."""
+
+    class Kind(models.TextChoices):
+        TICKET_DISPATCHED = "ticket_dispatched", _("Ticket dispatched")
+        TICKET_REJECTED = "ticket_rejected", _("Ticket rejected")
+        SLA_DUE_SOON = "sla_due_soon", _("SLA about to breach")
+        RECTIFICATION_DUE = "rectification_due", _("Rectification due")
+        STATEMENT_ISSUED = "statement_issued", _("Statement issued")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("Kind"), max_length=30, choices=Kind.choices)
+    key = models.CharField(_("Event key"), max_length=150)
+    params = models.JSONField(_("Parameters"), default=dict, blank=True)
+    url = models.CharField(_("Link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("Read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            )
+        ]
+        verbose_name = _("Notification")
+        verbose_name_plural = _("Notification")
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.key}"
+
+    @property
+    def message(self) -> str:
+        """The text in the reader's language, from the kind's message and the event's parameters."""
+        template = NOTIFICATION_MESSAGES.get(self.kind)
+        if template is None:
+            return self.get_kind_display()
+        params = dict(self.params)
+        if "leg" in params:
+            params["leg"] = str(NOTIFICATION_LEGS.get(params["leg"], params["leg"]))
+        try:
+            return str(template) % params
+        except (KeyError, TypeError, ValueError):
+            return self.get_kind_display()
+
+
+NOTIFICATION_MESSAGES = {
+    Notification.Kind.TICKET_DISPATCHED: _("New ticket %(number)s dispatched to your station."),
+    Notification.Kind.TICKET_REJECTED: _("Station %(station)s rejected ticket %(number)s: %(reason)s"),
+    Notification.Kind.SLA_DUE_SOON: _("Ticket %(number)s: the %(leg)s deadline is at %(due)s"),
+    Notification.Kind.RECTIFICATION_DUE: _("Rectification due on %(deadline)s: %(item)s"),
+    Notification.Kind.STATEMENT_ISSUED: _("Statement for %(month)s issued: net %(net)s yuan"),
+}
+NOTIFICATION_LEGS = {"accept": _("accept"), "onsite": _("on-site"), "complete": _("completion")}

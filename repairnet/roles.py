@@ -39,6 +39,7 @@ RULES: dict[str, frozenset[str]] = {
     "home.view": EVERYONE,
     "audit.view": EVERYONE,  # scope still applies: station staff see only their station's history
     "regions.view": EVERYONE,
+    "notifications.view": EVERYONE,  # one's own only (repairnet.selectors.notification_list_for)
     "jobs.view": frozenset({HQ, ADMIN}),
     "rules.edit": frozenset({HQ, ADMIN}),  # effective-dated rule versions (repairnet.services.rule_version_set)
     # make a person choose a new password (repairnet.services.user_password_reset_force)

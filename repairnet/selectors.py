@@ -1,6 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
 
-from .models import AuditEvent, Region
+from . import roles
+from .models import AuditEvent, Notification, Region, User
 
 
 def audit_list_for_object(*, obj):
@@ -16,3 +17,29 @@ def audit_list_for_object(*, obj):
 def region_covering_ids(*, region: Region) -> list[int]:
     """The region and its ancestors: a station authorised for any of them covers ``region``."""
     return region.ancestor_ids()
+
+
+def notification_list_for(*, user, unread_only: bool = False):
+    """A person's own notifications, newest first (nobody reads anyone else's, whatever the role)."""
+    qs = Notification.objects.filter(recipient_id=user.pk)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def notification_recipient_ids(*, role_names, station_id: int | None = None) -> list[int]:
+    """The active users holding any of ``role_names`` (of one station when given): whom an event concerns."""
+    qs = User.objects.filter(is_active=True, groups__name__in=list(role_names))
+    if station_id is not None:
+        qs = qs.filter(station_id=station_id)
+    return sorted(set(qs.values_list("pk", flat=True)))
+
+
+def station_staff_ids(*, station_id: int) -> list[int]:
+    return notification_recipient_ids(role_names=roles.STATION_ROLES, station_id=station_id)

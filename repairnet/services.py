@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from . import locks, roles
-from .models import AuditEvent, PasswordResetRequest, RuleVersion, User
+from .models import AuditEvent, Notification, PasswordResetRequest, RuleVersion, User
 
 
 class InvalidTransition(ValidationError):
@@ -271,3 +271,43 @@ def user_password_reset_mail(*, user_id: int, site_url: str) -> bool:
         context = password_reset_mail_context(user=user, site_url=site_url, forced=True)
         password_reset_mail_send(user=user, context=context)
     return True
+
+
+# --- in-app notifications (站内通知) ---------------------------------------------------------------
+
+
+def notification_raise(
+    *, kind: str, key: str, recipient_ids, params: dict | None = None, url: str = ""
+) -> list[Notification]:
+    """Notify each recipient of one event, once: ``key`` names the event (e.g. ``ticket_dispatched:42:<time>``)
+    and (recipient, key) is unique, so a retried action or a job run twice adds nothing.
+
+    Called inside the business action's transaction: the notice exists exactly when the event does, and a
+    failure here fails the action loudly instead of leaving it half done."""
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not key or len(key) > 150:
+        raise ValueError(f"a notification key is 1–150 characters: {key!r}")
+    rows = [
+        Notification(recipient_id=uid, kind=kind, key=key, params=params or {}, url=url)
+        for uid in sorted(set(recipient_ids))
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def notification_mark_read(*, notification_id: int, actor, now=None) -> Notification:
+    """Mark one of the actor's own notifications read; anyone else's is refused."""
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None or notification.recipient_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor, now=None) -> int:
+    """Mark every unread notification of the actor read; returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=now or timezone.now())

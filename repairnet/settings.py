@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "repairnet.roles.roles_context",
+                "repairnet.context_processors.notifications",
             ],
         },
     },
@@ -310,6 +311,11 @@ REPAIRNET = {
     "UNDERSTAFFED_GRACE_DAYS": env.int("UNDERSTAFFED_GRACE_DAYS", default=30),
     "REPEAT_REPAIR_DAYS": env.int("REPEAT_REPAIR_DAYS", default=30),
     "CALLBACK_DUE_HOURS": env.int("CALLBACK_DUE_HOURS", default=24),
+    # In-app notifications: warn of an SLA deadline this many minutes ahead, of a rectification this many days.
+    "SLA_WARNING_MINUTES": env.int("SLA_WARNING_MINUTES", default=30),
+    "RECTIFICATION_REMIND_DAYS": env.int("RECTIFICATION_REMIND_DAYS", default=2),
+    # The station and callback queues poll a one-query state endpoint this often and refresh on a change.
+    "LIVE_QUEUE_POLL_SECONDS": env.int("LIVE_QUEUE_POLL_SECONDS", default=15),
     # Days of per-station dashboard counts the nightly job recounts (the dashboard's longest window).
     "DASHBOARD_STATS_REBUILD_DAYS": env.int("DASHBOARD_STATS_REBUILD_DAYS", default=366),
     "CALLBACK_MAX_ATTEMPTS": env.int("CALLBACK_MAX_ATTEMPTS", default=3),

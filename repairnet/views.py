@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from . import jobs, roles, services, throttle
 from .forms import PasswordResetRequestForm, SetPasswordForm, flash_errors
 from .models import JobRun, User
-from .selectors import audit_list_for_object
+from .selectors import audit_list_for_object, notification_list_for, notification_unread_count
 from .services import setting
 
 
@@ -174,3 +175,45 @@ def error_404(request, exception=None):
 def error_500(request):
     message = _("The system hit an unexpected error. It has been logged; please try again in a moment.")
     return _api_error(request, 500, message) or render(request, "errors/500.html", status=500)
+
+
+# --- in-app notifications ---------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request):
+    """The person's own notifications, newest first, with mark-read (one each or all)."""
+    roles.require(request.user, "notifications.view")
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(notification_list_for(user=request.user, unread_only=unread_only), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "repairnet/notifications.html",
+        {"page_obj": page, "unread_only": unread_only, "unread": notification_unread_count(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one read (someone else's is refused: 403) and go to what it is about, or back to the list."""
+    notification = services.notification_mark_read(notification_id=pk, actor=request.user)
+    if request.POST.get("open") == "1" and notification.url.startswith("/"):
+        return redirect(notification.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    services.notifications_mark_all_read(actor=request.user)
+    return redirect("notifications")
+
+
+@login_required
+@never_cache
+def notifications_unread(request):
+    """``{"unread": n}`` for the badge's polling: one indexed COUNT."""
+    return JsonResponse({"unread": notification_unread_count(user=request.user)})

@@ -13,6 +13,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -409,6 +410,40 @@ def station_queue(*, station_id: int, technician=None):
     if technician is not None:
         qs = qs.filter(Q(technician=technician) | Q(technician__isnull=True))
     return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
+
+
+def station_queue_state(*, station_id: int, technician=None) -> dict:
+    """What the queue page polls (one aggregate query, whatever the queue's size): its size, how many wait to be
+    accepted, the newest dispatch, and a version that changes whenever any ticket of the queue changes."""
+    qs = Ticket.objects.filter(station_id=station_id, status__in=Ticket.OPEN_STATES)
+    if technician is not None:
+        qs = qs.filter(Q(technician=technician) | Q(technician__isnull=True))
+    row = qs.aggregate(
+        count=Count("pk"),
+        dispatched=Count("pk", filter=Q(status=S.DISPATCHED)),
+        changed=Max("updated_at"),
+        newest_dispatch=Max("dispatched_at"),
+    )
+    return _live_state(row)
+
+
+def callback_queue_state() -> dict:
+    """What the callback queue polls (one aggregate query): open callbacks, how many are past due, a version."""
+    now = timezone.now()
+    row = Callback.objects.filter(status=Callback.Status.OPEN).aggregate(
+        count=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        changed=Max("created_at"),
+        newest=Max("pk"),
+        attempts=Sum("attempts"),
+    )
+    return _live_state(row)
+
+
+def _live_state(row: dict) -> dict:
+    state = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+    state["version"] = "|".join(str(state[k]) for k in sorted(state))
+    return state
 
 
 def ticket_get_visible_to(*, user, pk: int) -> Ticket:

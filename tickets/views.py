@@ -21,6 +21,7 @@ from repairnet.forms import add_service_errors, flash_errors
 from repairnet.models import User
 from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
+from repairnet.services import setting
 from spares.selectors import stock_expected_for_count
 from stations.models import Station
 from stations.selectors import dispatchable_stations
@@ -271,7 +272,27 @@ def queue(request):
         station_id=request.user.station_id, technician=request.user if mine_only else None
     )[:100]
     now = timezone.now()
-    return render(request, "tickets/queue.html", {"tickets": tickets, "now": now, "mine_only": mine_only})
+    return render(
+        request,
+        "tickets/queue.html",
+        {"tickets": tickets, "now": now, "mine_only": mine_only, "live_seconds": setting("LIVE_QUEUE_POLL_SECONDS")},
+    )
+
+
+@login_required
+@roles.role_required("tickets.queue")
+@require_GET
+def queue_state(request):
+    """The queue page's poll (JSON, one aggregate query): when its version changes the page reloads its list."""
+    if not request.user.station_id:
+        raise PermissionDenied
+    mine_only = request.GET.get("mine") == "1"
+    state = selectors.station_queue_state(
+        station_id=request.user.station_id, technician=request.user if mine_only else None
+    )
+    response = JsonResponse(state)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- callbacks ----------------------------------------------------------------------------------
@@ -280,12 +301,33 @@ def queue(request):
 @login_required
 @roles.role_required("callbacks.view")
 def callback_list(request):
+    services.callbacks_backfill()  # the queue is complete without beat (tickets completed outside ticket_complete)
     status = request.GET.get("status", Callback.Status.OPEN)
     rows = page_rows(
         request, filters.CallbackFilter, selectors.callback_list(), defaults={"status": Callback.Status.OPEN}
     )
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
-    return render(request, "tickets/callback_list.html", {"page_obj": page, "status": status, "now": timezone.now()})
+    return render(
+        request,
+        "tickets/callback_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "now": timezone.now(),
+            "live_seconds": setting("LIVE_QUEUE_POLL_SECONDS"),
+        },
+    )
+
+
+@login_required
+@roles.role_required("callbacks.view")
+@require_GET
+def callback_queue_state(request):
+    """The callback queue's poll (JSON): opens any missing callback first, then one aggregate query."""
+    services.callbacks_backfill()
+    response = JsonResponse(selectors.callback_queue_state())
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

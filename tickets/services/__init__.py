@@ -4,8 +4,10 @@ from .callbacks import (  # noqa: F401
     _callback_finish,
     _callback_lock,
     callback_attempt,
+    callbacks_backfill,
     callbacks_sweep,
     sla_breaches_record,
+    sla_warnings_raise,
 )
 from .complaints import (  # noqa: F401
     complaint_acknowledge,
@@ -42,6 +44,7 @@ from .lifecycle import (  # noqa: F401
     _lock,
     _parts_record,
     _technician_is_certified,
+    callback_open,
     signature_from_data_url,
     ticket_accept,
     ticket_arrive,

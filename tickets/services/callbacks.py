@@ -5,11 +5,14 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
-from repairnet.services import audit_record, ensure, setting
+from repairnet import selectors as repairnet_selectors
+from repairnet.models import Notification
+from repairnet.services import audit_record, ensure, notification_raise, setting
 
 from .. import rollup, sla
 from ..models import (
@@ -48,21 +51,55 @@ def sla_breaches_record(*, now: datetime.datetime | None = None) -> int:
             SlaBreach.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
             rollup.station_days_refresh_for_tickets(ticket_ids=[breach.ticket_id for breach in batch])
             created += len(batch)
+    sla_warnings_raise(now=now)
     return created
+
+
+def sla_warnings_raise(*, now: datetime.datetime | None = None) -> int:
+    """Warn the station (its coordinators and the ticket's technician) of every open deadline falling within
+    ``SLA_WARNING_MINUTES``: once per ticket, leg and deadline (a moved deadline warns again). Run by the SLA
+    job with the breaches; returns how many open deadlines fall in the window (each is notified of only once)."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(minutes=setting("SLA_WARNING_MINUTES"))
+    warned = 0
+    for leg, (due_field, done_field) in sla.LEG_FIELDS.items():
+        soon = Q(
+            **{f"{due_field}__gte": now, f"{due_field}__lte": horizon, f"{done_field}__isnull": True},
+            status__in=Ticket.OPEN_STATES,
+            station__isnull=False,
+        )
+        if leg == "complete":
+            soon &= Q(paused_at__isnull=True)
+        rows = list(Ticket.objects.filter(soon).values_list("pk", "number", "station_id", "technician_id", due_field))
+        coordinators: dict[int, list[int]] = {}
+        for pk, number, station_id, technician_id, due in rows:
+            if station_id not in coordinators:
+                coordinators[station_id] = repairnet_selectors.notification_recipient_ids(
+                    role_names=(roles.COORDINATOR,), station_id=station_id
+                )
+            recipients = coordinators[station_id] + ([technician_id] if technician_id else [])
+            notification_raise(
+                kind=Notification.Kind.SLA_DUE_SOON,
+                key=f"sla_due_soon:{pk}:{leg}:{due.isoformat()}",
+                recipient_ids=recipients,
+                params={"number": number, "leg": leg, "due": timezone.localtime(due).strftime("%m-%d %H:%M")},
+                url=reverse("tickets:detail", args=[pk]),
+            )
+            warned += 1
+    return warned
 
 
 # --- callbacks (回访) ---------------------------------------------------------------------------
 
 
 def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
-    """Create the callback task of every completed ticket once, and escalate overdue ones once."""
+    """Escalate overdue callbacks once (and record it), and backfill the callback of any completed ticket that
+    has none (tickets completed before callbacks were opened at completion, or imported).
+
+    The queue does not depend on this sweep: ``ticket_complete`` opens the callback with its due time, and the
+    queue reads due times (``selectors.callback_list``), so ``make run`` without beat shows every callback."""
     now = now or timezone.now()
-    pending = Ticket.objects.filter(
-        status=S.COMPLETED, callback__isnull=True, callback_due_at__isnull=False
-    ).values_list("pk", "callback_due_at")
-    batch = [Callback(ticket_id=pk, due_at=due) for pk, due in pending.iterator(chunk_size=2000)]
-    if batch:
-        Callback.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+    created = callbacks_backfill()
     overdue_ids = list(
         Callback.objects.filter(status=Callback.Status.OPEN, due_at__lt=now, escalated_at__isnull=True).values_list(
             "pk", flat=True
@@ -71,7 +108,21 @@ def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
     escalated = Callback.objects.filter(pk__in=overdue_ids, escalated_at__isnull=True).update(escalated_at=now)
     for callback in Callback.objects.filter(pk__in=overdue_ids).select_related("ticket")[:500]:
         audit_record(obj=callback.ticket, verb="callback_overdue", note=_("Callback overdue; escalated to HQ."))
-    return {"created": len(batch), "escalated": escalated}
+    return {"created": created, "escalated": escalated}
+
+
+def callbacks_backfill() -> int:
+    """Open the callback of every completed ticket that has none (one anti-join on an index; idempotent).
+
+    ``ticket_complete`` opens it already; this catches tickets completed otherwise (imports, the demo data), so
+    the queue pages call it too and a queue without beat is still complete."""
+    pending = Ticket.objects.filter(
+        status=S.COMPLETED, callback__isnull=True, callback_due_at__isnull=False
+    ).values_list("pk", "callback_due_at")
+    batch = [Callback(ticket_id=pk, due_at=due) for pk, due in pending.iterator(chunk_size=2000)]
+    if batch:
+        Callback.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+    return len(batch)
 
 
 def _callback_lock(callback_id: int) -> Callback:

@@ -10,12 +10,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairnet import roles
+from repairnet import selectors as repairnet_selectors
+from repairnet.models import Notification
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, setting
+from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, notification_raise, setting
 from repairnet.uploads import image_check, validate_photo
 from spares import services as spares_services
 from stations import selectors as stations_selectors
@@ -23,6 +26,7 @@ from stations.models import Station
 
 from .. import rollup, sla
 from ..models import (
+    Callback,
     Ticket,
     TicketRejection,
 )
@@ -99,7 +103,7 @@ def ticket_dispatch(*, ticket_id: int, station_id: int, actor, note: str = "", n
     fields = {"station": station, "dispatched_at": now}
     for name in _deadlines_set(ticket):
         fields[name] = getattr(ticket, name)
-    return ticket_transition(
+    ticket = ticket_transition(
         ticket=ticket,
         to=S.DISPATCHED,
         actor=actor,
@@ -108,6 +112,14 @@ def ticket_dispatch(*, ticket_id: int, station_id: int, actor, note: str = "", n
         fields=fields,
         data={"station": station.code},
     )
+    notification_raise(
+        kind=Notification.Kind.TICKET_DISPATCHED,
+        key=f"ticket_dispatched:{ticket.pk}:{now.isoformat()}",
+        recipient_ids=repairnet_selectors.station_staff_ids(station_id=station.pk),
+        params={"number": ticket.number},
+        url=reverse("tickets:detail", args=[ticket.pk]),
+    )
+    return ticket
 
 
 @transaction.atomic
@@ -133,6 +145,13 @@ def ticket_reject(*, ticket_id: int, actor, reason: str, now=None) -> Ticket:
         data={"station": station.code if station else None},
     )
     TicketRejection.objects.create(ticket=ticket, station=station, reason=reason.strip(), actor=actor)
+    notification_raise(
+        kind=Notification.Kind.TICKET_REJECTED,
+        key=f"ticket_rejected:{ticket.pk}:{station.pk if station else 0}:{now.isoformat()}",
+        recipient_ids=repairnet_selectors.notification_recipient_ids(role_names=(roles.HQ, roles.HOTLINE)),
+        params={"number": ticket.number, "station": station.code if station else "", "reason": reason.strip()[:200]},
+        url=reverse("tickets:detail", args=[ticket.pk]),
+    )
     return transitioned
 
 
@@ -467,8 +486,19 @@ def ticket_complete(
         fields=fields,
         data={"no_fault_found": fields["no_fault_found"]},
     )
+    callback_open(ticket=ticket)
     rollup.station_day_refresh_for_ticket(ticket=ticket)
     return ticket
+
+
+def callback_open(*, ticket: Ticket) -> Callback:
+    """The callback (回访) of a just-completed ticket, in the queue at once with its due time (SPEC 2.6).
+
+    Created in the completion's transaction, so no scheduler is needed for the agent to see it; exactly one per
+    ticket (the one-to-one key), so a retried completion or a concurrent sweep cannot make a second.
+    """
+    callback, _created = Callback.objects.get_or_create(ticket=ticket, defaults={"due_at": ticket.callback_due_at})
+    return callback
 
 
 SPARE_ACTIONS = {"lend": "spare_lend", "return": "spare_return_from_loan", "swap": "spare_swap"}
