@@ -187,3 +187,13 @@ def test_queue_shows_overdue_time_and_a_tel_link(station):
     shown = re.search(r'<span class="text-danger fw-bold small">([^<]*)</span>', page).group(1)
     assert shown.startswith(zh("overdue by %(time)s", time="")) and "-" not in shown
     assert 'class="queue-phone"><a href="tel:' in page
+
+
+def test_full_history_page_labels_the_verbs(station):
+    tech = certified_technician(station)
+    ticket = completed_ticket(station=station, technician=tech)
+    audit_record(obj=ticket, verb="parts_used", actor=tech, data={"parts": [{"item": "P-TUNER", "quantity": 1}]})
+    audit_record(obj=ticket, verb="some_unregistered_verb", actor=tech)
+    page = _login(tech).get(f"/history/tickets/ticket/{ticket.pk}/").content.decode()
+    assert "<td>parts_used</td>" not in page and f"<td>{zh('Parts fitted')}</td>" in page
+    assert "<td>some_unregistered_verb</td>" in page  # shown as written rather than hidden
