@@ -14,6 +14,20 @@ def audit_list_for_object(*, obj):
     )
 
 
+# model label ("tickets.ticket") → audit verb → its label; each area registers its own in AppConfig.ready()
+_VERB_LABELS: dict[str, dict] = {}
+
+
+def audit_verb_labels_register(*, model_label: str, labels: dict) -> None:
+    """An area names the verbs it writes on its objects' history (e.g. ``parts_used`` → 使用备件)."""
+    _VERB_LABELS.setdefault(model_label.lower(), {}).update(labels)
+
+
+def audit_verb_label(*, obj, verb: str) -> str:
+    """The verb as a person reads it on the history page; an unregistered verb as it was written."""
+    return str(_VERB_LABELS.get(obj._meta.label_lower, {}).get(verb, verb))
+
+
 def region_covering_ids(*, region: Region) -> list[int]:
     """The region and its ancestors: a station authorised for any of them covers ``region``."""
     return region.ancestor_ids()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from . import jobs, roles, services, throttle
 from .forms import PasswordResetRequestForm, SetPasswordForm, flash_errors
 from .models import JobRun, User
-from .selectors import audit_list_for_object, notification_list_for, notification_unread_count
+from .selectors import audit_list_for_object, audit_verb_label, notification_list_for, notification_unread_count
 from .services import setting
 
 
@@ -103,7 +103,10 @@ def object_history(request, app_label: str, model_name: str, pk: str):
     # Objects with no station (regions, applications…) are HQ-side: station staff may not browse them.
     if roles.is_station_staff(request.user) and roles.station_id_of(obj) is None:
         raise PermissionDenied
-    return render(request, "repairnet/history.html", {"obj": obj, "events": audit_list_for_object(obj=obj)})
+    events = list(audit_list_for_object(obj=obj))
+    for event in events:
+        event.verb_label = audit_verb_label(obj=obj, verb=event.verb)
+    return render(request, "repairnet/history.html", {"obj": obj, "events": events})
 
 
 @login_required

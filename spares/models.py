@@ -73,6 +73,11 @@ class Item(models.Model):
     def serial_tracked(self) -> bool:
         return self.kind == self.Kind.MACHINE
 
+    def fits(self, model_code: str) -> bool:
+        """Whether the item is approved for a device model: listed in ``compatible_models`` (blank: every model)."""
+        listed = {m.strip().upper() for m in self.compatible_models.replace("，", ",").split(",") if m.strip()}
+        return not listed or (model_code or "").strip().upper() in listed
+
 
 class ItemPrice(models.Model):
     """HQ unit cost and customer retail price of an item from a date on (effective-dated)."""

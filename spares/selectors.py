@@ -200,6 +200,30 @@ def stock_expected_for_count(*, station) -> list[dict]:
     ]
 
 
+def stock_parts_for_model(*, station, model_code: str) -> list[dict]:
+    """Counted parts and accessories on the station's shelves, each saying whether it fits ``model_code``.
+
+    What a technician may fit at completion (spare machines are lent or swapped, never fitted), with the
+    retail price the customer pays out of warranty. Two queries.
+    """
+    prices = item_prices()
+    rows = (
+        StockBalance.objects.filter(location__station=station, location__kind=Location.Kind.STATION, on_hand__gt=0)
+        .exclude(item__kind=Item.Kind.MACHINE)
+        .select_related("item")
+        .order_by("item__code")
+    )
+    return [
+        {
+            "item": row.item,
+            "quantity": row.on_hand,
+            "fits": row.item.fits(model_code),
+            "retail_price": prices.get(row.item_id, (ZERO, ZERO))[1],
+        }
+        for row in rows
+    ]
+
+
 def swapped_for_ticket(ticket_ref) -> Exists:
     """SQL: did the ticket ``ticket_ref`` (a ticket id, e.g. ``OuterRef("pk")``) swap a spare machine?
 

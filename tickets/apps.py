@@ -9,6 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from repairnet.selectors import audit_verb_labels_register
         from stations import providers
 
         from . import (
@@ -17,7 +18,9 @@ class TicketsConfig(AppConfig):
             sla,
         )
         from .models import Holiday, SlaPolicy
+        from .templatetags.tickets_tags import VERBS
 
+        audit_verb_labels_register(model_label="tickets.ticket", labels=VERBS)
         providers.register("open_tickets", selectors.station_open_tickets)
         providers.register("assessment_inputs", selectors.assessment_inputs)
 

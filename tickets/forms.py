@@ -161,6 +161,22 @@ class BootstrapForm(forms.Form):
             field.widget.attrs.setdefault("class", css)
 
 
+class PartSelect(forms.Select):
+    """The part list; each option carries its retail price and the work-done phrase it implies (for the page)."""
+
+    def __init__(self, *args, option_data=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option_data = option_data or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        option["attrs"].update(self.option_data.get(str(value), {}))
+        return option
+
+
+CAMERA = {"accept": "image/*", "capture": "environment", "class": "visually-hidden photo-input"}
+
+
 class CompleteForm(BootstrapForm):
     fault_found = forms.CharField(label=_("Fault found"), widget=forms.Textarea(attrs={"rows": 2}))
     diagnosis = forms.CharField(label=_("Diagnosis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -174,21 +190,42 @@ class CompleteForm(BootstrapForm):
             "the station is paid the no-fault fee, whatever the text above says."
         ),
     )
-    part_item = forms.TypedChoiceField(label=_("Part used"), required=False, coerce=int, empty_value=None)
-    part_quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
+    part_item = forms.TypedChoiceField(
+        label=_("Part used"), required=False, coerce=int, empty_value=None, widget=PartSelect
+    )
+    part_quantity = forms.IntegerField(
+        label=_("Quantity"),
+        required=False,
+        min_value=1,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+    )
     part_serial = forms.CharField(label=_("Part serial number"), required=False, max_length=40)
     charge_amount = forms.DecimalField(
-        label=_("Charge to customer (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2
+        label=_("Charge to customer (CNY)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
     charge_consent = forms.BooleanField(label=_("Customer was told the price and agreed"), required=False)
-    photo_before = forms.ImageField(label=_("Photo before"), required=False)
-    photo_after = forms.ImageField(label=_("Photo after"), required=False)
+    photo_before = forms.ImageField(
+        label=_("Photo before"), required=False, widget=forms.ClearableFileInput(attrs=CAMERA)
+    )
+    photo_after = forms.ImageField(
+        label=_("Photo after"), required=False, widget=forms.ClearableFileInput(attrs=CAMERA)
+    )
     signoff_name = forms.CharField(label=_("Customer name (typed sign-off)"), required=False, max_length=50)
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, part_choices=(), **kwargs):
+    def __init__(self, *args, part_choices=(), part_data=None, **kwargs):
+        """``part_choices``: (value, label) pairs or (group, pairs) groups; ``part_data``: value → option attrs."""
         super().__init__(*args, **kwargs)
         self.fields["part_item"].choices = [("", "—"), *part_choices]
+        self.fields["part_item"].widget.option_data = part_data or {}
+        for name in ("fault_found", "work_done"):
+            self.fields[name].widget.attrs.update({"class": "form-control form-control-sm", "rows": 1})
 
     def parts(self) -> list[dict]:
         item = self.cleaned_data.get("part_item")

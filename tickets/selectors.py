@@ -30,9 +30,10 @@ from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.models import User
 from repairnet.phones import phone_display, phone_or_none, phone_prefix
+from spares.selectors import stock_parts_for_model
 from stations.selectors import certified_on, dispatchable_stations
 
-from . import rollup
+from . import completion, rollup
 from .models import (
     Callback,
     Complaint,
@@ -481,6 +482,52 @@ def customer_phone_for(*, user, ticket: Ticket, document: bool = False) -> str:
         ticket_open=ticket.status not in PHONE_MASKED_STATES,
         document=document,
     )
+
+
+def completion_defaults_for(*, ticket: Ticket) -> dict:
+    """What the completion page offers in one tap: canned phrases, and parts from the station's stock.
+
+    ``suggested`` are the parts in stock that fit the device model and usually mend the ticket's fault
+    category; ``fitting`` the other parts in stock for the model; ``other`` the parts that do not fit it
+    (listed last, for the technician's judgement). ``no_part_reason`` says why nothing is suggested.
+    """
+    model = ticket.device.model
+    rows = stock_parts_for_model(station=ticket.station, model_code=model.code) if ticket.station_id else []
+    suggested, fitting, other = [], [], []
+    for row in rows:
+        if not row["fits"]:
+            other.append(row)
+        elif completion.part_matches_fault(item=row["item"], fault_category=ticket.fault_category):
+            suggested.append(row)
+        else:
+            fitting.append(row)
+    category = ticket.get_fault_category_display()
+    reason = ""
+    if not rows:
+        reason = _("Your station holds no parts in stock, so none can be offered; the coordinator orders them.")
+    elif not (suggested or fitting):
+        reason = _("None of the %(count)s parts in your station's stock fits the %(model)s.") % {
+            "count": len(rows),
+            "model": model.code,
+        }
+    elif not suggested:
+        reason = _(
+            "No part in stock is the usual fix for “%(category)s”; the parts fitting the %(model)s are listed."
+        ) % {
+            "category": category,
+            "model": model.code,
+        }
+    fault_found, work_done = completion.phrases_for(ticket.fault_category)
+    nff_found, nff_done = completion.NO_FAULT_FOUND_TEXT
+    return {
+        "suggested": suggested,
+        "fitting": fitting,
+        "other": other,
+        "no_part_reason": reason,
+        "fault_found_phrases": fault_found,
+        "work_done_phrases": work_done,
+        "no_fault_found_text": {"fault_found": str(nff_found), "work_done": str(nff_done)},
+    }
 
 
 def assignable_technicians(*, ticket: Ticket, on: datetime.date | None = None):

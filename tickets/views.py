@@ -22,7 +22,6 @@ from repairnet.models import User
 from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
 from repairnet.services import setting
-from spares.selectors import stock_expected_for_count
 from stations.models import Station
 from stations.selectors import dispatchable_stations
 
@@ -96,6 +95,9 @@ def ticket_detail(request, pk: int):
         "priorities": Ticket.Priority.choices,
         "callback": Callback.objects.filter(ticket=ticket).first(),
     }
+    callback = context["callback"]
+    if callback and callback.status == Callback.Status.OPEN and roles.can(request.user, "callbacks.make"):
+        context["callback_to_make"] = callback
     can_do = roles.available_transitions(ticket, request.user)
     if "dispatch" in can_do:
         context["suggestions"] = selectors.dispatch_suggestions(ticket=ticket)
@@ -197,8 +199,9 @@ def ticket_complete(request, pk: int):
     except Ticket.DoesNotExist:
         raise Http404 from None
     roles.require(request.user, "tickets.work", ticket)
-    choices = _part_choices(ticket.station)
-    form = CompleteForm(request.POST or None, request.FILES or None, part_choices=choices)
+    defaults = selectors.completion_defaults_for(ticket=ticket)
+    choices, part_data = _part_choices(defaults)
+    form = CompleteForm(request.POST or None, request.FILES or None, part_choices=choices, part_data=part_data)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -222,15 +225,34 @@ def ticket_complete(request, pk: int):
         else:
             messages.success(request, _("Ticket %(number)s completed.") % {"number": ticket.number})
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/complete.html", {"ticket": ticket, "form": form})
+    context = {
+        "ticket": ticket,
+        "form": form,
+        "defaults": defaults,
+        "has_parts": len(choices) > 0,
+        "phone": selectors.customer_phone_for(user=request.user, ticket=ticket),
+    }
+    return render(request, "tickets/complete.html", context)
 
 
-def _part_choices(station):
-    """Counted parts in the station's stock (spare machines are lent or swapped, never fitted)."""
-    rows = stock_expected_for_count(station=station)
-    return [
-        (r["item_id"], f"{r['item_name']} ({r['quantity']})") for r in rows if r["quantity"] and not r["serial_tracked"]
+def _part_choices(defaults: dict) -> tuple[list, dict]:
+    """The part list grouped as the page suggests it, and per option its price and implied work-done phrase."""
+    groups = [
+        (_("Suggested for this fault"), defaults["suggested"]),
+        (_("Fit this model"), defaults["fitting"]),
+        (_("Do not fit this model"), defaults["other"]),
     ]
+    choices, data = [], {}
+    for label, rows in groups:
+        if not rows:
+            continue
+        choices.append((label, [(r["item"].pk, f"{r['item'].name} ({r['quantity']})") for r in rows]))
+        for r in rows:
+            data[str(r["item"].pk)] = {
+                "data-price": str(r["retail_price"]),
+                "data-work-done": _("Replaced the %(part)s") % {"part": r["item"].name},
+            }
+    return choices, data
 
 
 @login_required

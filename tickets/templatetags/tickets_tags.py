@@ -17,16 +17,17 @@ def customer_phone(context, ticket) -> str:
 
 @register.filter
 def duration(value) -> str:
-    """A timedelta as “3 h 05 min” (negative → “-3 h 05 min”)."""
+    """A timedelta as “3 h 05 min”; a negative one is time past a deadline: “overdue by 3 h 05 min”."""
     if value is None:
         return ""
     seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else ""
     minutes = abs(seconds) // 60
     hours, minutes = divmod(minutes, 60)
     if hours >= 48:
-        return _("%(sign)s%(d)s d %(h)s h") % {"sign": sign, "d": hours // 24, "h": hours % 24}
-    return _("%(sign)s%(h)s h %(m)02d min") % {"sign": sign, "h": hours, "m": minutes}
+        text = _("%(sign)s%(d)s d %(h)s h") % {"sign": "", "d": hours // 24, "h": hours % 24}
+    else:
+        text = _("%(sign)s%(h)s h %(m)02d min") % {"sign": "", "h": hours, "m": minutes}
+    return _("overdue by %(time)s") % {"time": text} if seconds < 0 else text
 
 
 @register.filter
@@ -97,6 +98,7 @@ VERBS = {
     "spare_lend": gettext_lazy("Spare machine lent"),
     "spare_return": gettext_lazy("Spare machine returned"),
     "spare_swap": gettext_lazy("Spare machine swapped"),
+    "parts_used": gettext_lazy("Parts fitted"),
 }
 
 
