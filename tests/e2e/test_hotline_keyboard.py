@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from repairnet import roles
+from repairnet.models import AuditEvent
 from tests.factories import PASSWORD, StationFactory, make_user, region
 from tests.tickets.factories import CustomerFactory, DeviceFactory, DeviceModelFactory, TicketFactory
-from repairnet.models import AuditEvent
 from tickets.models import Ticket
 
 from .conftest import login
