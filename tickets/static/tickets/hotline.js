@@ -183,7 +183,12 @@
     box.innerHTML = "";
     if (options.length) box.appendChild(list);
     else box.innerHTML = `<p class="text-muted small mb-0">${esc(box.dataset.tNone)}</p>`;
-    ["id_phone", "id_serial"].forEach((id) => $(id) && $(id).setAttribute("aria-controls", "lookup-results"));
+    ["id_phone", "id_serial"].forEach((id) => {
+      const el = $(id);
+      if (!el) return;
+      el.setAttribute("aria-controls", options.length ? "lookup-list" : "lookup-results");
+      el.setAttribute("aria-expanded", options.length ? "true" : "false");
+    });
 
     // A repeat caller: an exact phone or serial match fills the form at once. Phones are compared in E.164:
     // the server reads the typed number (data.phone), in whatever format it was typed.
@@ -223,6 +228,10 @@
   ["id_phone", "id_serial"].forEach((id) => {
     const input = $(id);
     if (!input) return;
+    // an editable combobox over the look-up results (WAI-ARIA combobox pattern, list autocomplete)
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
     input.addEventListener("input", () => {
       clearTimeout(timer);
       if (id === "id_phone") $("id_customer_id").value = "";
