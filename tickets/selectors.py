@@ -165,11 +165,12 @@ def serial_warnings(*, serial: str, now: datetime.datetime | None = None) -> dic
 
     device = Device.objects.filter(serial=(serial or "").strip().upper()).first()
     if device is None:
-        return {"open_ticket": None, "repeat_of": None}
+        return {"open_ticket": None, "open_ticket_id": None, "repeat_of": None}
     open_ticket = Ticket.objects.filter(device=device, status__in=Ticket.OPEN_STATES).order_by("-pk").first()
     repeat = repeat_source_for(device_id=device.pk, now=now)
     return {
         "open_ticket": open_ticket.number if open_ticket else None,
+        "open_ticket_id": open_ticket.pk if open_ticket else None,
         "repeat_of": repeat.number if repeat else None,
     }
 

@@ -47,18 +47,46 @@ def lookup(request):
 @login_required
 @roles.role_required("tickets.create")
 def hotline(request):
-    form = LogCallForm(request.POST or None)
+    """Log a call. ``?phone=`` (a softphone's or CTI's screen pop) pre-fills the phone and the page runs the
+    look-up at once. A POST with ``add_to_ticket`` records the call on the serial's open ticket instead."""
+    if request.method == "POST" and request.POST.get("add_to_ticket"):
+        return _hotline_call_add(request)
+    initial = {"phone": request.GET.get("phone", "").strip()[:40]} if request.method == "GET" else None
+    form = LogCallForm(request.POST or None, initial=initial)
+    open_ticket = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             ticket = services.ticket_create(actor=request.user, **data)
         except ValidationError as exc:
+            open_ticket = getattr(exc, "ticket", None)  # services.OpenTicketExists carries it
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Ticket %(number)s logged.") % {"number": ticket.number})
             return redirect("tickets:detail", pk=ticket.pk)
     undispatched = selectors.ticket_list_for(user=request.user).filter(status=Ticket.Status.RECEIVED)[:10]
-    return render(request, "tickets/hotline.html", {"form": form, "undispatched": undispatched})
+    return render(
+        request, "tickets/hotline.html", {"form": form, "undispatched": undispatched, "open_ticket": open_ticket}
+    )
+
+
+def _hotline_call_add(request):
+    """The hotline's default for a serial with an open ticket: the call goes on that ticket (no second ticket)."""
+    try:
+        ticket_id = int(request.POST["add_to_ticket"])
+        ticket = services.ticket_call_add(
+            ticket_id=ticket_id,
+            actor=request.user,
+            note=request.POST.get("description", "")[:400],
+            fault_category=request.POST.get("fault_category", ""),
+        )
+    except (ValueError, Ticket.DoesNotExist):
+        raise Http404 from None
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("tickets:hotline")
+    messages.success(request, _("The call was added to the open ticket %(number)s.") % {"number": ticket.number})
+    return redirect("tickets:detail", pk=ticket.pk)
 
 
 # --- tickets ------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .intake import (  # noqa: F401
     _open_ticket_checked,
     _repeat_sources,
     repeat_source_for,
+    ticket_call_add,
     ticket_create,
     ticket_number_next,
 )

@@ -259,3 +259,27 @@ class OpenTicketExists(ValidationError):
 def _open_ticket_checked(*, device: Device, reason: str) -> None:
     if device.open_ticket_id is not None and not (reason or "").strip():
         raise OpenTicketExists(Ticket.objects.select_related("station").get(pk=device.open_ticket_id))
+
+
+@transaction.atomic
+def ticket_call_add(*, ticket_id: int, actor, note: str = "", fault_category: str = "", now=None) -> Ticket:
+    """The customer called again about a ticket that is still open: record the call on that ticket (an audit
+    row with what was said) instead of logging a second ticket for the same serial. The hotline's default when
+    the serial already has an open ticket; a second ticket needs ``ticket_create(duplicate_reason=...)``."""
+    roles.require(actor, "tickets.create")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    ensure(
+        ticket.status in Ticket.OPEN_STATES,
+        _("Ticket %(number)s is no longer open; log a new ticket.") % {"number": ticket.number},
+        "ticket_not_open",
+    )
+    labels = dict(Ticket.FaultCategory.choices)
+    text = " · ".join(part for part in (str(labels.get(fault_category, "")), (note or "").strip()) if part)
+    audit_record(
+        obj=ticket,
+        verb="call_added",
+        actor=actor,
+        note=text[:500],
+        data={"at": (now or timezone.now()).isoformat(), "fault_category": fault_category or None},
+    )
+    return ticket

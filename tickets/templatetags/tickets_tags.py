@@ -77,6 +77,7 @@ def status_badge(status: str) -> str:
 
 VERBS = {
     "created": gettext_lazy("Logged"),
+    "call_added": gettext_lazy("Customer called again"),
     "dispatch": gettext_lazy("Dispatch"),
     "reject": gettext_lazy("Reject"),
     "accept": gettext_lazy("Accept"),
