@@ -17,7 +17,7 @@ from stations.models import ScreeningCriterion, TierRequirement
 from tests import clock
 from tests.factories import make_user
 
-from .helpers import FULL_SCORES
+from .helpers import FULL_SCORES, exam_recorded
 from .test_applications import screened
 
 pytestmark = pytest.mark.django_db
@@ -93,23 +93,21 @@ def test_exam_pass_marks_apply_from_their_date():
         assert exam_passes(Decimal(75), Decimal(75), on=CHANGE - datetime.timedelta(days=1))
         assert not exam_passes(Decimal(75), Decimal(75), on=CHANGE)
         technician = make_user(roles.TECHNICIAN)
-        old = services.exam_record(
+        old = exam_recorded(
             user=technician,
-            kind="repair_technician",
-            trained_on=datetime.date(2027, 3, 1),
-            exam_on=datetime.date(2027, 3, 12),
+            actor=hq,
             theory_score=75,
             practical_score=75,
-            actor=hq,
+            on=datetime.date(2027, 3, 12),
+            trained_on=datetime.date(2027, 3, 1),
         )
-        new = services.exam_record(
+        new = exam_recorded(
             user=technician,
-            kind="repair_technician",
-            trained_on=datetime.date(2027, 3, 1),
-            exam_on=datetime.date(2027, 3, 18),
+            actor=hq,
             theory_score=75,
             practical_score=75,
-            actor=hq,
+            on=datetime.date(2027, 3, 18),
+            trained_on=datetime.date(2027, 3, 1),
         )
         assert old.passed and not new.passed
 
