@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from repairnet import roles
@@ -353,25 +354,34 @@ def _station_exit(request, station: Station):
     return redirect("stations:station-detail", pk=station.pk)
 
 
-@roles.role_required("stations.view")
-def station_certificate(request, pk: int):
-    station = get_object_or_404(Station, pk=pk)
-    roles.require(request.user, "stations.view", station)
-    if station.status != Station.Status.ACTIVE:
-        messages.error(request, _("Only an active station has an authorisation certificate."))
-        return redirect("stations:station-detail", pk=station.pk)
-    return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+def _station_pdf(*, status: str, refusal: str, build, filename: str):
+    """A view of a PDF that only a station in ``status`` has (its staff and HQ); any other station's page
+    answers with ``refusal``. ``filename`` may name the station's ``{code}``."""
+
+    @roles.role_required("stations.view")
+    def view(request, pk: int):
+        station = get_object_or_404(Station, pk=pk)
+        roles.require(request.user, "stations.view", station)
+        if station.status != status:
+            messages.error(request, refusal)
+            return redirect("stations:station-detail", pk=station.pk)
+        return pdf_download(build(station=station), filename.format(code=station.code))
+
+    return view
 
 
-@roles.role_required("stations.view")
-def station_exit_confirmation(request, pk: int):
-    """退出确认书 of an exited station (its staff and HQ)."""
-    station = get_object_or_404(Station, pk=pk)
-    roles.require(request.user, "stations.view", station)
-    if station.status != Station.Status.EXITED:
-        messages.error(request, _("Only an exited station has an exit confirmation."))
-        return redirect("stations:station-detail", pk=station.pk)
-    return pdf_download(exports.station_exit_confirmation_pdf(station=station), f"exit-{station.code}.pdf")
+station_certificate = _station_pdf(
+    status=Station.Status.ACTIVE,
+    refusal=gettext_lazy("Only an active station has an authorisation certificate."),
+    build=exports.station_certificate_pdf,
+    filename="authorisation-{code}.pdf",
+)
+station_exit_confirmation = _station_pdf(  # 退出确认书
+    status=Station.Status.EXITED,
+    refusal=gettext_lazy("Only an exited station has an exit confirmation."),
+    build=exports.station_exit_confirmation_pdf,
+    filename="exit-{code}.pdf",
+)
 
 
 # --- staff and certificates -------------------------------------------------------------------------
