@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_POST
 from repairnet import roles
 from repairnet.exports import pdf_download
 from repairnet.filters import page_rows
-from repairnet.forms import add_service_errors, error_text
+from repairnet.forms import add_service_errors, error_text, service_accepted
 from repairnet.models import User
 from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
@@ -394,14 +396,9 @@ def staff_list(request, pk: int):
     form = forms.StaffForm(request.POST or None)
     if request.method == "POST":
         roles.require(request.user, "stations.staff.manage", station)
-        if form.is_valid():
-            try:
-                services.staff_add(station=station, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Staff member added."))
-                return redirect("stations:staff", pk=station.pk)
+        if service_accepted(form, functools.partial(services.staff_add, station=station, actor=request.user)):
+            messages.success(request, _("Staff member added."))
+            return redirect("stations:staff", pk=station.pk)
     return render(
         request,
         "stations/staff_list.html",
@@ -435,14 +432,9 @@ def staff_detail(request, user_id: int):
     )
     if request.method == "POST":
         roles.require(request.user, "stations.staff.manage", person.station)
-        if edit_form.is_valid():
-            try:
-                services.staff_update(user=person, actor=request.user, **edit_form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(edit_form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("stations:staff-detail", user_id=person.pk)
+        if service_accepted(edit_form, functools.partial(services.staff_update, user=person, actor=request.user)):
+            messages.success(request, _("Saved."))
+            return redirect("stations:staff-detail", user_id=person.pk)
     return render(
         request,
         "stations/staff_detail.html",

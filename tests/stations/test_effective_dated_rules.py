@@ -93,21 +93,10 @@ def test_exam_pass_marks_apply_from_their_date():
         assert exam_passes(Decimal(75), Decimal(75), on=CHANGE - datetime.timedelta(days=1))
         assert not exam_passes(Decimal(75), Decimal(75), on=CHANGE)
         technician = make_user(roles.TECHNICIAN)
-        old = exam_recorded(
-            user=technician,
-            actor=hq,
-            theory_score=75,
-            practical_score=75,
-            on=datetime.date(2027, 3, 12),
-            trained_on=datetime.date(2027, 3, 1),
-        )
-        new = exam_recorded(
-            user=technician,
-            actor=hq,
-            theory_score=75,
-            practical_score=75,
-            on=datetime.date(2027, 3, 18),
-            trained_on=datetime.date(2027, 3, 1),
+        trained = datetime.date(2027, 3, 1)
+        old, new = (
+            exam_recorded(user=technician, actor=hq, theory_score=75, practical_score=75, on=day, trained_on=trained)
+            for day in (datetime.date(2027, 3, 12), datetime.date(2027, 3, 18))
         )
         assert old.passed and not new.passed
 
