@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from repairnet.api import ActionPermission, Pagination, service_action, validated
+from repairnet.api import ActionPermission, Pagination, read_actions, service_action, validated
 from stations.models import Station
 
 from . import filters, selectors, services
@@ -194,16 +194,15 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Station staff see their own station's submitted inspections only; never drafts."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "inspections.view",
-        "retrieve": "inspections.view",
-        "scores": "inspections.view",
-        "stock_counts": "inspections.view",
-        "create": "inspections.schedule",
-        "score_save": "inspections.fill",
-        "stock_count_save": "inspections.fill",
-        "submit": "inspections.fill",
-    }
+    permission_actions = read_actions(
+        "inspections.view",
+        scores="inspections.view",
+        stock_counts="inspections.view",
+        create="inspections.schedule",
+        score_save="inspections.fill",
+        stock_count_save="inspections.fill",
+        submit="inspections.fill",
+    )
     pagination_class = Pagination
     filterset_class = filters.InspectionFilter
 
@@ -256,13 +255,12 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class RectificationViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "rectifications.view",
-        "retrieve": "rectifications.view",
-        "answer": "rectifications.answer",
-        "confirm": "rectifications.confirm",
-        "reject": "rectifications.confirm",
-    }
+    permission_actions = read_actions(
+        "rectifications.view",
+        answer="rectifications.answer",
+        confirm="rectifications.confirm",
+        reject="rectifications.confirm",
+    )
     serializer_class = RectificationSerializer
     pagination_class = Pagination
     filterset_class = filters.RectificationFilter

@@ -38,6 +38,18 @@ def _photo(field, box=PHOTO_BOX):
     return image
 
 
+def _photos(story: list, s, title: str, captioned: list) -> None:
+    """A heading and each readable photo of ``captioned`` ((caption, file) pairs) under its caption; nothing
+    when there are none."""
+    if not captioned:
+        return
+    story.append(Paragraph(title, s["h2"]))
+    for caption, field in captioned:
+        image = _photo(field)
+        if image is not None:
+            story.append(KeepTogether([Paragraph(caption, s["small"]), image, Spacer(1, 3 * mm)]))
+
+
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -75,13 +87,7 @@ def inspection_report_pdf(*, inspection: Inspection, path=None) -> Path:
                 [line.item_text, str(line.max_score), "" if line.score is None else str(line.score), line.comment]
             )
         story.append(pdf_table(rows, col_widths=[72 * mm, 14 * mm, 14 * mm, 74 * mm]))
-    photos = [line for line in lines if line.photo]
-    if photos:
-        story.append(Paragraph(_("Photos"), s["h2"]))
-        for line in photos:
-            image = _photo(line.photo)
-            if image is not None:
-                story.append(KeepTogether([Paragraph(line.item_text, s["small"]), image, Spacer(1, 3 * mm)]))
+    _photos(story, s, _("Photos"), [(line.item_text, line.photo) for line in lines if line.photo])
     stock = list(inspection.stock_lines.all())
     if stock:
         story.append(Paragraph(_("Stock count"), s["h2"]))
@@ -139,13 +145,7 @@ def rectification_form_pdf(*, inspection: Inspection, path=None) -> Path:
     if not rects:
         rows.append([_("No rectification needed."), "", "", "", ""])
     story.append(pdf_table(rows, col_widths=[50 * mm, 16 * mm, 22 * mm, 50 * mm, 36 * mm]))
-    evidence = [r for r in rects if r.evidence]
-    if evidence:
-        story.append(Paragraph(_("Evidence photos"), s["h2"]))
-        for r in evidence:
-            image = _photo(r.evidence)
-            if image is not None:
-                story.append(KeepTogether([Paragraph(r.item_score.item_text, s["small"]), image, Spacer(1, 3 * mm)]))
+    _photos(story, s, _("Evidence photos"), [(r.item_score.item_text, r.evidence) for r in rects if r.evidence])
     story.append(Spacer(1, 10 * mm))
     story.append(
         pdf_table(

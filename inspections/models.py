@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.fields import user_ref
+
 
 class ChecklistTemplate(models.Model):
     """One version of the on-site checklist (现场检查表). Inspections copy its items when scheduled."""
@@ -105,14 +107,7 @@ class Inspection(models.Model):
         verbose_name=_("Re-inspection of"),
     )
     submitted_at = models.DateTimeField(_("Submitted"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Scheduled by"),
-    )
+    created_by = user_ref(_("Scheduled by"))
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 
@@ -250,25 +245,11 @@ class Rectification(models.Model):
     answer = models.TextField(_("What was done"), blank=True)
     evidence = models.ImageField(_("Evidence photo"), upload_to=_evidence_path, blank=True)
     answered_at = models.DateTimeField(_("Answered"), null=True, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Answered by"),
-    )
+    answered_by = user_ref(_("Answered by"))
     reject_reason = models.TextField(_("Reason for rejection"), blank=True)
     rejection_count = models.PositiveSmallIntegerField(_("Times rejected"), default=0)
     decided_at = models.DateTimeField(_("Confirmed"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Confirmed by"),
-    )
+    decided_by = user_ref(_("Confirmed by"))
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 

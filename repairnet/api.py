@@ -93,6 +93,11 @@ def exception_handler(exc, context):
     return response
 
 
+def read_actions(rule: str, **actions: str) -> dict[str, str]:
+    """``permission_actions`` of a view whose list and detail both need ``rule``, with its other actions."""
+    return {"list": rule, "retrieve": rule, **actions}
+
+
 class ActionPermission(permissions.BasePermission):
     """Maps each view action to a rule in repairnet.roles and checks station scope on objects.
 

@@ -21,6 +21,19 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def service_accepted(form, call) -> bool:
+    """Whether ``form`` is valid and the service ``call(**form.cleaned_data)`` accepted it; a service's refusal
+    is shown on the form (``add_service_errors``)."""
+    if not form.is_valid():
+        return False
+    try:
+        call(**form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
+
+
 def error_text(exc: ValidationError) -> str:
     """A service's ValidationError as one line, for a flash message."""
     if hasattr(exc, "error_dict"):

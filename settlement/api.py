@@ -10,7 +10,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from repairnet import roles
-from repairnet.api import ActionPermission, Pagination, service_action, validated
+from repairnet.api import ActionPermission, Pagination, read_actions, service_action, validated
 from repairnet.exports import pdf_download, xlsx_download
 
 from . import exports, filters, selectors, services
@@ -215,18 +215,17 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "settlement.view",
-        "retrieve": "settlement.view",
-        "pdf": "settlement.pdf",
-        "issue": "settlement.issue",
-        "confirm": "settlement.confirm",
-        "dispute": "settlement.dispute",
-        "resolve": "settlement.resolve",
-        "approve": "settlement.approve",
-        "pay": "settlement.pay",
-        "adjust": "settlement.adjust",
-    }
+    permission_actions = read_actions(
+        "settlement.view",
+        pdf="settlement.pdf",
+        issue="settlement.issue",
+        confirm="settlement.confirm",
+        dispute="settlement.dispute",
+        resolve="settlement.resolve",
+        approve="settlement.approve",
+        pay="settlement.pay",
+        adjust="settlement.adjust",
+    )
     pagination_class = Pagination
     filterset_class = filters.StatementFilter
 

@@ -196,38 +196,45 @@ def _summary_sheet(book: _Book, month: datetime.date, tick) -> None:
             sheet.formula(r, 4 + index, f"=SUM({col}{first}:{col}{last})", money if index else None, sums[index])
 
 
+TICKET_COLUMNS = (
+    "statement__station__code",
+    "statement__station__name",
+    "ticket_number",
+    "completed_at",
+    "service_mode",
+    "serial",
+)
+
+
+def _ticket_rows(model, month: datetime.date, *more: str):
+    """The month's rows of ``model`` (statement lines, excluded tickets) by station and completion time: the
+    ``TICKET_COLUMNS``, then ``more``."""
+    return (
+        model.objects.filter(statement__month=month)
+        .order_by("statement__station__code", "completed_at", "pk")
+        .values_list(*TICKET_COLUMNS, *more)
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _ticket_cells(sheet: _Sheet, r: int, code, name, number, completed, mode, serial) -> None:
+    """The ``TICKET_COLUMNS`` of a row in columns A to F."""
+    sheet.text(r, 0, code)
+    sheet.text(r, 1, name)
+    sheet.text(r, 2, number)
+    sheet.text(r, 3, _local(completed))
+    sheet.text(r, 4, MODE_LABELS.get(mode, mode))
+    _text_or_blank(sheet, r, 5, serial)
+
+
 def _lines_sheet(book: _Book, month: datetime.date, tick) -> None:
     sheet, money, text_or_blank = _Sheet(book, LINES_SHEET, LINES_HEADERS), book.money, _text_or_blank
     kind_labels = {k: str(v) for k, v in FeeKind.choices}
-    lines = (
-        StatementLine.objects.filter(statement__month=month)
-        .order_by("statement__station__code", "completed_at", "pk")
-        .values_list(
-            "statement__station__code",
-            "statement__station__name",
-            "ticket_number",
-            "completed_at",
-            "service_mode",
-            "serial",
-            "ticket__customer__phone",
-            "technician_name",
-            "fee_kind",
-            "fee",
-            "allowance",
-            "amount",
-            "basis",
-        )
-    )
-    for code, name, number, completed, mode, serial, phone, tech, kind, fee, allowance, amount, basis in lines.iterator(
-        chunk_size=CHUNK
-    ):
+    more = ("ticket__customer__phone", "technician_name", "fee_kind", "fee", "allowance", "amount", "basis")
+    lines = _ticket_rows(StatementLine, month, *more)
+    for *ticket, phone, tech, kind, fee, allowance, amount, basis in lines:
         r = sheet.next_row()
-        sheet.text(r, 0, code)
-        sheet.text(r, 1, name)
-        sheet.text(r, 2, number)
-        sheet.text(r, 3, _local(completed))
-        sheet.text(r, 4, MODE_LABELS.get(mode, mode))
-        text_or_blank(sheet, r, 5, serial)
+        _ticket_cells(sheet, r, *ticket)
         text_or_blank(sheet, r, 6, mask_phone(phone or ""))
         text_or_blank(sheet, r, 7, tech)
         sheet.text(r, 8, kind_labels.get(kind, kind))
@@ -261,29 +268,10 @@ def _adjustments_sheet(book: _Book, month: datetime.date) -> None:
 def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
     sheet, text_or_blank = _Sheet(book, EXCLUDED_SHEET, EXCLUDED_HEADERS), _text_or_blank
     reason_labels = {k: str(v) for k, v in ExcludedTicket.Reason.choices}
-    for code, name, number, completed, mode, serial, reason, detail, complaint_id in (
-        ExcludedTicket.objects.filter(statement__month=month)
-        .order_by("statement__station__code", "completed_at", "pk")
-        .values_list(
-            "statement__station__code",
-            "statement__station__name",
-            "ticket_number",
-            "completed_at",
-            "service_mode",
-            "serial",
-            "reason",
-            "detail",
-            "complaint_id",
-        )
-        .iterator(chunk_size=CHUNK)
-    ):
+    excluded = _ticket_rows(ExcludedTicket, month, "reason", "detail", "complaint_id")
+    for *ticket, reason, detail, complaint_id in excluded:
         r = sheet.next_row()
-        sheet.text(r, 0, code)
-        sheet.text(r, 1, name)
-        sheet.text(r, 2, number)
-        sheet.text(r, 3, _local(completed))
-        sheet.text(r, 4, MODE_LABELS.get(mode, mode))
-        text_or_blank(sheet, r, 5, serial)
+        _ticket_cells(sheet, r, *ticket)
         # a disputed callback names the complaint it waits on: "等待投诉 #12 处理"
         label = excluded_reason_label(reason, complaint_id) if complaint_id else reason_labels.get(reason, reason)
         sheet.text(r, 6, label)

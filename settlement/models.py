@@ -3,7 +3,6 @@
 import calendar
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.fields import user_ref
 from repairnet.services import setting
 
 
@@ -79,9 +79,7 @@ class SettlementRun(models.Model):
     month = models.DateField(_("Month"), db_index=True, help_text=_("First day of the month."))
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("Progress (%)"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Requested by"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    requested_by = user_ref(_("Requested by"), related_name=None)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     started_at = models.DateTimeField(_("Started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
@@ -173,25 +171,11 @@ class Statement(models.Model):
     dispute_reason = models.TextField(_("Dispute reason"), blank=True)
     resolution = models.TextField(_("Dispute resolution"), blank=True)
     approved_at = models.DateTimeField(_("Approved"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Approved by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    approved_by = user_ref(_("Approved by"))
     paid_on = models.DateField(_("Payment date"), null=True, blank=True)
     payment_reference = models.CharField(_("Payment reference"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("Payment recorded"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Payment recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    paid_by = user_ref(_("Payment recorded by"))
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 
@@ -383,9 +367,7 @@ class Adjustment(_DraftOnly):
     amount = models.DecimalField(_("Amount"), max_digits=12, decimal_places=2, help_text=_("+ addition, − deduction"))
     description = models.CharField(_("Description"), max_length=300)
     source_ref = models.CharField(_("Source reference"), max_length=100)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Added by"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    created_by = user_ref(_("Added by"), related_name=None)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
 
     class Meta:

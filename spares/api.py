@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission, service_action, validated
+from repairnet.api import ActionPermission, read_actions, service_action, validated
 from stations.models import Station
 
 from . import filters, selectors, services
@@ -282,12 +282,7 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ShipmentSerializer
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "spares.view",
-        "retrieve": "spares.view",
-        "create": "spares.ship",
-        "receive": "spares.receive",
-    }
+    permission_actions = read_actions("spares.view", create="spares.ship", receive="spares.receive")
     filterset_class = filters.ShipmentFilter
 
     def get_queryset(self):
@@ -320,11 +315,7 @@ class DepositViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = DepositSerializer
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "spares.deposit.view",
-        "retrieve": "spares.deposit.view",
-        "create": "spares.deposit.record",
-    }
+    permission_actions = read_actions("spares.deposit.view", create="spares.deposit.record")
     filterset_fields = ["station", "kind"]
 
     def get_queryset(self):
@@ -355,12 +346,9 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ObligationSerializer
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "spares.view",
-        "retrieve": "spares.view",
-        "return_defective": "spares.return_defective",
-        "receive": "spares.receive_defective",
-    }
+    permission_actions = read_actions(
+        "spares.view", return_defective="spares.return_defective", receive="spares.receive_defective"
+    )
     filterset_class = filters.ObligationFilter
 
     def get_queryset(self):
@@ -397,13 +385,9 @@ class SaleViewSet(viewsets.GenericViewSet):
 class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = WriteOffSerializer
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "spares.view",
-        "retrieve": "spares.view",
-        "create": "spares.write_off.request",
-        "approve": "spares.approve",
-        "reject": "spares.approve",
-    }
+    permission_actions = read_actions(
+        "spares.view", create="spares.write_off.request", approve="spares.approve", reject="spares.approve"
+    )
     filterset_class = filters.WriteOffFilter
 
     def get_queryset(self):
@@ -430,12 +414,7 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StocktakeSerializer
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "spares.view",
-        "retrieve": "spares.view",
-        "approve": "spares.approve",
-        "reject": "spares.approve",
-    }
+    permission_actions = read_actions("spares.view", approve="spares.approve", reject="spares.approve")
     filterset_class = filters.StocktakeFilter
 
     def get_queryset(self):

@@ -8,10 +8,11 @@ inserted by services and never updated or deleted (``save()``/``delete()``/query
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from repairnet.fields import user_ref
 
 
 class AppendOnlyError(Exception):
@@ -216,18 +217,9 @@ class Shipment(models.Model):
         _("Status"), max_length=20, choices=Status.choices, default=Status.IN_TRANSIT, db_index=True
     )
     note = models.CharField(_("Note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Shipped by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_ref(_("Shipped by"), blank=False)
     created_at = models.DateTimeField(_("Shipped at"), auto_now_add=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Received by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    received_by = user_ref(_("Received by"))
     received_at = models.DateTimeField(_("Received at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 
@@ -323,14 +315,7 @@ class Movement(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="reversed_by",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("By"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = user_ref(_("By"))
     note = models.CharField(_("Note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("Recorded at"), db_index=True)
 
@@ -378,14 +363,7 @@ class DepositEntry(AppendOnlyModel):
     # reference of the transfer. Entries booked before these fields existed have neither.
     paid_on = models.DateField(_("Payment date"), null=True, blank=True)
     bank_reference = models.CharField(_("Bank reference"), max_length=64, blank=True, default="")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("By"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = user_ref(_("By"))
     created_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     class Meta:
@@ -480,17 +458,8 @@ class WriteOff(models.Model):
     quantity = models.PositiveIntegerField(_("Quantity"))
     reason = models.CharField(_("Reason"), max_length=200)
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Requested by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = user_ref(_("Requested by"), blank=False)
+    decided_by = user_ref(_("Decided by"))
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     movement = models.ForeignKey(
         Movement, verbose_name=_("Movement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -526,17 +495,8 @@ class StocktakeProposal(models.Model):
     counted_quantity = models.PositiveIntegerField(_("Counted quantity"))
     source_ref = models.CharField(_("Source"), max_length=60)
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Proposed by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    proposed_by = user_ref(_("Proposed by"), blank=False)
+    decided_by = user_ref(_("Decided by"))
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     movement = models.ForeignKey(
         Movement, verbose_name=_("Movement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,5 +1,7 @@
 """Pages of the spares area. Thin: check the role and scope, call one service or selector, render."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.filters import page_rows
-from repairnet.forms import add_service_errors, flash_errors
+from repairnet.forms import flash_errors, service_accepted
 from repairnet.money import ZERO
 from repairnet.roles import role_required
 from stations.models import Station
@@ -87,14 +89,9 @@ def deposit_record(request, pk):
     station = _station(pk)
     roles.require(request.user, "spares.deposit.record", station)
     form = DepositForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deposit_record(station=station, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Deposit entry recorded."))
-            return redirect("spares:station-stock", pk=pk)
+    if service_accepted(form, functools.partial(services.deposit_record, station=station, actor=request.user)):
+        messages.success(request, _("Deposit entry recorded."))
+        return redirect("spares:station-stock", pk=pk)
     messages.error(request, _("Please correct the deposit entry."))
     context = _station_stock_context(request, station, deposit_form=form)
     return render(request, "spares/station_stock.html", context, status=400)

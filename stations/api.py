@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
-from repairnet.api import ActionPermission, service_action, validated
+from repairnet.api import ActionPermission, read_actions, service_action, validated
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
 from repairnet.phones import PhoneSerializerField
@@ -454,16 +454,15 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
     """Stations (scoped: station staff see only their own); state actions for HQ, each with a reason."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.view",
-        "retrieve": "stations.view",
-        "certificate": "stations.view",
-        "suspend": "stations.manage",
-        "reinstate": "stations.manage",
-        "revoke": "stations.manage",
-        "exit": "stations.manage",
-        "exit_confirmation": "stations.view",
-    }
+    permission_actions = read_actions(
+        "stations.view",
+        certificate="stations.view",
+        suspend="stations.manage",
+        reinstate="stations.manage",
+        revoke="stations.manage",
+        exit="stations.manage",
+        exit_confirmation="stations.view",
+    )
     serializer_class = StationSerializer
     filterset_class = filters.StationFilter
 
@@ -514,13 +513,12 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     """Station staff (users of a station). Coordinators manage their own station's staff only."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.staff.view",
-        "retrieve": "stations.staff.view",
-        "create": "stations.staff.manage",
-        "update_staff": "stations.staff.manage",
-        "force_password_reset": "users.password_reset.force",
-    }
+    permission_actions = read_actions(
+        "stations.staff.view",
+        create="stations.staff.manage",
+        update_staff="stations.staff.manage",
+        force_password_reset="users.password_reset.force",
+    )
     serializer_class = StaffSerializer
     filterset_fields = ["station", "is_active"]
 
@@ -571,13 +569,12 @@ class CertificateViewSet(
     """Technician certificates. POST records an exam and, if it passed, issues the certificate."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.certificates.view",
-        "retrieve": "stations.certificates.view",
-        "create": "stations.certificates.manage",
-        "renew": "stations.certificates.manage",
-        "revoke": "stations.certificates.manage",
-    }
+    permission_actions = read_actions(
+        "stations.certificates.view",
+        create="stations.certificates.manage",
+        renew="stations.certificates.manage",
+        revoke="stations.certificates.manage",
+    )
     serializer_class = CertificateSerializer
     filterset_class = filters.CertificateFilter
 
@@ -607,12 +604,9 @@ class CertificateViewSet(
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.assessments.view",
-        "retrieve": "stations.assessments.view",
-        "run": "stations.assessments.decide",
-        "decide": "stations.assessments.decide",
-    }
+    permission_actions = read_actions(
+        "stations.assessments.view", run="stations.assessments.decide", decide="stations.assessments.decide"
+    )
     serializer_class = AssessmentSerializer
     filterset_class = filters.AssessmentFilter
 
@@ -637,13 +631,12 @@ class SanctionViewSet(
     """Reward/penalty records: HQ raises and decides, the station appeals within the window."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.sanctions.view",
-        "retrieve": "stations.sanctions.view",
-        "create": "stations.sanctions.raise",
-        "appeal": "stations.sanctions.appeal",
-        "decide": "stations.sanctions.decide",
-    }
+    permission_actions = read_actions(
+        "stations.sanctions.view",
+        create="stations.sanctions.raise",
+        appeal="stations.sanctions.appeal",
+        decide="stations.sanctions.decide",
+    )
     serializer_class = SanctionSerializer
     filterset_class = filters.SanctionFilter
 
@@ -670,11 +663,7 @@ class RevocationReviewViewSet(viewsets.ReadOnlyModelViewSet):
     A coordinator sees its own station's."""
 
     permission_classes = [ActionPermission]
-    permission_actions = {
-        "list": "stations.revocation_reviews.view",
-        "retrieve": "stations.revocation_reviews.view",
-        "decide": "stations.revocation_reviews.decide",
-    }
+    permission_actions = read_actions("stations.revocation_reviews.view", decide="stations.revocation_reviews.decide")
     serializer_class = RevocationReviewSerializer
     filterset_class = filters.RevocationReviewFilter
 

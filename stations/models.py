@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.fields import user_ref
 from repairnet.phones import PhoneNumberField
 
 
@@ -218,9 +219,7 @@ class ExamResult(models.Model):
     theory_score = models.DecimalField(_("Theory score"), max_digits=5, decimal_places=1)
     practical_score = models.DecimalField(_("Practical score"), max_digits=5, decimal_places=1)
     passed = models.BooleanField(_("Passed"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_ref(_("Recorded by"), blank=False)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
 
     class Meta:
@@ -414,9 +413,7 @@ class Application(models.Model):
     recommended_tier = models.CharField(_("Recommended level"), max_length=20, choices=Tier.choices, blank=True)
     decision_reason = models.TextField(_("Decision reason"), blank=True)
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Decided by"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    decided_by = user_ref(_("Decided by"), related_name=None)
     station = models.OneToOneField(
         Station, verbose_name=_("Station"), null=True, blank=True, on_delete=models.PROTECT, related_name="application"
     )
@@ -481,14 +478,7 @@ class TierChange(models.Model):
     to_tier = models.CharField(_("To level"), max_length=20, choices=Tier.choices)
     changed_at = models.DateTimeField(_("Changed at"), auto_now_add=True)
     reason = models.TextField(_("Reason"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("By"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = user_ref(_("By"))
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -537,9 +527,7 @@ class Assessment(models.Model):
     suggestion = models.CharField(_("Suggestion"), max_length=20, choices=Suggestion.choices, default=Suggestion.NONE)
     suggested_tier = models.CharField(_("Suggested level"), max_length=20, choices=Tier.choices, blank=True)
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.NO_ACTION)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Decided by"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    decided_by = user_ref(_("Decided by"), related_name=None)
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decision_note = models.TextField(_("Decision note"), blank=True)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
@@ -580,26 +568,12 @@ class Sanction(models.Model):
     note = models.TextField(_("Description"), blank=True)
     evidence_ref = models.CharField(_("Evidence"), max_length=200, blank=True)
     source_ref = models.CharField(_("Source reference"), max_length=100, blank=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Raised by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    raised_by = user_ref(_("Raised by"))
     raised_at = models.DateTimeField(_("Raised at"), auto_now_add=True)
     appeal_deadline = models.DateField(_("Appeal deadline"))
     appeal_text = models.TextField(_("Appeal"), blank=True)
     appealed_at = models.DateTimeField(_("Appealed at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = user_ref(_("Decided by"))
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decision_note = models.TextField(_("Decision note"), blank=True)
     settled_ref = models.CharField(_("Settled in"), max_length=100, blank=True)
@@ -650,14 +624,7 @@ class RevocationReview(models.Model):
     reason = models.TextField(_("Reason"))
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     opened_at = models.DateTimeField(_("Opened at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = user_ref(_("Decided by"))
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decision_note = models.TextField(_("Decision note"), blank=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -7,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
 from repairnet.filters import page_rows
-from repairnet.forms import add_service_errors, error_text
+from repairnet.forms import add_service_errors, error_text, service_accepted
 from repairnet.models import User
 from repairnet.redirects import redirect_next
 from repairnet.selectors import audit_list_for_object
@@ -353,25 +356,34 @@ def _station_exit(request, station: Station):
     return redirect("stations:station-detail", pk=station.pk)
 
 
-@roles.role_required("stations.view")
-def station_certificate(request, pk: int):
-    station = get_object_or_404(Station, pk=pk)
-    roles.require(request.user, "stations.view", station)
-    if station.status != Station.Status.ACTIVE:
-        messages.error(request, _("Only an active station has an authorisation certificate."))
-        return redirect("stations:station-detail", pk=station.pk)
-    return pdf_download(exports.station_certificate_pdf(station=station), f"authorisation-{station.code}.pdf")
+def _station_pdf(*, status: str, refusal: str, build, filename: str):
+    """A view of a PDF that only a station in ``status`` has (its staff and HQ); any other station's page
+    answers with ``refusal``. ``filename`` may name the station's ``{code}``."""
+
+    @roles.role_required("stations.view")
+    def view(request, pk: int):
+        station = get_object_or_404(Station, pk=pk)
+        roles.require(request.user, "stations.view", station)
+        if station.status != status:
+            messages.error(request, refusal)
+            return redirect("stations:station-detail", pk=station.pk)
+        return pdf_download(build(station=station), filename.format(code=station.code))
+
+    return view
 
 
-@roles.role_required("stations.view")
-def station_exit_confirmation(request, pk: int):
-    """退出确认书 of an exited station (its staff and HQ)."""
-    station = get_object_or_404(Station, pk=pk)
-    roles.require(request.user, "stations.view", station)
-    if station.status != Station.Status.EXITED:
-        messages.error(request, _("Only an exited station has an exit confirmation."))
-        return redirect("stations:station-detail", pk=station.pk)
-    return pdf_download(exports.station_exit_confirmation_pdf(station=station), f"exit-{station.code}.pdf")
+station_certificate = _station_pdf(
+    status=Station.Status.ACTIVE,
+    refusal=gettext_lazy("Only an active station has an authorisation certificate."),
+    build=exports.station_certificate_pdf,
+    filename="authorisation-{code}.pdf",
+)
+station_exit_confirmation = _station_pdf(  # 退出确认书
+    status=Station.Status.EXITED,
+    refusal=gettext_lazy("Only an exited station has an exit confirmation."),
+    build=exports.station_exit_confirmation_pdf,
+    filename="exit-{code}.pdf",
+)
 
 
 # --- staff and certificates -------------------------------------------------------------------------
@@ -384,14 +396,9 @@ def staff_list(request, pk: int):
     form = forms.StaffForm(request.POST or None)
     if request.method == "POST":
         roles.require(request.user, "stations.staff.manage", station)
-        if form.is_valid():
-            try:
-                services.staff_add(station=station, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Staff member added."))
-                return redirect("stations:staff", pk=station.pk)
+        if service_accepted(form, functools.partial(services.staff_add, station=station, actor=request.user)):
+            messages.success(request, _("Staff member added."))
+            return redirect("stations:staff", pk=station.pk)
     return render(
         request,
         "stations/staff_list.html",
@@ -425,14 +432,9 @@ def staff_detail(request, user_id: int):
     )
     if request.method == "POST":
         roles.require(request.user, "stations.staff.manage", person.station)
-        if edit_form.is_valid():
-            try:
-                services.staff_update(user=person, actor=request.user, **edit_form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(edit_form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("stations:staff-detail", user_id=person.pk)
+        if service_accepted(edit_form, functools.partial(services.staff_update, user=person, actor=request.user)):
+            messages.success(request, _("Saved."))
+            return redirect("stations:staff-detail", user_id=person.pk)
     return render(
         request,
         "stations/staff_detail.html",

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.fields import user_ref
 from repairnet.phones import PhoneNumberField
 
 
@@ -181,22 +182,8 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="tickets",
     )
-    technician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Technician"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="tickets_assigned",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Logged by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="tickets_logged",
-    )
+    technician = user_ref(_("Technician"), related_name="tickets_assigned")
+    created_by = user_ref(_("Logged by"), related_name="tickets_logged")
     # warranty (三包)
     in_warranty = models.BooleanField(_("In warranty"), default=False)
     warranty_reason = models.CharField(_("Warranty decision"), max_length=200, blank=True)
@@ -389,9 +376,7 @@ class Callback(models.Model):
         _("Satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     comments = models.TextField(_("Comments"), blank=True)
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Agent"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    agent = user_ref(_("Agent"), related_name=None)
     completed_at = models.DateTimeField(_("Finished"), null=True, blank=True)
 
     class Meta:
@@ -466,14 +451,7 @@ class Complaint(models.Model):
     station = models.ForeignKey(
         "stations.Station", verbose_name=_("Station"), null=True, blank=True, on_delete=models.PROTECT
     )
-    technician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Technician"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="complaints_against",
-    )
+    technician = user_ref(_("Technician"), related_name="complaints_against")
     category = models.CharField(_("Category"), max_length=20, choices=Category.choices)
     source = models.CharField(_("Source"), max_length=10, choices=Source.choices, default=Source.CALL)
     description = models.TextField(_("Description"))
@@ -487,13 +465,7 @@ class Complaint(models.Model):
     resolve_overdue_at = models.DateTimeField(_("Resolution overdue since"), null=True, blank=True)
     investigation = models.TextField(_("Investigation notes"), blank=True)
     verdict = models.CharField(_("Verdict"), max_length=20, choices=Verdict.choices, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Logged by"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="complaints_logged",
-    )
+    created_by = user_ref(_("Logged by"), blank=False, related_name="complaints_logged")
     created_at = models.DateTimeField(_("Created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 
@@ -529,9 +501,7 @@ class DailyReport(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     deadline = models.DateTimeField(_("Submit by"))
     submitted_at = models.DateTimeField(_("Submitted"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Submitted by"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    submitted_by = user_ref(_("Submitted by"), related_name=None)
     is_late = models.BooleanField(_("Late"), default=False)
     built_at = models.DateTimeField(_("Built"), auto_now=True)
 

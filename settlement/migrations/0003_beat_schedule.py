@@ -2,23 +2,7 @@
 
 from django.db import migrations
 
-TASK_NAME = "settlement: draft previous month"
-
-
-def create_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="2", day_of_month="1", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={"task": "settlement.tasks.settlement_draft_previous_month_task", "crontab": crontab},
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from repairnet.beat import schedule
 
 
 class Migration(migrations.Migration):
@@ -27,4 +11,12 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [
+        schedule(
+            "settlement: draft previous month",
+            "settlement.tasks.settlement_draft_previous_month_task",
+            minute="0",
+            hour="2",
+            day_of_month="1",
+        )
+    ]

@@ -48,6 +48,11 @@ class _Line:
     unit_cost: Decimal | None = None
     chargeable: bool = False
 
+    @classmethod
+    def again(cls, row) -> "_Line":
+        """The same goods as a recorded row (movement, obligation): its item, quantity, serial and unit cost."""
+        return cls(item=row.item, quantity=row.quantity, serial_unit=row.serial_unit, unit_cost=row.unit_cost)
+
 
 def _move(
     *,

@@ -41,14 +41,7 @@ def defective_return(*, station, obligation_ids: list[int], actor, note: str = "
         )
         (movement,) = _move(
             type=MT.RETURN_DEFECTIVE,
-            lines=[
-                _Line(
-                    item=obligation.item,
-                    quantity=obligation.quantity,
-                    serial_unit=obligation.serial_unit,
-                    unit_cost=obligation.unit_cost,
-                )
-            ],
+            lines=[_Line.again(obligation)],
             from_location=source,
             to_location=target,
             station=station,
@@ -73,14 +66,7 @@ def defective_receive(*, obligation: Obligation, actor) -> Movement:
     ensure(obligation.status == Obligation.Status.RETURNED, _("This defective is not on its way to HQ."))
     (movement,) = _move(
         type=MT.HQ_RECEIVE_DEFECTIVE,
-        lines=[
-            _Line(
-                item=obligation.item,
-                quantity=obligation.quantity,
-                serial_unit=obligation.serial_unit,
-                unit_cost=obligation.unit_cost,
-            )
-        ],
+        lines=[_Line.again(obligation)],
         from_location=location_get(kind=Kind.RETURN_TRANSIT, station=obligation.station),
         to_location=location_get(kind=Kind.HQ_DEFECTIVE),
         station=obligation.station,
@@ -136,6 +122,22 @@ def write_off_request(
     return write_off
 
 
+def _decided(request, *, approve: bool, actor, note: str):
+    """HQ's decision on a pending request (write-off, stocktake proposal): approved, or rejected with a note;
+    who decided when, and the movement an approval made, are saved with it."""
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    statuses = type(request).Status
+    return apply_transition(
+        request,
+        to=statuses.APPROVED if approve else statuses.REJECTED,
+        actor=actor,
+        note=note,
+        require_note=not approve,
+        extra_update_fields=("decided_by", "decided_at", "movement"),
+    )
+
+
 @transaction.atomic
 def write_off_decide(*, write_off: WriteOff, approve: bool, actor, note: str = "") -> WriteOff:
     """HQ approves (stock → scrapped) or rejects a write-off request."""
@@ -145,8 +147,6 @@ def write_off_decide(*, write_off: WriteOff, approve: bool, actor, note: str = "
         .select_related("item", "serial_unit", "location")
         .get(pk=write_off.pk)
     )
-    write_off.decided_by = actor
-    write_off.decided_at = timezone.now()
     if approve:
         ensure(write_off.status == WriteOff.Status.PENDING, _("This request has already been decided."))
         (write_off.movement,) = _move(
@@ -158,14 +158,7 @@ def write_off_decide(*, write_off: WriteOff, approve: bool, actor, note: str = "
             actor=actor,
             note=write_off.reason,
         )
-    return apply_transition(
-        write_off,
-        to=WriteOff.Status.APPROVED if approve else WriteOff.Status.REJECTED,
-        actor=actor,
-        note=note,
-        require_note=not approve,
-        extra_update_fields=("decided_by", "decided_at", "movement"),
-    )
+    return _decided(write_off, approve=approve, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -206,8 +199,6 @@ def stocktake_decide(*, proposal: StocktakeProposal, approve: bool, actor, note:
         StocktakeProposal.objects.select_for_update(of=("self",)).select_related("item", "station").get(pk=proposal.pk)
     )
     ensure(proposal.status == StocktakeProposal.Status.PENDING, _("This proposal has already been decided."))
-    proposal.decided_by = actor
-    proposal.decided_at = timezone.now()
     if approve:
         ensure(
             not proposal.item.serial_tracked,
@@ -225,14 +216,7 @@ def stocktake_decide(*, proposal: StocktakeProposal, approve: bool, actor, note:
             actor=actor,
             note=proposal.source_ref,
         )
-    return apply_transition(
-        proposal,
-        to=StocktakeProposal.Status.APPROVED if approve else StocktakeProposal.Status.REJECTED,
-        actor=actor,
-        note=note,
-        require_note=not approve,
-        extra_update_fields=("decided_by", "decided_at", "movement"),
-    )
+    return _decided(proposal, approve=approve, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -247,14 +231,7 @@ def movement_reverse(*, movement: Movement, actor, note: str) -> Movement:
     ensure(not Movement.objects.filter(reversal_of=original).exists(), _("This movement has already been reversed."))
     (reversal,) = _move(
         type=MT.REVERSAL,
-        lines=[
-            _Line(
-                item=original.item,
-                quantity=original.quantity,
-                serial_unit=original.serial_unit,
-                unit_cost=original.unit_cost,
-            )
-        ],
+        lines=[_Line.again(original)],
         from_location=original.to_location,
         to_location=original.from_location,
         station=original.station,

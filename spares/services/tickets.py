@@ -90,6 +90,21 @@ def _machine_at_station(serial: str, station) -> SerialUnit:
     return unit
 
 
+def _loan_move(type, *, unit: SerialUnit, ticket, actor, from_kind, to_kind) -> Movement:
+    """One spare machine between the ticket's station stock and its machines on loan."""
+    station = ticket.station
+    (movement,) = _move(
+        type=type,
+        lines=[_Line(item=unit.item, quantity=1, serial_unit=unit)],
+        from_location=location_get(kind=from_kind, station=station),
+        to_location=location_get(kind=to_kind, station=station),
+        station=station,
+        actor=actor,
+        ticket=ticket,
+    )
+    return movement
+
+
 @transaction.atomic
 def spare_lend(*, ticket, serial: str, actor) -> Movement:
     """Lend a spare machine from the station's stock to the ticket's customer."""
@@ -97,16 +112,7 @@ def spare_lend(*, ticket, serial: str, actor) -> Movement:
     station = ticket.station
     unit = _machine_at_station(serial, station)
     ensure(not unit.is_defective, _("A defective unit cannot be lent."))
-    (movement,) = _move(
-        type=MT.LEND,
-        lines=[_Line(item=unit.item, quantity=1, serial_unit=unit)],
-        from_location=location_get(kind=Kind.STATION, station=station),
-        to_location=location_get(kind=Kind.LOAN, station=station),
-        station=station,
-        actor=actor,
-        ticket=ticket,
-    )
-    return movement
+    return _loan_move(MT.LEND, unit=unit, ticket=ticket, actor=actor, from_kind=Kind.STATION, to_kind=Kind.LOAN)
 
 
 @transaction.atomic
@@ -119,16 +125,7 @@ def spare_return_from_loan(*, ticket, serial: str, actor) -> Movement:
         unit.ticket_id == ticket.pk,
         _("Serial %(serial)s was not lent on this ticket.") % {"serial": serial},
     )
-    (movement,) = _move(
-        type=MT.LOAN_RETURN,
-        lines=[_Line(item=unit.item, quantity=1, serial_unit=unit)],
-        from_location=location_get(kind=Kind.LOAN, station=station),
-        to_location=location_get(kind=Kind.STATION, station=station),
-        station=station,
-        actor=actor,
-        ticket=ticket,
-    )
-    return movement
+    return _loan_move(MT.LOAN_RETURN, unit=unit, ticket=ticket, actor=actor, from_kind=Kind.LOAN, to_kind=Kind.STATION)
 
 
 @transaction.atomic

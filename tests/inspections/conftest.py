@@ -46,5 +46,11 @@ def fill(inspection, actor, scores: dict[str, int] | None = None, default_full: 
         services.stock_count_save(line_id=line.pk, actor=actor, counted_quantity=line.expected_quantity)
 
 
+def submit_filled(inspection, actor):
+    """Fill ``inspection`` with full marks and submit it."""
+    fill(inspection, actor)
+    services.inspection_submit(inspection_id=inspection.pk, actor=actor)
+
+
 def days_ago(n):
     return clock.today() - datetime.timedelta(days=n)

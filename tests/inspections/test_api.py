@@ -7,7 +7,7 @@ from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user
 
-from .conftest import fill
+from .conftest import fill, submit_filled
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +55,9 @@ def test_schedule_fill_submit_via_api(station, inspector, hq):
 def test_station_never_sees_drafts_or_other_stations(station, inspector, schedule):
     draft = schedule()
     done = schedule()
-    fill(done, inspector)
-    services.inspection_submit(inspection_id=done.pk, actor=inspector)
+    submit_filled(done, inspector)
     other = schedule(st=StationFactory())
-    fill(other, inspector)
-    services.inspection_submit(inspection_id=other.pk, actor=inspector)
+    submit_filled(other, inspector)
     c = api(make_user(roles.COORDINATOR, station))
     ids = [row["id"] for row in c.get("/api/v1/inspections/").json()["results"]]
     assert ids == [done.pk]

@@ -12,7 +12,7 @@ from inspections.tasks import rectification_mark_overdue_task
 from tests import clock
 from tests.factories import StationFactory
 
-from .conftest import days_ago, fill
+from .conftest import days_ago, fill, submit_filled
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,7 @@ def test_grade_d_raises_penalty_record_once_and_reinspection(schedule, inspector
 
 def test_grade_a_raises_reward_record(schedule, inspector, station):
     inspection = schedule()
-    fill(inspection, inspector)
-    services.inspection_submit(inspection_id=inspection.pk, actor=inspector)
+    submit_filled(inspection, inspector)
     assert _sanctions(station, "inspection_grade_a").get().amount == Decimal("300.00")
     assert not _sanctions(station, "inspection_grade_d").exists()
 

@@ -11,7 +11,7 @@ from repairnet.models import AuditEvent, JobRun
 from tests import clock
 from tests.factories import make_user
 
-from .conftest import days_ago, fill
+from .conftest import days_ago, fill, submit_filled
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +114,7 @@ def test_score_out_of_range_and_other_inspector_refused(schedule, inspector):
 
 def test_submitted_inspection_cannot_change(schedule, inspector):
     inspection = schedule()
-    fill(inspection, inspector)
-    services.inspection_submit(inspection_id=inspection.pk, actor=inspector)
+    submit_filled(inspection, inspector)
     line = inspection.scores.first()
     with pytest.raises(ValidationError):
         services.item_score_save(score_id=line.pk, actor=inspector, score=0)
@@ -173,8 +172,7 @@ def test_grade_a_raises_reward(schedule, inspector, monkeypatch):
     raised = []
     monkeypatch.setattr(services, "_raise_sanction", lambda *a: raised.append(a))
     inspection = schedule()
-    fill(inspection, inspector)
-    services.inspection_submit(inspection_id=inspection.pk, actor=inspector)
+    submit_filled(inspection, inspector)
     assert [r[1] for r in raised] == ["inspection_grade_a"]
 
 

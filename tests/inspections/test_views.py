@@ -10,7 +10,7 @@ from repairnet import roles
 from tests import clock
 from tests.factories import StationFactory, make_user
 
-from .conftest import fill
+from .conftest import fill, submit_filled
 
 pytestmark = pytest.mark.django_db
 
@@ -123,11 +123,9 @@ def test_submit_page_flow(client, schedule, inspector):
 def test_station_sees_own_submitted_only(client, schedule, inspector, station):
     draft = schedule()
     done = schedule()
-    fill(done, inspector)
-    services.inspection_submit(inspection_id=done.pk, actor=inspector)
+    submit_filled(done, inspector)
     other = schedule(st=StationFactory())
-    fill(other, inspector)
-    services.inspection_submit(inspection_id=other.pk, actor=inspector)
+    submit_filled(other, inspector)
     for role in (roles.COORDINATOR, roles.TECHNICIAN):
         c = login(client, make_user(role, station))
         page = c.get(reverse("inspections:list")).content.decode()

@@ -88,13 +88,19 @@ def test_reopened_statement_keeps_its_penalty_and_charge_once(penalised):
     assert Sanction.objects.get(pk=penalty.pk).settled_ref == settled_ref
 
 
-@pytest.mark.django_db
-def test_reopened_statement_not_yet_rebuilt_keeps_the_penalty_out_of_the_next_month(penalised):
-    month, station, penalty = penalised["month"], penalised["station"], penalised["penalty"]
+def _issued(month, station):
+    """The station's statement of ``month``, built and issued by finance: (statement, finance)."""
     finance = make_user(roles.FINANCE)
     settlement_month_build(month=month)
     statement = Statement.objects.get(station=station, month=month)
     statement_issue(statement_id=statement.pk, actor=finance)
+    return statement, finance
+
+
+@pytest.mark.django_db
+def test_reopened_statement_not_yet_rebuilt_keeps_the_penalty_out_of_the_next_month(penalised):
+    month, station, penalty = penalised["month"], penalised["station"], penalised["penalty"]
+    statement, finance = _issued(month, station)
     _reopen(statement, finance=finance)
 
     settlement_month_build(month=clock.next_month(month))  # released, but still on the reopened draft
@@ -107,10 +113,7 @@ def test_reopened_statement_not_yet_rebuilt_keeps_the_penalty_out_of_the_next_mo
 @pytest.mark.django_db
 def test_rejected_dispute_leaves_the_penalty_settled(penalised):
     month, station, penalty = penalised["month"], penalised["station"], penalised["penalty"]
-    finance = make_user(roles.FINANCE)
-    settlement_month_build(month=month)
-    statement = Statement.objects.get(station=station, month=month)
-    statement_issue(statement_id=statement.pk, actor=finance)
+    statement, finance = _issued(month, station)
     statement_dispute(statement_id=statement.pk, actor=make_user(roles.COORDINATOR, station), reason="罚款有误")
 
     statement = statement_resolve_dispute(statement_id=statement.pk, actor=finance, resolution="维持", reopen=False)

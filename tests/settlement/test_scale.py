@@ -132,10 +132,10 @@ def test_rerun_gives_identical_statements_lines_and_exclusions(month, no_externa
     assert statement.net == Decimal("30.00") * 6 - Decimal("5.00") - Decimal("8.50")  # six lines, breach, manual
 
 
-def test_month_result_does_not_depend_on_settled_history(month, no_external, finance):
-    """Old settled months (many tickets, paid waiting ones) change nothing; the month's waiting ones still count."""
+def _waiting_from_month_before(month):
+    """A station whose technician completed a ticket late in the month before ``month``, its callback disputed
+    (so it waits): (station, technician, the month before, the ticket)."""
     from tests.tickets.factories import completed_ticket
-    from tickets.models import Callback
 
     station = StationFactory()
     tech = certified(station)
@@ -143,6 +143,15 @@ def test_month_result_does_not_depend_on_settled_history(month, no_external, fin
     waiting = completed_ticket(
         station=station, technician=tech, completed_at=at(earlier, 27), callback_outcome="disputed"
     )
+    return station, tech, earlier, waiting
+
+
+def test_month_result_does_not_depend_on_settled_history(month, no_external, finance):
+    """Old settled months (many tickets, paid waiting ones) change nothing; the month's waiting ones still count."""
+    from tests.tickets.factories import completed_ticket
+    from tickets.models import Callback
+
+    station, tech, earlier, waiting = _waiting_from_month_before(month)
     settlement_month_build(month=earlier)
     statement_issue(statement_id=Statement.objects.get(station=station, month=earlier).pk, actor=finance)
     Callback.objects.filter(ticket=waiting).update(outcome="confirmed")
@@ -182,12 +191,7 @@ def test_candidates_are_read_through_indexes_not_the_history(month, no_external)
     from tests.tickets.factories import completed_ticket
     from tickets.models import Callback, Ticket
 
-    station = StationFactory()
-    tech = certified(station)
-    earlier = _month_before(month)
-    waiting = completed_ticket(
-        station=station, technician=tech, completed_at=at(earlier, 27), callback_outcome="disputed"
-    )
+    station, tech, earlier, waiting = _waiting_from_month_before(month)
     settlement_month_build(month=earlier)
     Callback.objects.filter(ticket=waiting).update(outcome="confirmed")
     template = completed_ticket(

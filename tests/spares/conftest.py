@@ -25,6 +25,17 @@ def staff_of(station, role: str = roles.COORDINATOR):
     return user or make_user(role, station=station)
 
 
+def stock_at(station, items, *, received: int, shipped: int, actor):
+    """HQ receives ``received`` of each item and ships ``shipped`` of each to ``station``, which receives them."""
+    for item in items:
+        services.hq_stock_receive(item=item, quantity=received, actor=actor)
+    shipment = services.shipment_create(
+        station=station, lines=[{"item_id": item.pk, "quantity": shipped} for item in items], actor=actor
+    )
+    services.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
+    return shipment
+
+
 @pytest.fixture
 def hq_user(db):
     return make_user(roles.HQ)

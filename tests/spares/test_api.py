@@ -58,16 +58,10 @@ def test_ship_receive_and_read_through_api(
     assert coordinator.get("/api/v1/spares/movements/").json()["count"] == 2  # ship + receive
     assert coordinator.get("/api/v1/spares/items/").json()["results"][0]["unit_cost"] == "25.00"
     # Eight more items in the station's stock: one query per balance row would show here.
-    from .conftest import make_item
+    from .conftest import make_item, stock_at
 
     services.deposit_record(station=station, kind="top_up", amount="1000.00", actor=hq_user)
-    items = [make_item(f"P-MORE{i}") for i in range(8)]
-    for item in items:
-        services.hq_stock_receive(item=item, quantity=3, actor=hq_user)
-    more = services.shipment_create(
-        station=station, lines=[{"item_id": item.pk, "quantity": 2} for item in items], actor=hq_user
-    )
-    services.shipment_receive(shipment=more, actor=staff_of(more.station))
+    stock_at(station, [make_item(f"P-MORE{i}") for i in range(8)], received=3, shipped=2, actor=hq_user)
     with django_assert_num_queries(few):
         rows = coordinator.get("/api/v1/spares/stock/").json()["results"]
     assert len([r for r in rows if r["on_hand"]]) == 9

@@ -1,48 +1,19 @@
 """Real threads on PostgreSQL: the last units of an item are used by 20 technicians at once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
-from django.utils import translation
 
 from spares import services
 from spares.models import Location, Movement, SerialUnit, StockBalance
+from tests.concurrency import run_threads
 from tests.tickets.factories import TicketFactory
 
 from .conftest import make_item, staff_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_threads(count, target):
-    barrier = threading.Barrier(count)
-    results = []
-    lock = threading.Lock()
-
-    def worker(index):
-        translation.activate("en")
-        try:
-            barrier.wait()
-            outcome = target(index)
-        except ValidationError as exc:
-            outcome = ("refused", exc.messages[0])
-        except Exception as exc:  # noqa: BLE001 - anything else is a failure of the test
-            outcome = ("error", repr(exc))
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_twenty_threads_using_the_last_units(station, hq_user):
@@ -59,7 +30,7 @@ def test_twenty_threads_using_the_last_units(station, hq_user):
         )
         return ("ok", index)
 
-    results = _run_threads(20, use)
+    results = run_threads(20, use)
     assert [r for r in results if r[0] == "error"] == []
     assert sum(1 for r in results if r[0] == "ok") == 7
     refused = [r for r in results if r[0] == "refused"]
@@ -87,7 +58,7 @@ def test_twenty_threads_lending_one_serial(station, hq_user):
         services.spare_lend(ticket=tickets[index], serial="ONLY1", actor=staff_of(tickets[index].station))
         return ("ok", index)
 
-    results = _run_threads(20, lend)
+    results = run_threads(20, lend)
     assert [r for r in results if r[0] == "error"] == []
     assert sum(1 for r in results if r[0] == "ok") == 1
     assert SerialUnit.objects.get(serial="ONLY1").location.kind == Location.Kind.LOAN

@@ -114,7 +114,7 @@ def test_station_pages_constant_queries(
 ):
     from tests.tickets.factories import TicketFactory
 
-    from .conftest import make_item
+    from .conftest import make_item, stock_at
 
     def use_parts(n, item):
         """n in-warranty repairs fitting one ``item`` each; every other defective is sent back to HQ."""
@@ -144,12 +144,7 @@ def test_station_pages_constant_queries(
     # More of everything these pages list: items in stock, fitted parts, open and returned defectives,
     # deposit entries (each with its actor).
     items = [make_item(f"P-MORE{i}") for i in range(6)]
-    for item in items:
-        services.hq_stock_receive(item=item, quantity=5, actor=hq_user)
-    shipment = services.shipment_create(
-        station=stocked_station, lines=[{"item_id": item.pk, "quantity": 3} for item in items], actor=hq_user
-    )
-    services.shipment_receive(shipment=shipment, actor=staff_of(shipment.station))
+    stock_at(stocked_station, items, received=5, shipped=3, actor=hq_user)
     for item in items:
         use_parts(2, item)
     for _ in range(6):

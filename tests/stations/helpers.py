@@ -89,3 +89,21 @@ def site(station, **overrides):
     return Application.objects.create(
         **data, status=Application.Status.APPROVED, station=station, reference=f"SQ{station.pk:06d}"
     )
+
+
+def exam_recorded(*, user, actor, theory_score, practical_score, on=None, trained_on=None):
+    """A repair-technician exam taken ``on`` (today by default) after training on ``trained_on`` (the exam
+    day by default), recorded through the service."""
+    from stations import services
+    from tests import clock
+
+    on = on or clock.today()
+    return services.exam_record(
+        user=user,
+        kind="repair_technician",
+        trained_on=trained_on or on,
+        exam_on=on,
+        theory_score=theory_score,
+        practical_score=practical_score,
+        actor=actor,
+    )

@@ -124,31 +124,14 @@ def test_certificates_api_issue_renew_revoke():
     tech = make_user(roles.TECHNICIAN)
     hq = api(make_user(roles.HQ))
     today = clock.today().isoformat()
-    r = hq.post(
-        "/api/v1/certificates/",
-        {
-            "user": tech.pk,
-            "kind": "repair_technician",
-            "trained_on": today,
-            "exam_on": today,
-            "theory_score": "50",
-            "practical_score": "90",
-        },
-        format="json",
-    )
+
+    def issue(theory_score):
+        exam = {"kind": "repair_technician", "trained_on": today, "exam_on": today, "practical_score": "90"}
+        return hq.post("/api/v1/certificates/", {**exam, "user": tech.pk, "theory_score": theory_score}, format="json")
+
+    r = issue("50")
     assert r.status_code == 400
-    r = hq.post(
-        "/api/v1/certificates/",
-        {
-            "user": tech.pk,
-            "kind": "repair_technician",
-            "trained_on": today,
-            "exam_on": today,
-            "theory_score": "80",
-            "practical_score": "90",
-        },
-        format="json",
-    )
+    r = issue("80")
     assert r.status_code == 201
     cert_id = r.json()["id"]
     assert hq.post(f"/api/v1/certificates/{cert_id}/renew/", {}, format="json").status_code == 200

@@ -11,6 +11,7 @@ from tests import clock
 from tests.factories import StationFactory, make_user
 
 from .factories import CertificateFactory, certified_technician
+from .helpers import exam_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -37,37 +38,13 @@ def test_exam_pass_rule_and_certificate_issue_numbering_and_expiry():
     hq = make_user(roles.HQ)
     tech = make_user(roles.TECHNICIAN)
     today = clock.today()
-    failed = services.exam_record(
-        user=tech,
-        kind="repair_technician",
-        trained_on=today,
-        exam_on=today,
-        theory_score=90,
-        practical_score=55,
-        actor=hq,
-    )
+    failed = exam_recorded(user=tech, actor=hq, theory_score=90, practical_score=55)
     assert not failed.passed
     with pytest.raises(ValidationError, match="passed exam"):
         services.certificate_issue(exam=failed, actor=hq)
-    avg_low = services.exam_record(
-        user=tech,
-        kind="repair_technician",
-        trained_on=today,
-        exam_on=today,
-        theory_score=65,
-        practical_score=70,
-        actor=hq,
-    )
+    avg_low = exam_recorded(user=tech, actor=hq, theory_score=65, practical_score=70)
     assert not avg_low.passed
-    exam = services.exam_record(
-        user=tech,
-        kind="repair_technician",
-        trained_on=today,
-        exam_on=today,
-        theory_score=75,
-        practical_score=80,
-        actor=hq,
-    )
+    exam = exam_recorded(user=tech, actor=hq, theory_score=75, practical_score=80)
     cert = services.certificate_issue(exam=exam, actor=hq)
     assert cert.number == f"JS{today.year}-00001"
     assert cert.expires_on == today.replace(year=today.year + 2) - datetime.timedelta(days=1)
@@ -77,17 +54,8 @@ def test_exam_pass_rule_and_certificate_issue_numbering_and_expiry():
 def test_exam_scores_out_of_range_are_refused():
     hq = make_user(roles.HQ)
     tech = make_user(roles.TECHNICIAN)
-    today = clock.today()
     with pytest.raises(ValidationError, match="between 0 and 100"):
-        services.exam_record(
-            user=tech,
-            kind="repair_technician",
-            trained_on=today,
-            exam_on=today,
-            theory_score=101,
-            practical_score=80,
-            actor=hq,
-        )
+        exam_recorded(user=tech, actor=hq, theory_score=101, practical_score=80)
 
 
 def test_sanction_raise_is_idempotent_per_source_and_uses_rule_amount():
@@ -192,13 +160,5 @@ def test_numbering_survives_numbers_in_another_form():
     CertificateFactory(number=f"JS{today.year}-D0266")
     CertificateFactory(number=f"JS{today.year}-00007")
     tech = make_user(roles.TECHNICIAN)
-    exam = services.exam_record(
-        user=tech,
-        kind="repair_technician",
-        trained_on=today,
-        exam_on=today,
-        theory_score=90,
-        practical_score=90,
-        actor=hq,
-    )
+    exam = exam_recorded(user=tech, actor=hq, theory_score=90, practical_score=90)
     assert services.certificate_issue(exam=exam, actor=hq).number == f"JS{today.year}-00008"

@@ -1,46 +1,16 @@
 """Real threads on PostgreSQL: two HQ reviewers approve one application; one sanction source raised twice."""
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connections
-from django.utils import translation
 
 from repairnet import roles
 from stations import services
 from stations.models import Application, Sanction, Station
+from tests.concurrency import run_threads
 from tests.factories import StationFactory, make_user
 
 from .helpers import FULL_SCORES, application_data, pdf_upload, png_upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_threads(count, target):
-    barrier = threading.Barrier(count)
-    results, lock = [], threading.Lock()
-
-    def worker(index):
-        translation.activate("en")
-        try:
-            barrier.wait()
-            outcome = target(index)
-        except ValidationError as exc:
-            outcome = ("refused", exc.messages[0])
-        except Exception as exc:  # noqa: BLE001 - anything else is a failure of the test
-            outcome = ("error", repr(exc))
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_two_reviewers_approving_at_once_create_one_station():
@@ -59,7 +29,7 @@ def test_two_reviewers_approving_at_once_create_one_station():
         services.application_approve(application=app, actor=actors[index], tier="centre", code=f"HA90{index}")
         return ("ok", index)
 
-    results = _run_threads(2, approve)
+    results = run_threads(2, approve)
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
     assert Station.objects.filter(code__startswith="HA90").count() == 1
     assert Application.objects.get(pk=app.pk).status == "approved"
@@ -76,7 +46,7 @@ def test_same_source_raised_concurrently_is_one_record():
             ).pk,
         )
 
-    results = _run_threads(6, raise_it)
+    results = run_threads(6, raise_it)
     assert all(r[0] == "ok" for r in results), results
     assert len({r[1] for r in results}) == 1
     assert Sanction.objects.count() == 1
@@ -98,13 +68,13 @@ def test_two_approvals_of_one_fabricated_ticket_record_open_one_revocation_revie
         services.sanction_decide(sanction=sanction, actor=actors[index], approve=True)
         return ("ok", index)
 
-    results = _run_threads(2, approve)
+    results = run_threads(2, approve)
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
 
     def reopen(index):
         return ("ok", services.revocation_review_open(sanction=sanction, actor=actors[index]).pk)
 
-    again = _run_threads(2, reopen)
+    again = run_threads(2, reopen)
     review = RevocationReview.objects.get(sanction=sanction)
     assert again == [("ok", review.pk), ("ok", review.pk)]
     assert RevocationReview.objects.count() == 1

@@ -9,7 +9,6 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from repairnet import roles
 from repairnet.models import AuditEvent
 from repairnet.selectors import audit_list_for_object
 from repairnet.services import InvalidTransition
@@ -19,14 +18,8 @@ from spares.selectors import deposit_balance
 from stations import providers, services
 from stations.models import Sanction, SanctionRule, Station
 from tests import clock
-from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hq(db):
-    return make_user(roles.HQ)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from stations.models import ScreeningCriterion, TierRequirement
 from tests import clock
 from tests.factories import make_user
 
-from .helpers import FULL_SCORES
+from .helpers import FULL_SCORES, exam_recorded
 from .test_applications import screened
 
 pytestmark = pytest.mark.django_db
@@ -93,23 +93,10 @@ def test_exam_pass_marks_apply_from_their_date():
         assert exam_passes(Decimal(75), Decimal(75), on=CHANGE - datetime.timedelta(days=1))
         assert not exam_passes(Decimal(75), Decimal(75), on=CHANGE)
         technician = make_user(roles.TECHNICIAN)
-        old = services.exam_record(
-            user=technician,
-            kind="repair_technician",
-            trained_on=datetime.date(2027, 3, 1),
-            exam_on=datetime.date(2027, 3, 12),
-            theory_score=75,
-            practical_score=75,
-            actor=hq,
-        )
-        new = services.exam_record(
-            user=technician,
-            kind="repair_technician",
-            trained_on=datetime.date(2027, 3, 1),
-            exam_on=datetime.date(2027, 3, 18),
-            theory_score=75,
-            practical_score=75,
-            actor=hq,
+        trained = datetime.date(2027, 3, 1)
+        old, new = (
+            exam_recorded(user=technician, actor=hq, theory_score=75, practical_score=75, on=day, trained_on=trained)
+            for day in (datetime.date(2027, 3, 12), datetime.date(2027, 3, 18))
         )
         assert old.passed and not new.passed
 

@@ -21,16 +21,10 @@ from spares.selectors import deposit_balance
 from stations import exports, providers, selectors, services
 from stations.models import Station
 from tests import clock
-from tests.factories import make_user
 from tests.spares.conftest import make_item, staff_of
 from tests.tickets.factories import TicketFactory, completed_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hq(db):
-    return make_user(roles.HQ)
 
 
 @pytest.fixture

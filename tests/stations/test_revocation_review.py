@@ -20,11 +20,6 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hq(db):
-    return make_user(roles.HQ)
-
-
 def raise_fabricated(station, hq, ref="ticket:1"):
     return services.sanction_raise(
         station=station, rule_code="fabricated_ticket", actor=hq, note="重复报单", evidence_ref="T2026", source_ref=ref

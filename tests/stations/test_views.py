@@ -35,27 +35,14 @@ def test_coordinator_sees_and_edits_only_own_station_staff(client_for):
     assert coord.get(reverse("stations:staff", args=[mine.pk])).status_code == 200
     assert coord.get(reverse("stations:staff", args=[other.pk])).status_code == 403
     assert coord.get(reverse("stations:staff-detail", args=[their_tech.pk])).status_code == 403
-    response = coord.post(
-        reverse("stations:staff", args=[other.pk]),
-        {"username": "x1", "last_name": "王", "first_name": "五", "position": "service_clerk"},
-    )
-    assert response.status_code == 403
-    response = coord.post(
-        reverse("stations:staff", args=[mine.pk]),
-        {"username": "x2", "last_name": "王", "first_name": "五", "position": "service_clerk"},
-    )
-    assert response.status_code == 302
+    person = {"last_name": "王", "first_name": "五", "position": "service_clerk"}
+    assert coord.post(reverse("stations:staff", args=[other.pk]), {**person, "username": "x1"}).status_code == 403
+    assert coord.post(reverse("stations:staff", args=[mine.pk]), {**person, "username": "x2"}).status_code == 302
     assert mine.users.filter(username="x2").exists()
-    response = coord.post(
-        reverse("stations:staff-detail", args=[their_tech.pk]),
-        {"last_name": "改", "first_name": "名", "position": "service_clerk", "active": "on"},
-    )
-    assert response.status_code == 403
-    response = coord.post(
-        reverse("stations:staff-detail", args=[mine_tech.pk]),
-        {"last_name": "改", "first_name": "名", "position": "repair_technician", "active": "on"},
-    )
-    assert response.status_code == 302
+    renamed = {"last_name": "改", "first_name": "名", "active": "on"}
+    their_page, my_page = (reverse("stations:staff-detail", args=[t.pk]) for t in (their_tech, mine_tech))
+    assert coord.post(their_page, {**renamed, "position": "service_clerk"}).status_code == 403
+    assert coord.post(my_page, {**renamed, "position": "repair_technician"}).status_code == 302
     mine_tech.refresh_from_db()
     assert mine_tech.last_name == "改"
     assert coord.get(reverse("stations:station-detail", args=[other.pk])).status_code == 403

@@ -150,3 +150,38 @@ def certify(user, *, valid_days: int = 365):
         issued_on=today - datetime.timedelta(days=400),
         expires_on=today + datetime.timedelta(days=valid_days),
     )
+
+
+# --- calls as the hotline logs them ------------------------------------------------------------------------------
+
+
+def log_call_payload(**kw) -> dict:
+    """A call as the tickets API takes it (JSON); ``kw`` overrides fields."""
+    payload = {
+        "phone": "13800001111",
+        "customer_name": "赵六",
+        "region": region("410102").pk,
+        "serial": "HD2502000123",
+        "device_model": DeviceModelFactory().pk,
+        "purchase_date": str(clock.today()),
+        "has_invoice": True,
+        "fault_category": "no_power",
+    }
+    payload.update(kw)
+    return payload
+
+
+def hotline_form_data(**kw) -> dict:
+    """A call as the hotline page's form posts it; ``kw`` overrides fields."""
+    data = {
+        "phone": "13700001234",
+        "customer_name": "钱七",
+        "region": region("410102").pk,
+        "serial": "HD2504000001",
+        "device_model": DeviceModelFactory().pk,
+        "fault_category": "no_picture",
+        "priority": "normal",
+        "service_mode": "onsite",
+    }
+    data.update(kw)
+    return data

@@ -5,32 +5,16 @@ from django.db import connection
 from django.test import Client
 
 from repairnet import roles
-from tests import clock
 from tests.factories import StationFactory, make_user, region
 from tickets.models import Callback, Ticket
 
-from .factories import DeviceModelFactory, certified_technician, completed_ticket
+from .factories import DeviceModelFactory, certified_technician, completed_ticket, log_call_payload
 
 
 def api(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def log_call_payload(**kw):
-    payload = {
-        "phone": "13800001111",
-        "customer_name": "赵六",
-        "region": region("410102").pk,
-        "serial": "HD2502000123",
-        "device_model": DeviceModelFactory().pk,
-        "purchase_date": str(clock.today()),
-        "has_invoice": True,
-        "fault_category": "no_power",
-    }
-    payload.update(kw)
-    return payload
 
 
 @pytest.mark.django_db

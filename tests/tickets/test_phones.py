@@ -11,12 +11,20 @@ from django.test import Client
 
 from repairnet import roles
 from repairnet.models import AuditEvent
-from tests.factories import make_user, region
+from tests.factories import make_user
 from tests.migrating import migration_before
 from tickets import customers, selectors, services
 from tickets.models import Callback, Customer, Device, Ticket
 
-from .factories import CustomerFactory, DeviceFactory, DeviceModelFactory, TicketFactory, completed_ticket
+from .factories import (
+    CustomerFactory,
+    DeviceFactory,
+    DeviceModelFactory,
+    TicketFactory,
+    completed_ticket,
+    hotline_form_data,
+    log_call_payload,
+)
 
 ZH_MESSAGE = "请输入有效的手机号码，或带区号的固定电话号码（例如 0371-12345678）。"
 LANDLINE = "+8637112345678"
@@ -29,42 +37,12 @@ def _client(role, station=None) -> Client:
     return client
 
 
-def log_call_payload(**kw):
-    """A call as the API takes it (JSON)."""
-    payload = {
-        "phone": "13800001111",
-        "customer_name": "赵六",
-        "region": region("410102").pk,
-        "serial": "HD2502000123",
-        "device_model": DeviceModelFactory().pk,
-        "has_invoice": True,
-        "fault_category": "no_power",
-    }
-    payload.update(kw)
-    return payload
-
-
-def _call(**kw):
-    data = {
-        "phone": "13700001234",
-        "customer_name": "钱七",
-        "region": region("410102").pk,
-        "serial": "HD2504000001",
-        "device_model": DeviceModelFactory().pk,
-        "fault_category": "no_picture",
-        "priority": "normal",
-        "service_mode": "onsite",
-    }
-    data.update(kw)
-    return data
-
-
 # --- refused ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 def test_hotline_form_refuses_an_invalid_number_in_chinese():
-    response = _client(roles.HOTLINE).post("/tickets/hotline/", _call(phone="12012345678"))
+    response = _client(roles.HOTLINE).post("/tickets/hotline/", hotline_form_data(phone="12012345678"))
     assert response.status_code == 200
     assert response.context["form"].errors["phone"] == [ZH_MESSAGE]
     assert ZH_MESSAGE in response.content.decode()
@@ -98,7 +76,9 @@ def test_ticket_service_refuses_an_invalid_number():
 def test_three_spellings_of_a_landline_are_one_customer_on_the_hotline_page():
     agent = _client(roles.HOTLINE)
     for i, typed in enumerate(SPELLINGS):
-        response = agent.post("/tickets/hotline/", _call(phone=typed, customer_name="孙八", serial=f"HD250400010{i}"))
+        response = agent.post(
+            "/tickets/hotline/", hotline_form_data(phone=typed, customer_name="孙八", serial=f"HD250400010{i}")
+        )
         assert response.status_code == 302, response.context["form"].errors
     customer = Customer.objects.get()
     assert customer.phone == LANDLINE and customer.name == "孙八"

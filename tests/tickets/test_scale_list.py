@@ -20,7 +20,14 @@ from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
 
-from .factories import CustomerFactory, DeviceFactory, DeviceModelFactory, TicketFactory
+from .factories import (
+    CustomerFactory,
+    DeviceFactory,
+    DeviceModelFactory,
+    TicketFactory,
+    hotline_form_data,
+    log_call_payload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -355,28 +362,13 @@ def _post(client, url, data):
     return len(ctx.captured_queries), response
 
 
-def _call(**kw):
-    data = {
-        "phone": "13700001234",
-        "customer_name": "钱七",
-        "region": region("410102").pk,
-        "serial": "HD2504000001",
-        "device_model": DeviceModelFactory().pk,
-        "fault_category": "no_picture",
-        "priority": "normal",
-        "service_mode": "onsite",
-    }
-    data.update(kw)
-    return data
-
-
 def test_hotline_page_queries_on_load_and_after_validation_errors(world):
     client = Client()
     client.force_login(make_user(roles.HOTLINE))
     client.get("/tickets/hotline/")
-    bad_form = _call(fault_category="")  # refused by the form
-    bad_serial = _call(serial="BAD")  # refused by the service
-    bad_phone = _call(phone="12")
+    bad_form = hotline_form_data(fault_category="")  # refused by the form
+    bad_serial = hotline_form_data(serial="BAD")  # refused by the service
+    bad_phone = hotline_form_data(phone="12")
 
     def counts():
         n_get, page = _get(client, "/tickets/hotline/")
@@ -400,14 +392,14 @@ def test_hotline_page_queries_on_load_and_after_validation_errors(world):
 def test_hotline_form_validates_from_the_rows_it_rendered():
     from tickets.forms import LogCallForm
 
-    data = _call(region="999999")
+    data = hotline_form_data(region="999999")
     with CaptureQueriesContext(connection) as ctx:
         form = LogCallForm(data)
         assert not form.is_valid() and form.errors["region"]
         str(form["region"])
         str(form["device_model"])
     assert len(ctx.captured_queries) == 2  # the districts and the models, each read once
-    form = LogCallForm(_call())
+    form = LogCallForm(hotline_form_data())
     assert form.is_valid(), form.errors
     assert form.cleaned_data["region"] == region("410102")
     assert form.cleaned_data["region"].full_name.startswith("河南省郑州市")
@@ -427,8 +419,6 @@ def _create_counts(client, payloads):
 
 
 def test_ticket_create_via_api_queries(world):
-    from .test_api import log_call_payload
-
     client = _token_client(make_user(roles.HOTLINE))
     client.post("/api/v1/tickets/", log_call_payload(serial="HD2502000999", phone="13800009999"), "application/json")
     new = [log_call_payload(serial=f"HD25020001{i:02d}", phone=f"138000011{i:02d}") for i in range(3)]
@@ -474,8 +464,6 @@ def test_ticket_create_via_api_queries(world):
 
 
 def test_ticket_create_response_is_the_ticket_as_stored(world):
-    from .test_api import log_call_payload
-
     client = _token_client(make_user(roles.HOTLINE))
     body = client.post("/api/v1/tickets/", log_call_payload(), content_type="application/json").json()
     stored = _token_client(make_user(roles.HQ)).get(f"/api/v1/tickets/{body['id']}/").json()

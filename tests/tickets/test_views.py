@@ -4,11 +4,11 @@ import pytest
 
 from repairnet import roles
 from tests import clock
-from tests.factories import StationFactory, make_user, region
+from tests.factories import StationFactory, make_user
 from tickets import services
 from tickets.models import Callback, DailyReport, Ticket
 
-from .factories import DeviceModelFactory, TicketFactory, certified_technician, completed_ticket
+from .factories import DeviceModelFactory, TicketFactory, certified_technician, completed_ticket, hotline_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -16,19 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_hotline_page_logs_a_call(client_for, station):
     client = client_for(roles.HOTLINE)
     assert client.get("/tickets/hotline/").status_code == 200
-    response = client.post(
-        "/tickets/hotline/",
-        {
-            "phone": "13700001234",
-            "customer_name": "钱七",
-            "region": region("410102").pk,
-            "serial": "HD2504000001",
-            "device_model": DeviceModelFactory().pk,
-            "fault_category": "no_picture",
-            "priority": "normal",
-            "service_mode": "onsite",
-        },
-    )
+    response = client.post("/tickets/hotline/", hotline_form_data())
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response.url == f"/tickets/{ticket.pk}/"
     page = client.get(response.url).content.decode()

@@ -8,23 +8,7 @@ import django.db.models.deletion
 import django.db.models.expressions
 from django.db import migrations, models
 
-TASK_NAME = "tickets: dashboard rollup rebuild"
-
-
-def create_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="3", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={"task": "tickets.tasks.station_day_stats_rebuild_task", "crontab": crontab},
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from repairnet.beat import schedule
 
 
 class Migration(migrations.Migration):
@@ -85,5 +69,7 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(create_schedule, remove_schedule),
+        schedule(
+            "tickets: dashboard rollup rebuild", "tickets.tasks.station_day_stats_rebuild_task", minute="30", hour="3"
+        ),
     ]

@@ -2,23 +2,7 @@
 
 from django.db import migrations, models
 
-TASK_NAME = "tickets: public holidays refresh"
-
-
-def create_schedule(apps, schema_editor):
-    """On the 1st of every month at 03:10: load any year the holiday calendar has newly published."""
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="10", hour="3", day_of_month="1", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME, defaults={"task": "tickets.tasks.holidays_refresh_task", "crontab": crontab}
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from repairnet.beat import schedule
 
 
 class Migration(migrations.Migration):
@@ -38,5 +22,12 @@ class Migration(migrations.Migration):
                 verbose_name="Source",
             ),
         ),
-        migrations.RunPython(create_schedule, remove_schedule),
+        # On the 1st of every month at 03:10: load any year the holiday calendar has newly published.
+        schedule(
+            "tickets: public holidays refresh",
+            "tickets.tasks.holidays_refresh_task",
+            minute="10",
+            hour="3",
+            day_of_month="1",
+        ),
     ]

@@ -4,27 +4,7 @@
 
 from django.db import migrations, models
 
-SCHEDULES = [
-    # name, task, crontab (minute, hour, day of month, month of year)
-    ("tickets: complaint deadlines", "tickets.tasks.complaint_deadlines_task", ("*/15", "*", "*", "*")),
-    ("tickets: monthly rewards", "tickets.tasks.rewards_month_task", ("0", "2", "1", "*")),
-    ("tickets: quarterly rewards", "tickets.tasks.rewards_quarter_task", ("30", "2", "1", "1,4,7,10")),
-]
-
-
-def create_schedules(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, (minute, hour, day, month) in SCHEDULES:
-        crontab, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week="*", timezone="Asia/Shanghai"
-        )
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "crontab": crontab})
-
-
-def remove_schedules(apps, schema_editor):
-    names = [name for name, _, _ in SCHEDULES]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=names).delete()
+from repairnet.beat import schedule
 
 
 class Migration(migrations.Migration):
@@ -45,5 +25,14 @@ class Migration(migrations.Migration):
             name='resolve_overdue_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='Resolution overdue since'),
         ),
-        migrations.RunPython(create_schedules, remove_schedules),
+        schedule("tickets: complaint deadlines", "tickets.tasks.complaint_deadlines_task", minute="*/15"),
+        schedule("tickets: monthly rewards", "tickets.tasks.rewards_month_task", minute="0", hour="2", day_of_month="1"),
+        schedule(
+            "tickets: quarterly rewards",
+            "tickets.tasks.rewards_quarter_task",
+            minute="30",
+            hour="2",
+            day_of_month="1",
+            month_of_year="1,4,7,10",
+        ),
     ]
