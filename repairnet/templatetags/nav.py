@@ -14,6 +14,7 @@ The link of the page shown is marked active (``aria-current="page"``), the longe
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -43,7 +44,7 @@ def _attrs(link: dict, active: bool) -> str:
         '{}{}{}',
         format_html(' id="{}"', link["id"]) if link["id"] else "",
         format_html(' accesskey="{}"', link["accesskey"]) if link["accesskey"] else "",
-        format_html(' aria-current="page"') if active else "",
+        mark_safe(' aria-current="page"') if active else "",
     )
 
 
