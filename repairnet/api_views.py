@@ -6,8 +6,8 @@ from typing import ClassVar
 from django.contrib.auth import authenticate, logout
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from knox.models import AuthToken
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated

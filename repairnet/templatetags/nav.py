@@ -41,7 +41,7 @@ def _matches(path: str, url: str) -> bool:
 
 def _attrs(link: dict, active: bool) -> str:
     return format_html(
-        '{}{}{}',
+        "{}{}{}",
         format_html(' id="{}"', link["id"]) if link["id"] else "",
         format_html(' accesskey="{}"', link["accesskey"]) if link["accesskey"] else "",
         mark_safe(' aria-current="page"') if active else "",

@@ -17,11 +17,13 @@ from django.test import Client
 from repairnet import roles
 from tests.factories import make_user
 from tests.inspections.conftest import hq, inspector, schedule  # noqa: F401 - fixtures of ``world``
-from tests.security.test_permission_matrix import TARGETS, _url, world  # noqa: F401 - ``world`` is a fixture
+from tests.security import test_permission_matrix as matrix
 from tests.spares.conftest import accessory, hq_user, machine, part, stocked_station  # noqa: F401 - fixtures
 from tests.tickets.factories import CustomerFactory, DeviceFactory, TicketFactory
 
 from .conftest import ARTIFACTS
+
+world = matrix.world  # the permission matrix's objects (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +43,8 @@ README_SHOTS = {
 OVERFLOW = """() => {
   const width = window.innerWidth;
   if (document.documentElement.scrollWidth <= width) return null;
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-    + (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  const classes = (el) => (typeof el.className === "string" ? el.className.trim().split(/\\s+/) : []);
+  const name = (el) => [el.tagName.toLowerCase() + (el.id ? "#" + el.id : ""), ...classes(el)].join(".");
   const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > width + 0.5);
   const leaves = wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)));
   return {scrollWidth: document.documentElement.scrollWidth, width,
@@ -69,10 +71,10 @@ def _pages_for(user, world) -> list[tuple[str, str]]:
     if user is not None:
         client.force_login(user)
     pages, seen = [], set()
-    for name, pattern in TARGETS:
+    for name, pattern in matrix.TARGETS:
         if name in NOT_PAGES:
             continue
-        url = _url(world, name, pattern)
+        url = matrix._url(world, name, pattern)
         if url in seen or (url.startswith("/api/") and name != "api-docs"):
             continue
         seen.add(url)
@@ -141,9 +143,13 @@ def test_hq_navbar_is_one_line_at_1366px_and_slash_opens_the_search(browser, liv
         bar = page.evaluate(
             """() => {
               const items = [...document.querySelectorAll("#nav-main > ul > li, #nav-main > form")];
-              const middles = items.map((el) => { const r = el.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+              const middles = items.map((el) => {
+                const r = el.getBoundingClientRect();
+                return (r.top + r.bottom) / 2;
+              });
               const links = [...document.querySelectorAll("#nav-main .nav-link")];
-              return {spread: Math.max(...middles) - Math.min(...middles), items: items.length, navbar: document.querySelector("nav.navbar").offsetHeight,
+              return {spread: Math.max(...middles) - Math.min(...middles), items: items.length,
+                      navbar: document.querySelector("nav.navbar").offsetHeight,
                       tallest: Math.max(...links.map((a) => a.getBoundingClientRect().height))};
             }"""
         )
@@ -155,7 +161,8 @@ def test_hq_navbar_is_one_line_at_1366px_and_slash_opens_the_search(browser, liv
         assert page.locator("#nav-callbacks").is_visible()
         if os.environ.get("SCREENSHOTS") and not user.is_superuser:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "desktop-hq-navbar.png"), clip={"x": 0, "y": 0, "width": 1366, "height": 420})
+            shot = SCREENSHOTS / "desktop-hq-navbar.png"
+            page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1366, "height": 420})
         page.keyboard.press("Escape")
 
         page.locator("main h1").click()
