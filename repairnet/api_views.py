@@ -1,8 +1,13 @@
 """Project-level API endpoints: token login (throttled) and logout, the current user, regions."""
 
+import threading
+from typing import ClassVar
+
 from django.contrib.auth import authenticate, logout
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from knox.models import AuthToken
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -158,3 +163,27 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
         return Response({"unread": selectors.notification_unread_count(user=request.user)})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per process, language and version: generating it walks every endpoint
+    and took seconds, which the API docs page spent showing a bare "LOADING". The schema depends only on the code
+    (``SERVE_PUBLIC``: the same for every user), so a deploy, which restarts the processes, renews it."""
+
+    _generated: ClassVar[dict[tuple, dict]] = {}
+    _lock = threading.Lock()
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (get_language(), version, request.META.get("SCRIPT_NAME", ""), self.serve_public)
+        schema = self._generated.get(key)
+        if schema is None:
+            with self._lock:
+                schema = self._generated.get(key)
+                if schema is None:
+                    generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+                    schema = self._generated[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=schema,
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )

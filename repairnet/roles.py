@@ -30,6 +30,17 @@ ROLE_LABELS = {
     ADMIN: _("Administrator"),
 }
 ALL_ROLES = tuple(ROLE_LABELS)
+# Each role's working page, where its home (and so its login) lands: URL names, so this lowest layer imports no
+# area. A person holding several roles lands on the first role's page in ALL_ROLES order; the administrator and a
+# person without a role land on the overview of every area (repairnet.views.home).
+ROLE_HOME = {
+    HOTLINE: "tickets:hotline",
+    COORDINATOR: "tickets:queue",
+    TECHNICIAN: "tickets:queue",
+    HQ: "tickets:dashboard",
+    INSPECTOR: "inspections:list",
+    FINANCE: "settlement:index",
+}
 STATION_ROLES = frozenset({COORDINATOR, TECHNICIAN})
 HQ_SIDE = frozenset({HOTLINE, HQ, INSPECTOR, FINANCE, ADMIN})
 EVERYONE = frozenset(ALL_ROLES)
@@ -93,6 +104,12 @@ def user_roles(user) -> frozenset[str]:
             cached |= {ADMIN}
         user._repairnet_roles = cached
     return cached
+
+
+def home_url_name(user) -> str | None:
+    """The URL name of the user's working page (``ROLE_HOME``), or None for the overview."""
+    held = user_roles(user)
+    return next((ROLE_HOME[role] for role in ALL_ROLES if role in held and role in ROLE_HOME), None)
 
 
 def has_role(user, *roles: str) -> bool:

@@ -22,6 +22,8 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The area apps, lowest layer first (STYLE.md); their locale/ folders are also in LOCALE_PATHS.
+LOCAL_APPS = ["stations", "tickets", "spares", "settlement", "inspections"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -38,11 +40,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "repairnet",
-    "stations",
-    "tickets",
-    "spares",
-    "settlement",
-    "inspections",
+    *LOCAL_APPS,
 ]
 
 MIDDLEWARE = [
@@ -136,7 +134,9 @@ SITE_URL = env("SITE_URL", default="")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogues win over Django's and third-party apps' (admin, auth, django-filter translate "Filter", "Go"…):
+# LOCALE_PATHS come before every installed app's locale/, and the first catalogue holding a msgid wins.
+LOCALE_PATHS = [BASE_DIR / "locale", *(BASE_DIR / app / "locale" for app in LOCAL_APPS)]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -84,6 +84,17 @@ def user_password_reset_force(request, user_id: int):
 
 @login_required
 def home(request):
+    """Each role's home is its working page (``roles.ROLE_HOME``): the station queue, the hotline, the dashboard…"""
+    roles.require(request.user, "home.view")
+    working_page = roles.home_url_name(request.user)
+    if working_page:
+        return redirect(working_page)
+    return overview(request)
+
+
+@login_required
+def overview(request):
+    """Every area the user may open, as tiles (the user menu links here)."""
     roles.require(request.user, "home.view")
     return render(request, "repairnet/home.html")
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("lookup/", views.lookup, name="lookup"),
     path("queue/", views.queue, name="queue"),
     path("queue/state.json", views.queue_state, name="queue-state"),
+    path("search/", views.ticket_search, name="search"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/do/<str:verb>/", views.ticket_action, name="action"),

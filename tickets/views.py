@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -104,6 +106,23 @@ def ticket_list(request):
         "tickets/ticket_list.html",
         {"page": page, "filters": shown, "statuses": Ticket.Status.choices, "now": timezone.now()},
     )
+
+
+@login_required
+@roles.role_required("tickets.view")
+@require_GET
+def ticket_search(request):
+    """The navbar's search box (ticket number, phone or serial prefix): a single match opens that ticket, more
+    open the ticket list searched the same way. The ticket list's FilterSet over the tickets the user may see, so
+    station staff find only their own station's tickets, by the same index-friendly prefix search."""
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    if not q:
+        return redirect("tickets:list")
+    rows = page_rows(request, filters.TicketFilter, selectors.tickets_visible(user=request.user))
+    found = list(rows.order_by().values_list("pk", flat=True)[:2])
+    if len(found) == 1:
+        return redirect("tickets:detail", pk=found[0])
+    return redirect(f"{reverse('tickets:list')}?{urlencode({'q': q})}")
 
 
 @login_required

@@ -50,8 +50,8 @@ def test_anonymous_is_redirected_to_login(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", roles.ALL_ROLES)
-def test_each_role_sees_its_home_page(client_for, role):
-    response = client_for(role).get(reverse("home"))
+def test_each_role_sees_its_overview_page(client_for, role):
+    response = client_for(role).get(reverse("overview"))
     assert response.status_code == 200
     assert str(roles.ROLE_LABELS[role]) in response.content.decode()
 

@@ -124,7 +124,7 @@ def test_directory_filters_by_region_tier_and_status(client_for):
 def test_home_dashboard_shows_understaffed_count(client_for):
     station = StationFactory(tier="centre")
     services.station_staffing_refresh(station=station)
-    page = client_for(roles.HQ).get(reverse("home")).content.decode()
+    page = client_for(roles.HQ).get(reverse("overview")).content.decode()
     assert 'id="stations-dashboard"' in page
 
 
