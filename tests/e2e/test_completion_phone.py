@@ -48,21 +48,6 @@ COUNT_TAPS = """
 """
 
 
-@pytest.fixture(autouse=True)
-def _reference_data():
-    """A transactional test before this one may have flushed the data migrations' rows: put them back."""
-    import importlib
-
-    from django.apps import apps
-
-    from repairnet.models import Region
-
-    if not Region.objects.exists():
-        migration = importlib.import_module("repairnet.migrations.0003_roles_and_regions")
-        migration.create_roles(apps, None)
-        migration.load_regions(apps, None)
-
-
 def _station_with_tuners():
     station = StationFactory(regions=[region("410102")])
     tech = certified_technician(station)

@@ -8,31 +8,10 @@ from repairnet.models import Notification
 from tests.factories import PASSWORD, StationFactory, make_user
 from tests.tickets.factories import TicketFactory, certified_technician
 from tickets import services
-from tickets.models import SlaPolicy
 
 from .conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _reference_data():
-    """A transactional test before this one may have flushed the data migrations' rows: put them back."""
-    import importlib
-
-    from django.apps import apps
-
-    from repairnet.models import Region
-
-    if not Region.objects.exists():
-        migration = importlib.import_module("repairnet.migrations.0003_roles_and_regions")
-        migration.create_roles(apps, None)
-        migration.load_regions(apps, None)
-    for (priority, leg), minutes in {
-        ("urgent", "accept"): 30, ("urgent", "onsite"): 240, ("urgent", "complete"): 1440,
-        ("normal", "accept"): 120, ("normal", "onsite"): 1440, ("normal", "complete"): 2880,
-    }.items():  # fmt: skip
-        SlaPolicy.objects.get_or_create(priority=priority, leg=leg, defaults={"minutes": minutes})
 
 
 def test_station_queue_shows_a_new_dispatch_without_reload(phone_page, live_server, settings):

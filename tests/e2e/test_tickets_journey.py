@@ -18,21 +18,6 @@ from .conftest import login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _reference_data():
-    """A transactional test before this one may have flushed the data migrations' rows: put them back."""
-    import importlib
-
-    from django.apps import apps
-
-    from repairnet.models import Region
-
-    if not Region.objects.exists():
-        migration = importlib.import_module("repairnet.migrations.0003_roles_and_regions")
-        migration.create_roles(apps, None)
-        migration.load_regions(apps, None)
-
-
 @pytest.fixture
 def sla_policies():
     for (priority, leg), minutes in {
