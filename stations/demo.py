@@ -360,6 +360,15 @@ def _seed_applications(hq) -> None:
         services.application_score(application=app, actor=hq, points=DEMO_SCORES)
         if final == "approved":
             code = APPROVED_CODES[company]
+            # The coordinator's login made first, with the demo password (the service links an existing login;
+            # one it creates gets a random one-time password, hashed anew: slow, and different on every run).
+            demo_user(
+                username=f"demo-{code.lower()}-coord",
+                last_name=data["contact_name"][:1],
+                first_name=data["contact_name"][1:],
+                role=roles.COORDINATOR,
+                phone=data["contact_phone"],
+            )
             app = services.application_approve(
                 application=app,
                 actor=hq,
