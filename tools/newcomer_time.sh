@@ -17,31 +17,40 @@ log="$tmp/newcomer.log"
 unset DATABASE_URL REDIS_URL MEDIA_ROOT CELERY_BROKER_URL
 if [ "$cold" = 1 ]; then export PIP_NO_CACHE_DIR=1; fi
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-t0=$(now)
-git clone --quiet --branch "$ref" "$src" "$tmp/repairnet" 2>/dev/null || git clone --quiet "$src" "$tmp/repairnet"
-git -C "$tmp/repairnet" checkout --quiet "$ref"
-cd "$tmp/repairnet"
-t1=$(now)
-step() {  # step NAME make-target: run it, its output to the log (tail on failure)
-  if ! make "$2" >>"$log" 2>&1; then
-    echo "make $2 failed; the end of its output:" >&2
+# Each step's wall time, and the CPU time (user + sys) its processes used: on a shared, loaded machine the wall
+# time grows with the load, the CPU time much less, so both are printed with the load average.
+TIMEFORMAT="%R %U %S"
+times_file="$tmp/times"
+step() {  # step make-target: run it, its output to the log (its end on failure), its times to $times_file
+  local rc=0
+  { time make "$1" >>"$log" 2>&1 || rc=$?; } 2>>"$times_file"
+  if [ "$rc" != 0 ]; then
+    echo "make $1 failed; the end of its output:" >&2
     tail -n 40 "$log" >&2
     exit 1
   fi
 }
-step pip runtime
-t2=$(now)
-step migrate migrate
-t3=$(now)
-step seed demo
-t4=$(now)
+row() {  # row LABEL LINE-NUMBER
+  awk -v label="$1" -v n="$2" 'NR == n { printf "  %-16s %6.1f s wall  %6.1f s CPU\n", label, $1, $2 + $3 }' "$times_file"
+}
 
-echo "newcomer path of $ref ($(git rev-parse --short HEAD)) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)$([ "$cold" = 1 ] && echo ', cold pip cache'):"
-echo "  clone            $(secs "$t0" "$t1") s"
-echo "  pip (runtime)    $(secs "$t1" "$t2") s"
-echo "  migrate          $(secs "$t2" "$t3") s"
-echo "  seed_demo        $(secs "$t3" "$t4") s   ($(grep -o 'Demo data ready in [0-9.]* s' "$log" || echo '?'))"
-echo "  total            $(secs "$t0" "$t4") s   (target: 180 s)"
+clone_start=$SECONDS
+git clone --quiet --branch "$ref" "$src" "$tmp/repairnet" 2>/dev/null || git clone --quiet "$src" "$tmp/repairnet"
+git -C "$tmp/repairnet" checkout --quiet "$ref"
+cd "$tmp/repairnet"
+clone_secs=$((SECONDS - clone_start))
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+step runtime
+step migrate
+step demo
+cold_note=""
+if [ "$cold" = 1 ]; then cold_note=", empty pip cache"; fi
+echo "newcomer path of $ref ($(git rev-parse --short HEAD)) on $(nproc) cores$cold_note;" \
+  "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after:"
+echo "  clone            ${clone_secs} s"
+row "pip (runtime)" 1
+row "migrate" 2
+row "seed_demo" 3
+echo "  ($(grep -o 'Demo data ready in [0-9.]* s' "$log" || echo 'seed_demo: no summary line'))"
+awk -v c="$clone_secs" '{ w += $1; u += $2 + $3 } END {
+  printf "  total            %6.1f s wall  %6.1f s CPU   (target: 180 s wall)\n", w + c, u }' "$times_file"

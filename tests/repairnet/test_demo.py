@@ -32,7 +32,7 @@ def _snapshot() -> dict:
         "groups": rows(User.objects, "username", "groups__name"),
         "applications": rows(Application.objects, "company_name", "status"),
         "certificates": rows(Certificate.objects, "number", "user__username", "expires_on"),
-        "sanctions": rows(Sanction.objects, "station__code", "rule__code", "status", "source_ref"),
+        "sanctions": rows(Sanction.objects, "station__code", "rule__code", "status", "amount", "note"),
         "assessments": rows(Assessment.objects, "station__code", "year", "quarter", "total", "suggestion", "status"),
         "tickets": rows(
             Ticket.objects,
