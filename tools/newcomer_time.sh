@@ -2,7 +2,7 @@
 # How long a newcomer waits: clone this repository into a temporary folder and time `make demo` there (the whole of
 # `make run` but the web server), as a newcomer first meets it: SQLite, eager Celery, no DATABASE_URL / REDIS_URL.
 # Prints the pip, migrate and seed parts and the total. Usage: tools/newcomer_time.sh [--cold] [git ref]
-#   --cold   an empty pip cache too (PIP_NO_CACHE_DIR), as on a machine that never installed these packages
+#   --cold   no pip or uv cache either (PIP_NO_CACHE_DIR, UV_NO_CACHE), as on a machine that never installed them
 # The target (issue 16): at most 3 minutes from the clone to the first page, seed_demo at most 30 s.
 set -euo pipefail
 cold=0
@@ -15,7 +15,7 @@ log="$tmp/newcomer.log"
 
 # The newcomer's environment: none of the deployment's settings.
 unset DATABASE_URL REDIS_URL MEDIA_ROOT CELERY_BROKER_URL
-if [ "$cold" = 1 ]; then export PIP_NO_CACHE_DIR=1; fi
+if [ "$cold" = 1 ]; then export PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1; fi
 
 # Each step's wall time, and the CPU time (user + sys) its processes used: on a shared, loaded machine the wall
 # time grows with the load, the CPU time much less, so both are printed with the load average.
