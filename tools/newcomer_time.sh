@@ -44,7 +44,7 @@ step runtime
 step migrate
 step demo
 cold_note=""
-if [ "$cold" = 1 ]; then cold_note=", empty pip cache"; fi
+if [ "$cold" = 1 ]; then cold_note=", no pip or uv cache"; fi
 echo "newcomer path of $ref ($(git rev-parse --short HEAD)) on $(nproc) cores$cold_note;" \
   "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after:"
 echo "  clone            ${clone_secs} s"
