@@ -2,23 +2,39 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two installs: the runtime (pyproject's dependencies) is all `make run` / `make demo` need; the dev and test tools
+# (the `dev` extra: pytest, Playwright, ruff, schemathesis, …) come only with `make install` / `make test` / CI.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
+# The runtime goes in with uv (from PyPI, into the venv): measured on this loaded 2-core machine, pip took 181 s of
+# wall time (37 s CPU) for the runtime, uv 16.5 s (10 s CPU) with its own installation. It shows what it resolves and
+# installs; pip is the fallback when uv cannot be had. The dev tools keep pip (CI's path, unchanged but for the runtime).
+PIP_INSTALL := $(PY) -m pip install --progress-bar on
+UV := $(VENV)/bin/uv
 
-.PHONY: run test test-quick test-pinned pinned-instants install migrate demo messages lint check-ci e2e bench clean
-
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	@echo "== installing the runtime dependencies into $(VENV) (dev and test tools: make install)"
+	$(PIP_INSTALL) uv && $(UV) pip install --python $(PY) -e . || $(PIP_INSTALL) -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP) pyproject.toml
+	@echo "== installing the dev and test tools into $(VENV)"
+	$(PIP_INSTALL) -q --upgrade pip
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $(STAMP)
+
+runtime: $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
-migrate: install
+migrate: runtime
+	@echo "== creating the database tables (migrate)"
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) tools/po.py compile >/dev/null
+	@echo "== seeding the demo data (seed_demo)"
 	$(PY) manage.py seed_demo
 
 run: demo

@@ -30,23 +30,34 @@ ANSWERS = [
 ]
 
 
+# Demo photos are small (a phone's upload is re-encoded to at most PHOTO_MAX_EDGE anyway): at 1600×1200 the ~300
+# generated photos took half of seed_demo's time, encoding them and then re-encoding them in photo_prepare.
+PHOTO_SIZE = (640, 480)
+
+
 def _photo(label: str, seed: int) -> ContentFile:
-    """A generated 'photo': a shelf-like scene with coloured boxes and a label, 1600×1200 JPEG."""
+    """A generated 'photo': a shelf-like scene with coloured boxes and a label, a 640×480 JPEG."""
     rnd = random.Random(seed)
-    image = Image.new("RGB", (1600, 1200), (rnd.randint(180, 230), rnd.randint(180, 230), rnd.randint(180, 230)))
+    width, height = PHOTO_SIZE
+    k = width / 1600  # the scene is laid out on 1600×1200 and drawn scaled
+
+    def box(x0, y0, x1, y1):
+        return [round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)]
+
+    image = Image.new("RGB", (width, height), (rnd.randint(180, 230), rnd.randint(180, 230), rnd.randint(180, 230)))
     draw = ImageDraw.Draw(image)
     for shelf in range(3):
         y = 250 + shelf * 320
-        draw.rectangle([80, y + 220, 1520, y + 240], fill=(110, 80, 50))
+        draw.rectangle(box(80, y + 220, 1520, y + 240), fill=(110, 80, 50))
         x = 100
         while x < 1450:
             w = rnd.randint(90, 220)
             h = rnd.randint(80, 210)
             color = (rnd.randint(20, 240), rnd.randint(20, 240), rnd.randint(20, 240))
-            draw.rectangle([x, y + 220 - h, x + w, y + 220], fill=color, outline=(40, 40, 40), width=3)
+            draw.rectangle(box(x, y + 220 - h, x + w, y + 220), fill=color, outline=(40, 40, 40), width=2)
             x += w + rnd.randint(10, 40)
-    draw.rectangle([0, 0, 1600, 90], fill=(20, 20, 20))
-    draw.text((30, 30), label, fill=(255, 255, 255))
+    draw.rectangle(box(0, 0, 1600, 90), fill=(20, 20, 20))
+    draw.text((12, 12), label, fill=(255, 255, 255))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
     return ContentFile(out.getvalue(), name=f"demo-{seed}.jpg")

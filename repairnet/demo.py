@@ -1,5 +1,8 @@
 """Demo users for the HQ-side roles. Station staff are created with their stations (stations.demo)."""
 
+import functools
+
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from . import roles
@@ -7,6 +10,15 @@ from .models import User
 from .phones import phone_normalise_optional
 
 DEMO_PASSWORD = "RepairNet-demo-2026"
+# A fixed salt: every demo user shares one hash, computed once per run (PBKDF2 per user took ~0.6 s each), and two
+# fresh seeds store the same value. Logging in re-hashes it with a fresh salt if the hasher's settings changed.
+DEMO_SALT = "repairnetdemo2026"
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD, salt=DEMO_SALT)
+
 
 HQ_SIDE_USERS = [
     ("admin", "管理员", "系统", roles.ADMIN),
@@ -29,11 +41,10 @@ def demo_user(*, username: str, first_name: str, last_name: str, role: str, stat
             "phone": phone_normalise_optional(phone),
             "is_staff": role == roles.ADMIN,
             "is_superuser": role == roles.ADMIN,
+            "password": demo_password_hash(),
         },
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from repairnet import roles
 from repairnet.models import User
-from stations.models import Station
+from stations.models import Station, Tier
 
 from . import selectors, services
 from .models import DepositEntry, Item, ItemPrice, Movement
@@ -44,6 +44,15 @@ PLAN = {
     "CD001": {"lines": {"P-TUNER": 3, "P-PSU": 2, "P-IR": 4, "A-REMOTE": 6, "A-HDMI": 4}, "machines": 1},
     "AB001": {"lines": {"A-REMOTE": 10, "A-HDMI": 6, "A-AV": 5, "A-POWER": 4}, "machines": 0},
 }
+
+# Every other active demo station gets one opening shipment by tier (a centre also a spare 4K machine), so each
+# holds parts: the completion page offers a part only from the station's own stock.
+OPENING = {
+    Tier.CENTRE: {"P-TUNER": 4, "P-PSU": 2, "P-PSU2": 2, "P-CARD": 2, "A-REMOTE": 6},
+    Tier.STATION: {"P-TUNER": 3, "P-PSU": 2, "P-IR": 3, "A-REMOTE": 4},
+    Tier.ACCESSORY_POINT: {"A-REMOTE": 6, "A-HDMI": 4, "A-POWER": 3},
+}
+OPENING_MACHINE = "M-HD200"
 
 
 @contextmanager
@@ -155,4 +164,30 @@ def seed(*, stdout) -> None:
                     for c in ("A-REMOTE", "A-HDMI"):
                         if c in plan["lines"]:
                             services.accessory_sell(station=station, item_id=items[c].pk, quantity=1, actor=staff)
-    stdout.write(f"spares: catalogue of {len(items)} items, {shipped} shipments with receipts and sales")
+    with _at(moment(start + datetime.timedelta(days=5))):
+        opened = _seed_opening_stock(items=items, hq=hq, free_serials=free_serials, stdout=stdout)
+    stdout.write(
+        f"spares: catalogue of {len(items)} items, {shipped} monthly shipments with receipts and sales, "
+        f"opening stock at {opened} more stations"
+    )
+
+
+def _seed_opening_stock(*, items, hq, free_serials, stdout) -> int:
+    """One opening shipment, received by the station, for every active station outside ``PLAN`` that has staff."""
+    opened = 0
+    for station in Station.objects.filter(status=Station.Status.ACTIVE).exclude(code__in=PLAN).order_by("code"):
+        staff = _station_staff(station)
+        if staff is None:
+            continue
+        lines = [{"item_id": items[c].pk, "quantity": q} for c, q in OPENING[station.tier].items()]
+        machine = items[OPENING_MACHINE]
+        if station.tier == Tier.CENTRE and free_serials.get(machine.pk):
+            lines.append({"item_id": machine.pk, "serials": [free_serials[machine.pk].pop(0)]})
+        try:
+            shipment = services.shipment_create(station=station, lines=lines, actor=hq, note="开业首批备件")
+        except Exception as exc:  # noqa: BLE001 - a refused demo shipment (stock limit) is skipped
+            stdout.write(f"spares: opening shipment to {station.code} skipped: {exc}")
+            continue
+        services.shipment_receive(shipment=shipment, actor=staff)
+        opened += 1
+    return opened

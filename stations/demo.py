@@ -7,14 +7,13 @@ import io
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from repairnet import roles
-from repairnet.demo import DEMO_PASSWORD, demo_user
+from repairnet.demo import demo_password_hash, demo_user
 from repairnet.models import Region, User
 from repairnet.phones import phone_normalise
 from repairnet.services import setting
@@ -156,22 +155,10 @@ def _png_file(name: str) -> ContentFile:
     return ContentFile(buf.getvalue(), name=name)
 
 
-class _Hasher:
-    """Hash the demo password once: dozens of demo staff share it (PBKDF2 per user would take seconds)."""
-
-    value = None
-
-    @classmethod
-    def get(cls) -> str:
-        if cls.value is None:
-            cls.value = make_password(DEMO_PASSWORD)
-        return cls.value
-
-
 def _staff_user(*, username, last, first, station, position) -> User:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"last_name": last, "first_name": first, "station": station, "password": _Hasher.get()},
+        defaults={"last_name": last, "first_name": first, "station": station, "password": demo_password_hash()},
     )
     if created:
         role = roles.COORDINATOR if position == Position.COORDINATOR else roles.TECHNICIAN
@@ -373,6 +360,15 @@ def _seed_applications(hq) -> None:
         services.application_score(application=app, actor=hq, points=DEMO_SCORES)
         if final == "approved":
             code = APPROVED_CODES[company]
+            # The coordinator's login made first, with the demo password (the service links an existing login;
+            # one it creates gets a random one-time password, hashed anew: slow, and different on every run).
+            demo_user(
+                username=f"demo-{code.lower()}-coord",
+                last_name=data["contact_name"][:1],
+                first_name=data["contact_name"][1:],
+                role=roles.COORDINATOR,
+                phone=data["contact_phone"],
+            )
             app = services.application_approve(
                 application=app,
                 actor=hq,

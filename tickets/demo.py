@@ -26,7 +26,13 @@ MODELS = [
     ("SD-200", "标清机顶盒 SD-200", 12, r"^SD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
     ("IP-300", "智能网络机顶盒 IP-300", 24, r"^IP(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"),
 ]
-TICKETS = 300
+TICKETS = 300  # in all: the random ones plus the showcase below
+# The README's stations: each technician has open work in every technician state (the queue of
+# demo-zz001-tech1 is never empty), and each station a dispatched ticket nobody has accepted yet.
+# state → how many hours ago the call came in
+SHOWCASE_STATIONS = ("ZZ001", "CD001")
+SHOWCASE_STATES = {"accepted": 2, "in_repair": 6, "awaiting_parts": 20, "escalated": 28}
+SHOWCASE_DISPATCHED_HOURS = 0.75
 # Customers' mobiles: prefixes of real networks (China Mobile, Unicom, Telecom), so every number is valid.
 MOBILE_PREFIXES = ("134", "138", "139", "150", "158", "186", "176", "189")
 FAULT_TEXT = {
@@ -40,6 +46,23 @@ FAULT_TEXT = {
     "other": "其他故障",
 }
 NO_FAULT_CATEGORIES = ("no_signal", "software")  # where a completed demo ticket may be "no fault found"
+# Customers' names and addresses, drawn with the seeded rng (no Faker: `make run` installs only the runtime).
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英建国志明海燕秀兰玉梅红霞俊杰子轩欣怡浩然雨萱"
+STREETS = (
+    *("人民路", "解放路", "建设路", "文化路", "中山路", "和平路"),
+    *("胜利街", "光明路", "新华路", "学府路", "长江路", "花园路"),
+)
+
+
+def _person_name(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _street_address(rng: random.Random) -> str:
+    street, number, block = rng.choice(STREETS), rng.randint(1, 300), rng.randint(1, 20)
+    return f"{street}{number}号{block}栋{rng.randint(1, 30)}{rng.randint(1, 4):02d}室"
 
 
 def seed(*, stdout) -> None:
@@ -96,11 +119,8 @@ def _seed_area(*, stdout) -> None:
 
 
 def _seed_tickets(*, stations, agent, hq) -> int:
-    from faker import Faker
-
-    fake = Faker("zh_CN")
-    fake.seed_instance(2026)
     rng = random.Random(2026)
+    names = random.Random(2027)  # a stream of its own, so names do not shift the tickets' draws
     now = timezone.now()
     models = list(DeviceModel.objects.all())
     techs = {s.pk: list(User.objects.filter(station=s, groups__name=roles.TECHNICIAN)) for s in stations}
@@ -113,7 +133,8 @@ def _seed_tickets(*, stations, agent, hq) -> int:
     policies = {p: sla.policy_minutes(priority=p) for p in Ticket.Priority.values}
     calendars = {s.pk: sla.calendar_for(s) for s in stations}
     customers = []
-    for i in range(TICKETS):
+    showcase = _showcase_plan(stations=stations, techs=techs)
+    for i in range(TICKETS - len(showcase)):
         station = stations[i % len(stations)]
         if i % 30 == 0:
             minutes = rng.randint(2, 15)  # just logged, not yet dispatched
@@ -131,9 +152,9 @@ def _seed_tickets(*, stations, agent, hq) -> int:
             customer = device.customer
         else:
             customer = Customer.objects.create(
-                name=fake.name(),
+                name=_person_name(names),
                 phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
-                address=fake.street_address(),
+                address=_street_address(names),
                 region=rng.choice(districts[station.pk]),
                 carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
             )
@@ -172,6 +193,8 @@ def _seed_tickets(*, stations, agent, hq) -> int:
         ticket.save()
         if ticket.status == "closed" and ticket.station_id:
             _callback(ticket, agent=agent, rng=rng)
+    _seed_showcase(showcase, agent=agent, now=now, districts=districts, models=models, policies=policies,
+                   calendars=calendars, names=names)  # fmt: skip
     # a few complaints, some resolved (picked by the seeded rng, not the database's random order: deterministic)
     closed = list(Ticket.objects.filter(status="closed", station__isnull=False).order_by("pk"))
     for ticket in rng.sample(closed, min(12, len(closed))):
@@ -190,6 +213,71 @@ def _seed_tickets(*, stations, agent, hq) -> int:
             except Exception:  # noqa: BLE001 - sanctions may not be seeded yet; the complaint stays open
                 pass
     return TICKETS
+
+
+def _showcase_plan(*, stations, techs) -> list[tuple]:
+    """(station, technician or None, state) of each showcase ticket."""
+    plan = []
+    for station in sorted((s for s in stations if s.code in SHOWCASE_STATIONS), key=lambda s: s.code):
+        plan.append((station, None, "dispatched"))
+        for tech in sorted(techs[station.pk], key=lambda u: u.username):
+            plan.extend((station, tech, state) for state in SHOWCASE_STATES)
+    return plan
+
+
+def _seed_showcase(plan, *, agent, now, districts, models, policies, calendars, names) -> None:
+    """The showcase tickets, each in its state, received hours ago (the older ones past their on-site deadline)."""
+    rng = random.Random(2029)
+    for n, (station, tech, state) in enumerate(plan):
+        hours = SHOWCASE_DISPATCHED_HOURS if tech is None else SHOWCASE_STATES[state]
+        received = now - datetime.timedelta(hours=hours, minutes=n)
+        model = models[n % len(models)]
+        made = received.date() - datetime.timedelta(days=90 + 7 * n)
+        customer = Customer.objects.create(
+            name=_person_name(names),
+            phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
+            address=_street_address(names),
+            region=rng.choice(districts[station.pk]),
+            carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
+        )
+        device, _created = Device.objects.get_or_create(
+            serial=f"{model.code[:2]}{made:%y%m}{900000 + n:06d}",
+            defaults={"model": model, "customer": customer, "has_invoice": True, "purchase_date": made},
+        )
+        in_warranty, reason = services.warranty_decide(device=device, on=received.date())
+        fault = Ticket.FaultCategory.values[n % len(Ticket.FaultCategory.values)]
+        policy, calendar = policies["normal"], calendars[station.pk]
+        ticket = Ticket(
+            number=services.ticket_number_next(day=timezone.localtime(received).date()),
+            customer=customer,
+            device=device,
+            fault_category=fault,
+            description=FAULT_TEXT[fault],
+            priority="normal",
+            service_mode="onsite" if n % 3 else "carry_in",
+            in_warranty=in_warranty,
+            warranty_reason=reason,
+            received_at=received,
+            created_by=agent,
+            station=station,
+            status=state,
+            dispatched_at=received + datetime.timedelta(minutes=5),
+        )
+        ticket.accept_due_at = calendar.add(ticket.dispatched_at, policy.get("accept", 120))
+        ticket.onsite_due_at = calendar.add(received, policy.get("onsite", 1440))
+        ticket.complete_due_at = calendar.add(received, policy.get("complete", 2880))
+        if tech is not None:
+            ticket.technician = tech
+            ticket.accepted_at = ticket.dispatched_at + datetime.timedelta(minutes=20)
+            if state == "accepted":
+                ticket.appointment_at = ticket.accepted_at + datetime.timedelta(hours=3)
+            else:
+                ticket.started_at = ticket.accepted_at + datetime.timedelta(hours=1)
+            if state == "awaiting_parts":
+                ticket.paused_at = ticket.started_at + datetime.timedelta(hours=1)
+            if state == "escalated":
+                ticket.escalated_to = "hq"
+        ticket.save()
 
 
 def _advance(ticket, *, station, techs, rng, now, policy, calendar):

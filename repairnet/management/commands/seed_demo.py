@@ -1,3 +1,4 @@
+import time
 from importlib import import_module
 
 from django.core.management.base import BaseCommand
@@ -9,11 +10,31 @@ from repairnet import demo
 AREAS = ["repairnet", "stations", "spares", "tickets", "settlement", "inspections"]
 
 
+class _Progress:
+    """The areas' own lines, flushed as they come (a first run must not look hung), and each timed."""
+
+    def __init__(self, stdout):
+        self.out = stdout
+
+    def write(self, msg="", *args, **kwargs):
+        self.out.write(msg, *args, **kwargs)
+        self.out.flush()
+
+    def flush(self):
+        self.out.flush()
+
+
 class Command(BaseCommand):
     help = "Create demo data for every area (idempotent: running it again changes nothing)."
 
     def handle(self, *args, **options):
-        for area in AREAS:
+        out = _Progress(self.stdout)
+        started = time.monotonic()
+        for n, area in enumerate(AREAS, start=1):
+            at = time.monotonic()
+            out.write(f"[{n}/{len(AREAS)}] seeding {area} …")
             with transaction.atomic():
-                import_module(f"{area}.demo").seed(stdout=self.stdout)
-        demo.print_logins(stdout=self.stdout)
+                import_module(f"{area}.demo").seed(stdout=out)
+            out.write(f"[{n}/{len(AREAS)}] {area} done in {time.monotonic() - at:.1f} s")
+        out.write(f"Demo data ready in {time.monotonic() - started:.1f} s.")
+        demo.print_logins(stdout=out)
