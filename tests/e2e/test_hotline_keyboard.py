@@ -24,7 +24,7 @@ from tests.tickets.factories import CustomerFactory, DeviceFactory, DeviceModelF
 from tickets.models import Ticket
 
 from .conftest import ARTIFACTS, login
-from .test_tickets_journey import _reference_data, sla_policies  # noqa: F401 (fixtures)
+from .test_tickets_journey import sla_policies  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
