@@ -81,6 +81,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Optional streaming replica for reports (repairnet/replica.py): dashboards, the finance workbook and the
+# spares network page read it; writes and reads inside a transaction stay on the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+REPLICA_READS = env.bool("REPLICA_READS", default=bool(DATABASE_REPLICA_URL))
+DATABASE_ROUTERS = ["repairnet.replica.ReplicaRouter"]
 # Persistent connections: opening one per request was 3–5 ms of every API call (a quarter of a cached list's
 # time under load); the health check replaces one the server has dropped before a request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)

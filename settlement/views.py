@@ -16,6 +16,7 @@ from repairnet import roles
 from repairnet.exports import pdf_download, xlsx_download
 from repairnet.filters import page_rows
 from repairnet.forms import flash_errors
+from repairnet.replica import report_view
 from repairnet.roles import role_required
 
 from . import exports, filters, selectors, services
@@ -137,6 +138,7 @@ def run_status(request, pk: int):
 
 
 @role_required("settlement.export")
+@report_view
 def month_workbook(request, month: str):
     first = _month(month)
     path = exports.workbook_build(month=first)

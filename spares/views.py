@@ -14,6 +14,7 @@ from repairnet import roles
 from repairnet.filters import page_rows
 from repairnet.forms import flash_errors, service_accepted
 from repairnet.money import ZERO
+from repairnet.replica import report_view
 from repairnet.roles import role_required
 from stations.models import Station
 
@@ -39,6 +40,7 @@ def _stations_for(user):
 
 
 @role_required("spares.view")
+@report_view
 def stock(request):
     """HQ: stock and value per station; station staff: straight to their own stock."""
     if roles.is_station_staff(request.user) or not roles.can(request.user, "spares.report"):
@@ -342,6 +344,7 @@ def movement_reverse(request, pk):
 
 
 @role_required("spares.view")
+@report_view
 def ageing(request):
     rows = selectors.stock_ageing_and_turnover(stations=_stations_for(request.user).filter(status="active"))
     chart = {
@@ -357,6 +360,7 @@ def ageing(request):
 
 
 @role_required("spares.view")
+@report_view
 def export_stock(request):
     from .exports import stock_workbook
 

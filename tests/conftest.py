@@ -24,6 +24,11 @@ def pytest_configure(config):
         # A test database need not survive a power cut: commits skip the WAL flush.
         options = settings.DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        # A second database stands in for the read replica (tests/repairnet/test_replica.py); it is created only
+        # for the tests that ask for it, and reports read it only where a test turns REPLICA_READS on.
+        default = settings.DATABASES["default"]
+        test = {**default.get("TEST", {}), "NAME": None, "MIRROR": None}
+        settings.DATABASES.setdefault("replica", {**default, "NAME": f"{default['NAME']}_replica", "TEST": test})
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix=f"repairnet-media-{worker}-")
     if settings.REDIS_URL:

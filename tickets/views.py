@@ -22,6 +22,7 @@ from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, flash_errors
 from repairnet.models import User
 from repairnet.redirects import redirect_next
+from repairnet.replica import report_view
 from repairnet.selectors import audit_list_for_object
 from repairnet.services import setting
 from stations.models import Station
@@ -541,6 +542,7 @@ def daily_report_submit(request, pk: int):
 
 @login_required
 @roles.role_required("tickets.dashboard")
+@report_view
 def dashboard(request):
     today = timezone.localdate()
     try:
