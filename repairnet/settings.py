@@ -74,7 +74,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "repairnet.roles.roles_context",
-                "repairnet.context_processors.notifications",
             ],
         },
     },

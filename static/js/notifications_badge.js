@@ -1,5 +1,6 @@
-/* The navbar's unread-notification badge (templates/partials/notifications_badge.html): re-counted every
-   minute from a one-query JSON endpoint, while the tab is visible. */
+/* The navbar's unread-notification badge (templates/partials/notifications_badge.html): counted when the page
+   has loaded and every minute after, from a one-query JSON endpoint, while the tab is visible — so no page
+   spends a query of its own on it. */
 (function () {
   "use strict";
   var link = document.getElementById("notifications-badge");
@@ -17,6 +18,7 @@
       })
       .catch(function () { /* offline: keep the last count */ });
   }
+  poll();
   window.setInterval(poll, 60000);
   document.addEventListener("visibilitychange", poll);
 })();

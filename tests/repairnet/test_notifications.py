@@ -4,10 +4,9 @@ person sees and marks only their own (station staff included), and a forbidden r
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from repairnet import roles, selectors, services
-from repairnet.context_processors import notifications as notifications_context
 from repairnet.models import Notification
 from tests.factories import StationFactory, make_user
 
@@ -138,11 +137,14 @@ def test_api_lists_own_and_refuses_a_forbidden_read(two_stations):
     assert Client().get("/api/v1/notifications/").status_code in (401, 403)
 
 
-def test_badge_partial_shows_the_unread_count_lazily(two_stations):
-    request = RequestFactory().get("/")
-    request.user = two_stations["a"]
-    context = notifications_context(request)
+def test_badge_partial_costs_no_query_and_is_counted_by_its_endpoint(client, two_stations):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     raise_dispatch([two_stations["a"]])
-    html = render_to_string("partials/notifications_badge.html", {**context, "user": two_stations["a"]})
-    assert 'text-bg-danger" id="notifications-badge-count">1<' in html  # shown, not d-none
-    assert "/notifications/unread.json" in html
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("partials/notifications_badge.html", {"user": two_stations["a"]})
+    assert not queries.captured_queries  # the page shows it hidden; the script asks the endpoint
+    assert 'id="notifications-badge-count"' in html and "/notifications/unread.json" in html
+    client.force_login(two_stations["a"])
+    assert client.get("/notifications/unread.json").json()["unread"] == 1
