@@ -35,7 +35,9 @@ def test_coordinator_rejects_through_the_api_and_gets_the_ticket_back_not_a_500(
     tid = _dispatched_to(station)
     coordinator = make_user(roles.COORDINATOR, station)
     client = api(coordinator)
-    response = client.post(f"/api/v1/tickets/{tid}/reject/", {"reason": "不在服务范围"}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/tickets/{tid}/reject/", {"reason": "不在服务范围"}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["id"] == tid and body["status"] == "received" and body["station"] is None
@@ -76,4 +78,3 @@ def test_reject_through_the_page_without_a_reason_keeps_the_ticket_at_the_statio
     ticket = Ticket.objects.get(pk=tid)
     assert ticket.status == Ticket.Status.DISPATCHED and ticket.station_id == station.pk
     assert not TicketRejection.objects.exists()
-
