@@ -236,6 +236,9 @@ def ticket_action(request, pk: int, verb: str):
         messages.success(
             request, _("%(number)s: %(status)s") % {"number": ticket.number, "status": ticket.get_status_display()}
         )
+        if not roles.scope_queryset(request.user, Ticket.objects.filter(pk=pk)).exists():
+            # The action moved the ticket out of the actor's scope (a station rejecting it): not onto a 404.
+            return redirect_next(request, "tickets:list")
     return redirect_next(request, "tickets:detail", pk=pk)
 
 

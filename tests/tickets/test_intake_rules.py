@@ -9,8 +9,9 @@ from repairnet import roles
 from repairnet.selectors import audit_list_for_object
 from tests import clock
 from tests.factories import make_user
-from tickets.models import Ticket
+from tickets.models import Customer, Device, Ticket
 
+from .factories import hotline_form_data
 from .test_api import api, log_call_payload
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,21 @@ def test_hotline_page_asks_for_the_reason_when_the_serial_is_open(client_for):
     assert Ticket.objects.count() == 1
     forced = agent_page.post(reverse("tickets:hotline"), {**payload, "duplicate_reason": "另一台"})
     assert forced.status_code == 302 and Ticket.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "serial, message",
+    [
+        ("HD9901123456", "序列号 HD9901123456 的生产月份（2099-01）晚于当前月份。"),
+        ("HD2513123456", "序列号 HD2513123456 中的生产月份不存在。"),
+    ],
+)
+def test_hotline_page_refuses_a_future_or_impossible_manufacture_month(client_for, serial, message):
+    agent_page = client_for(roles.HOTLINE)
+    with clock.travel(clock.now().replace(year=2026), tick=False):
+        response = agent_page.post(reverse("tickets:hotline"), hotline_form_data(serial=serial))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors == {"serial": [message]}
+    assert message in response.content.decode()
+    assert not Ticket.objects.exists() and not Device.objects.exists() and not Customer.objects.exists()
