@@ -151,13 +151,7 @@ def _seed_tickets(*, stations, agent, hq) -> int:
             device = rng.choice(customers)
             customer = device.customer
         else:
-            customer = Customer.objects.create(
-                name=_person_name(names),
-                phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
-                address=_street_address(names),
-                region=rng.choice(districts[station.pk]),
-                carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
-            )
+            customer = _customer_new(rng=rng, names=names, districts=districts[station.pk])
             has_invoice = rng.random() < 0.7
             device, _created = Device.objects.get_or_create(
                 serial=serial,
@@ -233,13 +227,7 @@ def _seed_showcase(plan, *, agent, now, districts, models, policies, calendars, 
         received = now - datetime.timedelta(hours=hours, minutes=n)
         model = models[n % len(models)]
         made = received.date() - datetime.timedelta(days=90 + 7 * n)
-        customer = Customer.objects.create(
-            name=_person_name(names),
-            phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
-            address=_street_address(names),
-            region=rng.choice(districts[station.pk]),
-            carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
-        )
+        customer = _customer_new(rng=rng, names=names, districts=districts[station.pk])
         device, _created = Device.objects.get_or_create(
             serial=f"{model.code[:2]}{made:%y%m}{900000 + n:06d}",
             defaults={"model": model, "customer": customer, "has_invoice": True, "purchase_date": made},
@@ -339,6 +327,18 @@ def _advance(ticket, *, station, techs, rng, now, policy, calendar):
         return
     ticket.status = "closed"
     ticket.closed_at = ticket.completed_at + datetime.timedelta(hours=rng.uniform(2, 26))
+
+
+def _customer_new(*, rng, names, districts) -> Customer:
+    """A demo caller; the seeded ``rng`` is drawn in the same order on every run (name, phone, address, district,
+    carrier account), so two runs give the same people."""
+    return Customer.objects.create(
+        name=_person_name(names),
+        phone=phone_normalise(f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}"),
+        address=_street_address(names),
+        region=rng.choice(districts),
+        carrier_account=f"GD{rng.randint(10**9, 10**10 - 1)}",
+    )
 
 
 def _callback(ticket, *, agent, rng):
