@@ -100,6 +100,34 @@ class ExcludedSerializer(serializers.ModelSerializer):
         ]
 
 
+class UnpaidTicketSerializer(ExcludedSerializer):
+    payable_later = serializers.BooleanField(
+        read_only=True, help_text="Still paid later (waits on a callback or complaint)"
+    )
+    remedy = serializers.CharField(read_only=True, help_text="What would make it payable, in the reader's language")
+
+    class Meta(ExcludedSerializer.Meta):
+        fields = [*ExcludedSerializer.Meta.fields, "payable_later", "remedy"]
+
+
+class UnpaidReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    payable_later = serializers.BooleanField()
+    remedy = serializers.CharField()
+
+
+class UnpaidSerializer(serializers.Serializer):
+    """A statement's "what was not paid and why"."""
+
+    by_reason = UnpaidReasonSerializer(many=True)
+    waiting = serializers.IntegerField(help_text="Tickets that can still be paid in a later month")
+    excluded = UnpaidTicketSerializer(many=True)
+    deductions = AdjustmentSerializer(many=True)
+    deductions_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class StatementSerializer(serializers.ModelSerializer):
     month = serializers.DateField(format="%Y-%m", read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True)
@@ -225,6 +253,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         approve="settlement.approve",
         pay="settlement.pay",
         adjust="settlement.adjust",
+        unpaid="settlement.view",
     )
     pagination_class = Pagination
     filterset_class = filters.StatementFilter
@@ -272,6 +301,12 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
             statement_id=statement.pk, actor=actor, amount=data["amount"], description=data["description"]
         )
         return statement
+
+    @extend_schema(responses=UnpaidSerializer)
+    @action(detail=True, methods=["get"])
+    def unpaid(self, request, pk=None):
+        """What the station was not paid on this statement and why."""
+        return Response(UnpaidSerializer(selectors.statement_unpaid(statement=self.get_object())).data)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

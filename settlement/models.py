@@ -300,6 +300,33 @@ class ExcludedTicket(_DraftOnly):
         FABRICATED = "fabricated_ticket", _("Fabricated or duplicate ticket (penalised, never paid)")
 
     WAITING = frozenset({Reason.CALLBACK_PENDING, Reason.CALLBACK_DISPUTED})
+    # What would make the ticket payable, for the coordinator's "what I was not paid and why" (issue 18). Only a
+    # WAITING ticket can still be paid: the run takes it up again in the month its callback or complaint ends.
+    REMEDIES = {
+        Reason.OUT_OF_WARRANTY: _(
+            "Out-of-warranty work is charged to the customer; labour fees pay warranty work only."
+        ),
+        Reason.REPEAT_REPAIR: _("A repeat repair earns nothing: the first repair of the fault is the one paid."),
+        Reason.UNCERTIFIED: _(
+            "The technician had no valid certificate when completing. This ticket stays unpaid; renew or obtain "
+            "the certificate so that later tickets count."
+        ),
+        Reason.CALLBACK_PENDING: _(
+            "Paid in the month its callback ends confirmed, or unreachable after 3 calls. Nothing to do but keep "
+            "the customer's phone right."
+        ),
+        Reason.CALLBACK_DISPUTED: _(
+            "Paid in the month the complaint is resolved as not upheld. Answer the complaint's investigation "
+            "before its deadline."
+        ),
+        Reason.NOT_REPAIRED: _("The customer says it is not repaired: a repeat-repair ticket was opened instead."),
+        Reason.NO_FEE: _("No fee rule pays this service mode in the month; ask HQ if you think one should."),
+        Reason.DUPLICATE_SERIAL: _(
+            "The same serial was already counted at your station within the window: it counts once."
+        ),
+        Reason.COMPLAINT_UPHELD: _("The complaint about this repair was upheld, so the ticket is not paid."),
+        Reason.FABRICATED: _("Penalised as a fabricated or duplicate ticket: never paid."),
+    }
 
     statement = models.ForeignKey(
         Statement, verbose_name=_("Statement"), on_delete=models.CASCADE, related_name="excluded"
@@ -346,6 +373,14 @@ class ExcludedTicket(_DraftOnly):
     def reason_label(self) -> str:
         """Why it is not paid, in the reader's language; a disputed callback names the complaint it waits on."""
         return excluded_reason_label(self.reason, self.complaint_id)
+
+    @property
+    def payable_later(self) -> bool:
+        return self.reason in self.WAITING
+
+    @property
+    def remedy(self) -> str:
+        return str(self.REMEDIES.get(self.reason, ""))
 
 
 class Adjustment(_DraftOnly):

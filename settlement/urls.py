@@ -15,6 +15,7 @@ urlpatterns = [
     path("statements/", views.statement_list, name="statements"),
     path("statements/<int:pk>/", views.statement_detail, name="statement"),
     path("statements/<int:pk>/pdf/", views.statement_pdf, name="statement-pdf"),
+    path("statements/<int:pk>/unpaid/", views.statement_unpaid, name="statement-unpaid"),
     path("statements/<int:pk>/tickets/<int:ticket_id>/", views.statement_ticket, name="statement-ticket"),
     path("statements/<int:pk>/<slug:action>/", views.statement_action, name="statement-action"),
 ]

@@ -172,6 +172,14 @@ def statement_detail(request, pk: int):
 
 
 @role_required("settlement.view")
+def statement_unpaid(request, pk: int):
+    """What the station was not paid on this statement and why, with what would make each ticket payable."""
+    statement = selectors.statement_get_visible_to(user=request.user, pk=pk)
+    context = {"statement": statement, **selectors.statement_unpaid(statement=statement)}
+    return render(request, "settlement/statement_unpaid.html", context)
+
+
+@role_required("settlement.view")
 def statement_ticket(request, pk: int, ticket_id: int):
     """Drill-down: why one ticket of the statement counts (or not), with the customer phone masked."""
     statement = selectors.statement_get_visible_to(user=request.user, pk=pk)

@@ -123,6 +123,7 @@ PAGE_PK = {
     "settlement:statement": "statement",
     "settlement:statement-pdf": "statement",
     "settlement:statement-ticket": "statement",
+    "settlement:statement-unpaid": "statement",
     "settlement:statement-action": "statement",
     "inspections:detail": "inspection",
     "inspections:fill": "inspection",
