@@ -129,9 +129,12 @@ def test_finance_workbook_is_stored_in_the_bucket_and_downloads(client_for, s3, 
     book = openpyxl.load_workbook(io.BytesIO(_fetch(response["Location"])), read_only=True)
     assert book.sheetnames
     assert any(key.endswith(f"settlement-{month:%Y-%m}.xlsx") for key in keys(s3, s3_bucket, "exports/"))
-    assert client_for(roles.TECHNICIAN, StationFactory()).get(
-        f"/api/v1/settlement/months/{month:%Y-%m}/workbook/"
-    ).status_code == 403
+    assert (
+        client_for(roles.TECHNICIAN, StationFactory())
+        .get(f"/api/v1/settlement/months/{month:%Y-%m}/workbook/")
+        .status_code
+        == 403
+    )
 
 
 def test_a_signed_url_carries_its_short_expiry(s3, s3_bucket):
