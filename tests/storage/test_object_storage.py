@@ -159,3 +159,12 @@ def test_old_exports_are_purged_and_todays_kept(s3, s3_bucket):
     assert filestore.exports_purge() == 1
     remaining = keys(s3, s3_bucket, "exports/")
     assert old not in remaining and fresh in remaining
+
+
+def test_signed_urls_name_the_public_endpoint_when_one_is_set(s3, s3_server, settings):
+    """compose: web nodes reach MinIO as minio:9000, browsers as MINIO_PUBLIC_URL; signing needs no request."""
+    name = default_storage.save("tests/public.txt", io.BytesIO(b"x"))
+    port = urlsplit(s3_server).port
+    settings.AWS_S3_URL_ENDPOINT = f"http://localhost:{port}"
+    url = filestore.signed_url(name, filename="public.txt", content_type="text/plain")
+    assert urlsplit(url).netloc == f"localhost:{port}" and "X-Amz-Signature" in url
