@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
 
 from . import exports, filters, selectors, services
@@ -216,9 +217,7 @@ def inspection_submit(request, pk: int):
 
 
 def _stream_image(field):
-    if not field:
-        raise Http404
-    return FileResponse(field.open("rb"), content_type="image/jpeg")
+    return stored_file_response(field, content_type="image/jpeg")
 
 
 @roles.role_required("inspections.view")

@@ -10,7 +10,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from django.http import FileResponse
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -21,6 +20,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from .filestore import export_response
 from .phones import phone_national_digits
 
 WQY_PATHS = (
@@ -103,19 +103,16 @@ def temp_path(suffix: str) -> Path:
     return Path(path)
 
 
-def file_download(path: Path, filename: str, content_type: str, *, delete: bool = True) -> FileResponse:
-    """Stream a file from disk in chunks (bounded memory); temp files are removed once opened."""
-    handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    if delete:
-        os.unlink(path)  # the open handle keeps the data readable until the response is done
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+def file_download(path: Path, filename: str, content_type: str):
+    """A document built for this request, answered by the rule in repairnet.filestore (stream or signed URL)."""
+    return export_response(path, filename, content_type)
 
 
-def pdf_download(path: Path, filename: str) -> FileResponse:
+def pdf_download(path: Path, filename: str):
     return file_download(path, filename, "application/pdf")
 
 
-def xlsx_download(path: Path, filename: str) -> FileResponse:
+def xlsx_download(path: Path, filename: str):
     return file_download(path, filename, XLSX_CONTENT_TYPE)
 
 

@@ -150,9 +150,39 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents and photos, signatures and generated exports are private: outside the web root, served only
+# through views that check permission. Local disk by default (`make run`, tests); STORAGE_BACKEND=s3 puts every one
+# of them in a private bucket of any S3-compatible store (MinIO, Ceph, Alibaba OSS, AWS S3), so every web node and
+# worker sees the same files.
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="s3" if env("AWS_STORAGE_BUCKET_NAME", default="") else "local")
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ValueError(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}")
+# Seconds a signed URL handed out by a download view stays valid: long enough to start the download, no longer.
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=60)
+if STORAGE_BACKEND == "s3":
+    S3_STORAGE_OPTIONS = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+        "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+        "region_name": env("AWS_S3_REGION_NAME", default=None),
+        "location": env("AWS_LOCATION", default=""),  # a key prefix, to share one bucket between installations
+        "default_acl": None,  # objects inherit the bucket's policy: private
+        "querystring_auth": True,  # every URL the storage makes is signed ...
+        "querystring_expire": AWS_QUERYSTRING_EXPIRE,  # ... and short-lived
+        "file_overwrite": False,  # two uploads with one name never replace each other
+        "signature_version": "s3v4",
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),  # MinIO and Ceph want path style
+    }
+    # The host signed download URLs name, when browsers reach the store by another address than the web nodes
+    # do (compose: web talks to http://minio:9000, the browser to http://localhost:9000). Signing needs no call.
+    AWS_S3_URL_ENDPOINT = env("AWS_S3_URL_ENDPOINT", default="") or S3_STORAGE_OPTIONS["endpoint_url"]
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_STORAGE_OPTIONS}
+else:
+    AWS_S3_URL_ENDPOINT = ""
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    # Uploaded documents and photos are private: outside the web root, served only through views.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

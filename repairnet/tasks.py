@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from .filestore import exports_purge
 from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
@@ -16,7 +17,7 @@ JOB_RUN_KEEP_DAYS = 90
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def job_runs_prune_task(self) -> str:
     """Housekeeping: forget job-run records older than 90 days, idempotency keys past their hours, expired API
-    tokens and password-reset requests past their window."""
+    tokens, password-reset requests past their window and exports kept in object storage since before yesterday."""
     return _prune()
 
 
@@ -24,7 +25,9 @@ def job_runs_prune_task(self) -> str:
 def _prune() -> str:
     cutoff = timezone.now() - datetime.timedelta(days=JOB_RUN_KEEP_DAYS)
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
-    return {"deleted": deleted + idempotency_purge() + tokens_expired_purge() + password_reset_requests_purge()}
+    deleted += idempotency_purge() + tokens_expired_purge() + password_reset_requests_purge()
+    deleted += exports_purge()
+    return {"deleted": deleted}
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)

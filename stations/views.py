@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, error_text, service_accepted
 from repairnet.models import User
@@ -238,12 +239,7 @@ def application_document(request, pk: int, which: str):
         raise Http404
     if not field:
         raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    name = f"{application.reference}-{which}{field.name[field.name.rfind('.') :]}"
-    return FileResponse(handle, as_attachment=False, filename=name)
+    return stored_file_response(field, filename=f"{application.reference}-{which}{field.name[field.name.rfind('.') :]}")
 
 
 @roles.role_required("stations.applications.review")

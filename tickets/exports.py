@@ -1,5 +1,6 @@
 """The repair report (维修报告) PDF the customer can be given."""
 
+import io
 from pathlib import Path
 
 from django.utils import timezone
@@ -46,5 +47,7 @@ def repair_report_pdf(*, ticket) -> Path:
     ]
     if ticket.signoff_image:
         story += [Spacer(1, 4 * mm), Paragraph(_("Customer signature"), styles["h2"])]
-        story.append(Image(ticket.signoff_image.path, width=60 * mm, height=25 * mm, kind="proportional"))
+        with ticket.signoff_image.open("rb") as handle:  # from storage: object storage has no local path
+            signature = io.BytesIO(handle.read())
+        story.append(Image(signature, width=60 * mm, height=25 * mm, kind="proportional"))
     return build_pdf(story, title=_("Repair report %(number)s") % {"number": ticket.number})

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
 from repairnet.exports import pdf_download
+from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, flash_errors
 from repairnet.models import User
@@ -328,10 +329,7 @@ def ticket_file(request, pk: int, field: str):
         ticket = selectors.ticket_get_visible_to(user=request.user, pk=pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
-    file = getattr(ticket, field)
-    if not file:
-        raise Http404
-    return FileResponse(file.open("rb"), content_type="image/png" if field == "signoff_image" else None)
+    return stored_file_response(getattr(ticket, field), content_type="image/png" if field == "signoff_image" else None)
 
 
 @login_required

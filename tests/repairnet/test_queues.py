@@ -37,3 +37,23 @@ def test_the_compose_file_runs_a_worker_for_each_queue_and_beat_once():
             consumed[name] = command[command.index("-Q") + 1].split(",")
     assert consumed == {"worker-default": ["default"], "worker-heavy": ["heavy"]}
     assert sum(1 for s in services.values() if "beat" in s.get("command", [])) == 1
+
+
+def test_the_compose_file_keeps_every_file_in_minio():
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services, volumes = compose["services"], compose["volumes"]
+    assert services["minio"]["image"].startswith("minio/minio")
+    assert "miniodata:/data" in services["minio"]["volumes"] and "miniodata" in volumes
+    init = services["minio-init"]
+    assert init["image"].startswith("minio/mc") and init["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert "mc mb --ignore-existing local/repairnet" in init["command"][0]
+    # the web node, both workers and beat read and write the same bucket, and none keeps files on its own disk
+    for name in ("web", "worker-default", "worker-heavy", "beat", "migrate"):
+        service = services[name]
+        env = service["environment"]
+        assert env["STORAGE_BACKEND"] == "s3", name
+        assert env["AWS_S3_ENDPOINT_URL"] == "http://minio:9000", name
+        assert env["AWS_STORAGE_BUCKET_NAME"] == "repairnet", name
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_QUERYSTRING_EXPIRE"} <= env.keys(), name
+        assert "MEDIA_ROOT" not in env and not service.get("volumes"), name
+    assert services["migrate"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
