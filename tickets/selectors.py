@@ -790,9 +790,9 @@ def self_service_status_for(*, ticket_id: int) -> dict:
         "charge_amount": ticket.charge_amount,
         "report_available": ticket.completed_at is not None
         and ticket.status in (Ticket.Status.COMPLETED, Ticket.Status.CLOSED),
-        "can_answer": callback is not None
-        and callback.status == Callback.Status.OPEN
-        and callback.customer_answered_at is None,
+        # a completed ticket's callback is open (or opened on the answer, see callback_answer_by_customer)
+        "can_answer": ticket.status == Ticket.Status.COMPLETED
+        and (callback is None or (callback.status == Callback.Status.OPEN and callback.customer_answered_at is None)),
         "answer": _self_service_answer(callback),
     }
 
