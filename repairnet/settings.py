@@ -355,6 +355,12 @@ REPAIRNET = {
     # Days of per-station dashboard counts the nightly job recounts (the dashboard's longest window).
     "DASHBOARD_STATS_REBUILD_DAYS": env.int("DASHBOARD_STATS_REBUILD_DAYS", default=366),
     "CALLBACK_MAX_ATTEMPTS": env.int("CALLBACK_MAX_ATTEMPTS", default=3),
+    # Customer self-service status page (tickets.services.self_service_lookup): look-ups per client address and
+    # failed look-ups per ticket number within the window; a verified look-up opens its ticket this long.
+    "SELF_SERVICE_MAX_LOOKUPS_PER_IP": env.int("SELF_SERVICE_MAX_LOOKUPS_PER_IP", default=20),
+    "SELF_SERVICE_MAX_FAILURES_PER_TICKET": env.int("SELF_SERVICE_MAX_FAILURES_PER_TICKET", default=5),
+    "SELF_SERVICE_WINDOW_SECONDS": env.int("SELF_SERVICE_WINDOW_SECONDS", default=3600),
+    "SELF_SERVICE_ACCESS_SECONDS": env.int("SELF_SERVICE_ACCESS_SECONDS", default=1800),
     "DEFECTIVE_RETURN_DAYS": env.int("DEFECTIVE_RETURN_DAYS", default=30),
     "RECTIFICATION_DAYS": env.int("RECTIFICATION_DAYS", default=15),
     "REINSPECTION_DAYS": env.int("REINSPECTION_DAYS", default=30),

@@ -304,3 +304,37 @@ class ComplaintForm(BootstrapForm):
 class ResolveForm(BootstrapForm):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=Complaint.Verdict.choices)
     investigation = forms.CharField(label=_("Investigation notes"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SelfServiceLookupForm(BootstrapForm):
+    """The customer's look-up: ticket number and the last four digits of the phone the ticket was logged with."""
+
+    number = forms.CharField(
+        label=_("Ticket number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    phone_last4 = forms.RegexField(
+        label=_("Last 4 digits of your phone"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter the last 4 digits of your phone number.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": "4", "autocomplete": "off", "pattern": "[0-9]{4}"}
+        ),
+    )
+
+
+class SelfServiceAnswerForm(BootstrapForm):
+    """The customer confirms the repair or disputes it (the callback's self-service channel)."""
+
+    answer = forms.ChoiceField(
+        choices=[("confirm", _("The repair is fine")), ("dispute", _("There is a problem"))], widget=forms.HiddenInput
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you (1–5)?"),
+        choices=[("", "—")] + [(str(i), str(i)) for i in range(5, 0, -1)],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    comments = forms.CharField(
+        label=_("Comments"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )

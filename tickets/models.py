@@ -363,8 +363,19 @@ class Callback(models.Model):
         CONFIRMED_AFTER_DISPUTE = "confirmed_after_dispute", _("Confirmed after the dispute (complaint not upheld)")
         DISPUTE_UPHELD = "dispute_upheld", _("Dispute upheld (complaint upheld)")
 
+    class Channel(models.TextChoices):
+        AGENT = "agent", _("Hotline agent's call")
+        SELF_SERVICE = "self_service", _("Customer self-service page")
+
     ticket = models.OneToOneField(Ticket, verbose_name=_("Ticket"), on_delete=models.CASCADE, related_name="callback")
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    # how the customer answered: an agent's call, or the self-service page (a confirmation there finishes the
+    # callback; a dispute stays open for the agent, with what the customer wrote)
+    channel = models.CharField(
+        _("Answered via"), max_length=20, choices=Channel.choices, default=Channel.AGENT, db_default=Channel.AGENT
+    )
+    customer_answered_at = models.DateTimeField(_("Customer answered on the self-service page"), null=True, blank=True)
+    customer_dispute = models.TextField(_("Customer's dispute (self-service)"), blank=True, db_default="")
     due_at = models.DateTimeField(_("Due"), db_index=True)
     created_at = models.DateTimeField(_("Created"), auto_now_add=True)
     escalated_at = models.DateTimeField(_("Escalated"), null=True, blank=True)
@@ -396,6 +407,28 @@ class Callback(models.Model):
     @property
     def scope_station_id(self):
         return self.ticket.station_id
+
+
+class SelfServiceLookup(models.Model):
+    """One look-up on the customer self-service page, counted per client address and per ticket number within
+    SELF_SERVICE_WINDOW_SECONDS (tickets.services.self_service_lookup). The number is kept as typed (normalised),
+    whether or not a ticket has it, so a wrong pair and an unknown number are counted and answered alike."""
+
+    ip_address = models.CharField(max_length=45)
+    number = models.CharField(max_length=40)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ip_address", "at"], name="selfservice_ip_at_idx"),
+            models.Index(fields=["number", "at"], name="selfservice_number_at_idx"),
+        ]
+        verbose_name = _("Self-service look-up")
+        verbose_name_plural = _("Self-service look-up")
+
+    def __str__(self):
+        return f"{self.number} {self.ip_address}"
 
 
 class CallbackAttempt(models.Model):

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from repairnet import roles
 from repairnet.exports import mask_phone
@@ -723,3 +724,93 @@ def assessment_inputs(*, station_ids, start: datetime.date, end: datetime.date, 
             entry["satisfaction_sum"] = row["satisfaction_sum"] or 0
             entry["callback_rate"] = _ratio(row["called"], row["due"])
     return result
+
+
+# --- customer self-service (客户自助查询) -----------------------------------------------------------
+
+# the ticket's steps as the customer's timeline shows them, in order
+SELF_SERVICE_STEPS = (
+    ("received_at", _lazy("Repair request received")),
+    ("dispatched_at", _lazy("Sent to the repair station")),
+    ("accepted_at", _lazy("Accepted by the station")),
+    ("started_at", _lazy("Technician arrived / repair started")),
+    ("completed_at", _lazy("Repair completed")),
+    ("closed_at", _lazy("Closed")),
+    ("cancelled_at", _lazy("Cancelled")),
+)
+
+
+def self_service_status_for(*, ticket_id: int) -> dict:
+    """What the customer sees of a verified ticket, and nothing more: the steps, the appointment, the station's
+    name, address and service phone, the technician's surname, warranty and charges, the callback answer.
+    Never the customer's phone or address, nor any other person's data (one query, the callback included)."""
+    ticket = (
+        Ticket.objects.select_related("station", "technician", "device__model", "callback")
+        .only(
+            "number",
+            "status",
+            "in_warranty",
+            "warranty_reason",
+            "charge_amount",
+            "appointment_at",
+            "cancel_reason",
+            *(field for field, _label in SELF_SERVICE_STEPS),
+            "station__name",
+            "station__address",
+            "station__phone",
+            "technician__last_name",
+            "device__model__name",
+            "callback__status",
+            "callback__outcome",
+            "callback__customer_answered_at",
+            "callback__customer_dispute",
+        )  # fmt: skip
+        .get(pk=ticket_id)
+    )
+    callback = getattr(ticket, "callback", None)  # None before completion (the reverse one-to-one is missing)
+    station = ticket.station
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "device_model": ticket.device.model.name,
+        "steps": [
+            {"key": field, "label": label, "at": getattr(ticket, field)}
+            for field, label in SELF_SERVICE_STEPS
+            if getattr(ticket, field)
+        ],
+        "appointment_at": ticket.appointment_at if ticket.is_open else None,
+        "cancel_reason": ticket.cancel_reason if ticket.status == Ticket.Status.CANCELLED else "",
+        "station": (
+            {"name": station.name, "address": station.address, "phone": station.phone} if station is not None else None
+        ),
+        "technician_surname": ticket.technician.last_name if ticket.technician_id else "",
+        "in_warranty": ticket.in_warranty,
+        "warranty_reason": ticket.warranty_reason,
+        "charge_amount": ticket.charge_amount,
+        "report_available": ticket.completed_at is not None
+        and ticket.status in (Ticket.Status.COMPLETED, Ticket.Status.CLOSED),
+        # a completed ticket's callback is open (or opened on the answer, see callback_answer_by_customer)
+        "can_answer": ticket.status == Ticket.Status.COMPLETED
+        and (callback is None or (callback.status == Callback.Status.OPEN and callback.customer_answered_at is None)),
+        "answer": _self_service_answer(callback),
+    }
+
+
+def _self_service_answer(callback) -> str:
+    """ "disputed" (the customer's dispute, until the agent's call settles it), "confirmed", or "" — what the
+    page says instead of the confirm / dispute buttons."""
+    if callback is None:
+        return ""
+    if callback.customer_dispute:
+        return "disputed"
+    return "confirmed" if callback.outcome == Callback.Outcome.CONFIRMED else ""
+
+
+def self_service_report_ticket(*, ticket_id: int) -> Ticket | None:
+    """The verified ticket for its repair report PDF, or None before it is completed (or when it was cancelled)."""
+    return (
+        Ticket.objects.select_related("customer", "device__model", "station", "technician")
+        .filter(pk=ticket_id, completed_at__isnull=False, status__in=(Ticket.Status.COMPLETED, Ticket.Status.CLOSED))
+        .first()
+    )

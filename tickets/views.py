@@ -2,8 +2,9 @@
 
 import contextlib
 import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from repairnet import roles
+from repairnet import roles, throttle
 from repairnet.exports import pdf_download
 from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
@@ -31,7 +33,15 @@ from stations.selectors import dispatchable_stations
 
 from . import filters, selectors, services, sla
 from .exports import repair_report_pdf
-from .forms import CallbackForm, ComplaintForm, CompleteForm, LogCallForm, ResolveForm
+from .forms import (
+    CallbackForm,
+    ComplaintForm,
+    CompleteForm,
+    LogCallForm,
+    ResolveForm,
+    SelfServiceAnswerForm,
+    SelfServiceLookupForm,
+)
 from .models import Callback, Complaint, DailyReport, Ticket
 
 # --- hotline ------------------------------------------------------------------------------------
@@ -316,7 +326,16 @@ def repair_report(request, pk: int):
         raise Http404 from None
     if ticket.completed_at is None:
         raise Http404
-    return pdf_download(repair_report_pdf(ticket=ticket), f"{ticket.number}.pdf")
+    return pdf_download(
+        repair_report_pdf(ticket=ticket, status_url=_status_url(request, ticket)), f"{ticket.number}.pdf"
+    )
+
+
+def _status_url(request, ticket) -> str:
+    """The self-service page for this ticket, as the report's QR code opens it: the number only (the customer
+    still types the phone's last four digits), at SITE_URL when set, else where this request came in."""
+    base = settings.SITE_URL or request.build_absolute_uri("/")
+    return urljoin(base, reverse("tickets:status")) + "?" + urlencode({"number": ticket.number})
 
 
 @login_required
@@ -563,3 +582,101 @@ def dashboard(request):
         "tickets/dashboard.html",
         {"f": figures, "per_station": per_station, "days": days, "start": start, "end": today},
     )
+
+
+# --- customer self-service (public, no login) ----------------------------------------------------
+
+# the signed access of the ticket the customer looked up (services.self_service_access_issue)
+SELF_SERVICE_SESSION_KEY = "tickets_self_service_access"
+
+
+def _self_service_ticket_id(request) -> int | None:
+    """The ticket this browser verified, or None (never looked up, or the access expired: it is forgotten)."""
+    access = request.session.get(SELF_SERVICE_SESSION_KEY, "")
+    try:
+        return services.self_service_ticket_id(access=access)
+    except PermissionDenied as exc:
+        if access:
+            request.session.pop(SELF_SERVICE_SESSION_KEY, None)
+            messages.info(request, str(exc))
+        return None
+
+
+@never_cache
+def self_service_lookup(request):
+    """The customer enters the ticket number and the phone's last four digits (the report's QR fills the number)."""
+    form = SelfServiceLookupForm(request.POST or None, initial={"number": request.GET.get("number", "")[:40]})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.self_service_lookup(
+                number=form.cleaned_data["number"],
+                phone_last4=form.cleaned_data["phone_last4"],
+                ip_address=throttle.client_ip(request),
+            )
+        except services.SelfServiceThrottled as exc:
+            form.add_error(None, exc.messages[0])
+            status = 429
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            request.session[SELF_SERVICE_SESSION_KEY] = services.self_service_access_issue(ticket=ticket)
+            return redirect("tickets:status-ticket")
+    return render(request, "tickets/self_service_lookup.html", {"form": form}, status=status)
+
+
+@never_cache
+def self_service_status(request):
+    ticket_id = _self_service_ticket_id(request)
+    if ticket_id is None:
+        return redirect("tickets:status")
+    return render(
+        request,
+        "tickets/self_service_status.html",
+        {"s": selectors.self_service_status_for(ticket_id=ticket_id), "form": SelfServiceAnswerForm()},
+    )
+
+
+@require_POST
+def self_service_answer(request):
+    """Confirm or dispute the repair: the callback's self-service channel (one answer per callback)."""
+    form = SelfServiceAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the repair is fine or there is a problem."))
+        return redirect("tickets:status-ticket")
+    try:
+        services.callback_answer_by_customer(
+            access=request.session.get(SELF_SERVICE_SESSION_KEY, ""),
+            confirmed=form.cleaned_data["answer"] == "confirm",
+            satisfaction=form.cleaned_data["satisfaction"],
+            comments=form.cleaned_data["comments"],
+        )
+    except PermissionDenied as exc:
+        request.session.pop(SELF_SERVICE_SESSION_KEY, None)
+        messages.info(request, str(exc))
+        return redirect("tickets:status")
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Thank you, your answer is recorded."))
+    return redirect("tickets:status-ticket")
+
+
+@never_cache
+def self_service_report(request):
+    """The repair report PDF of the verified ticket once it is completed — never by a guessable URL."""
+    ticket_id = _self_service_ticket_id(request)
+    if ticket_id is None:
+        return redirect("tickets:status")
+    ticket = selectors.self_service_report_ticket(ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404
+    return pdf_download(
+        repair_report_pdf(ticket=ticket, status_url=_status_url(request, ticket)), f"{ticket.number}.pdf"
+    )
+
+
+@require_POST
+def self_service_end(request):
+    request.session.pop(SELF_SERVICE_SESSION_KEY, None)
+    return redirect("tickets:status")

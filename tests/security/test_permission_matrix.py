@@ -49,6 +49,11 @@ PUBLIC = {
     "stations:apply",
     "stations:apply-done",
     "stations:application-status",
+    "tickets:status",
+    "tickets:status-ticket",
+    "tickets:status-answer",
+    "tickets:status-report",
+    "tickets:status-end",
     "application-list",
 }
 # URL names that accept a POST without a CSRF token on purpose.

@@ -1,8 +1,10 @@
 """Tickets services, one module per section; re-exported so callers use ``tickets.services.<name>``."""
 
 from .callbacks import (  # noqa: F401
+    _callback_answer,
     _callback_finish,
     _callback_lock,
+    callback_answer_by_customer,
     callback_attempt,
     callbacks_backfill,
     callbacks_sweep,
@@ -64,6 +66,13 @@ from .lifecycle import (  # noqa: F401
     ticket_transition,
 )
 from .rewards import rewards_month, rewards_quarter  # noqa: F401
+from .self_service import (  # noqa: F401
+    SelfServiceThrottled,
+    self_service_access_issue,
+    self_service_lookup,
+    self_service_not_found_text,
+    self_service_ticket_id,
+)
 from .warranty import (  # noqa: F401
     _add_months,
     manufacture_date_from_serial,

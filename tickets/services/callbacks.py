@@ -24,7 +24,8 @@ from ..models import (
 )
 from .complaints import complaint_create
 from .intake import ticket_create
-from .lifecycle import _lock, ticket_transition
+from .lifecycle import _lock, callback_open, ticket_transition
+from .self_service import self_service_ticket_id
 
 S = Ticket.Status
 
@@ -145,6 +146,71 @@ def _callback_finish(callback: Callback, *, outcome: str, actor, now) -> None:
     rollup.station_day_refresh_for_ticket(ticket=ticket)
 
 
+def _callback_answer(
+    callback: Callback,
+    *,
+    actor,
+    channel: str,
+    repaired: bool | None,
+    technician_on_time: bool | None,
+    charges_correct: bool | None,
+    satisfaction: int | None,
+    comments: str,
+    grievance: str,
+    complaint_category: str,
+    now,
+) -> None:
+    """The customer answered (reached by the agent, or on the self-service page): record it, finish the callback
+    and close the ticket. Not repaired → repeat-repair ticket; a grievance → complaint (both by an agent)."""
+    errors = {}
+    if repaired is None:
+        errors["repaired"] = _("Ask whether the repair is confirmed.")
+    if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
+        errors["satisfaction"] = _("Satisfaction is from 1 to 5.")
+    if errors:
+        raise ValidationError(errors)
+    callback.technician_on_time, callback.charges_correct = technician_on_time, charges_correct
+    callback.satisfaction = int(satisfaction) if satisfaction is not None else None
+    callback.comments = comments or ""
+    callback.channel = channel
+    if not repaired:
+        outcome = Callback.Outcome.NOT_REPAIRED
+    elif (grievance or "").strip():
+        outcome = Callback.Outcome.DISPUTED
+    else:
+        outcome = Callback.Outcome.CONFIRMED
+    ticket = callback.ticket
+    _callback_finish(callback, outcome=outcome, actor=actor, now=now)
+    audit_record(
+        obj=ticket,
+        verb="callback_attempt",
+        actor=actor,
+        note=comments,
+        data={"reached": True, "outcome": outcome, "channel": channel},
+    )
+    if (grievance or "").strip():
+        complaint_create(
+            actor=actor,
+            ticket_id=ticket.pk,
+            category=complaint_category,
+            description=grievance,
+            source=Complaint.Source.CALLBACK,
+            now=now,
+        )
+    if not repaired:
+        ticket_create(
+            actor=actor,
+            customer_id=ticket.customer_id,
+            serial=ticket.device.serial,
+            fault_category=ticket.fault_category,
+            description=_("Repeat repair of %(number)s: %(comments)s")
+            % {"number": ticket.number, "comments": comments},
+            service_mode=ticket.service_mode,
+            repeat_of=ticket,
+            now=now,
+        )
+
+
 @transaction.atomic
 def callback_attempt(
     *,
@@ -175,46 +241,69 @@ def callback_attempt(
             callback.save(update_fields=["attempts"])
         audit_record(obj=callback.ticket, verb="callback_attempt", actor=actor, note=comments, data={"reached": False})
         return callback
-    errors = {}
-    if repaired is None:
-        errors["repaired"] = _("Ask whether the repair is confirmed.")
-    if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
-        errors["satisfaction"] = _("Satisfaction is from 1 to 5.")
-    if errors:
-        raise ValidationError(errors)
-    callback.technician_on_time, callback.charges_correct = technician_on_time, charges_correct
-    callback.satisfaction = int(satisfaction) if satisfaction is not None else None
-    callback.comments = comments or ""
-    if not repaired:
-        outcome = Callback.Outcome.NOT_REPAIRED
-    elif (grievance or "").strip():
-        outcome = Callback.Outcome.DISPUTED
-    else:
-        outcome = Callback.Outcome.CONFIRMED
-    ticket = callback.ticket
-    _callback_finish(callback, outcome=outcome, actor=actor, now=now)
-    audit_record(
-        obj=ticket, verb="callback_attempt", actor=actor, note=comments, data={"reached": True, "outcome": outcome}
+    _callback_answer(
+        callback,
+        actor=actor,
+        channel=Callback.Channel.AGENT,
+        repaired=repaired,
+        technician_on_time=technician_on_time,
+        charges_correct=charges_correct,
+        satisfaction=satisfaction,
+        comments=comments,
+        grievance=grievance,
+        complaint_category=complaint_category,
+        now=now,
     )
-    if (grievance or "").strip():
-        complaint_create(
-            actor=actor,
-            ticket_id=ticket.pk,
-            category=complaint_category,
-            description=grievance,
-            source=Complaint.Source.CALLBACK,
+    return callback
+
+
+@transaction.atomic
+def callback_answer_by_customer(
+    *, access: str, confirmed: bool, satisfaction: int | None = None, comments: str = "", now=None
+) -> Callback:
+    """The customer's answer on the self-service page, the callback's self-service channel (SPEC 2.6).
+
+    ``access`` is the signed look-up (``self_service_access_issue``): the customer proved the ticket number and
+    the phone's last four digits. A confirmation finishes the callback as an agent's reached call would, through
+    the same rules, and closes the ticket. A dispute keeps the callback open with what the customer wrote, for the
+    agent to call back: repeat repairs and complaints are opened by an agent (SPEC 2.7). One answer per callback,
+    so a double submit records once."""
+    ticket_id = self_service_ticket_id(access=access)
+    ticket = Ticket.objects.get(pk=ticket_id)
+    if ticket.status == S.COMPLETED and ticket.callback_due_at is not None:
+        callback_open(ticket=ticket)  # a completion imported without its callback still gets one
+    callback = Callback.objects.select_for_update(of=("self",)).select_related("ticket").filter(ticket=ticket).first()
+    ensure(callback is not None, _("The repair is not completed yet."), "not_completed")
+    ensure(
+        callback.status == Callback.Status.OPEN and callback.customer_answered_at is None,
+        _("Your answer about this repair is already recorded. Thank you."),
+        "callback_answered",
+    )
+    now = now or timezone.now()
+    comments = (comments or "").strip()
+    callback.customer_answered_at = now
+    if confirmed:
+        _callback_answer(
+            callback,
+            actor=None,
+            channel=Callback.Channel.SELF_SERVICE,
+            repaired=True,
+            technician_on_time=None,
+            charges_correct=None,
+            satisfaction=satisfaction,
+            comments=comments,
+            grievance="",
+            complaint_category=Complaint.Category.OTHER,
             now=now,
         )
-    if not repaired:
-        ticket_create(
-            actor=actor,
-            customer_id=ticket.customer_id,
-            serial=ticket.device.serial,
-            fault_category=ticket.fault_category,
-            description=_("Repeat repair of %(number)s: %(comments)s")
-            % {"number": ticket.number, "comments": comments},
-            service_mode=ticket.service_mode,
-            repeat_of=ticket,
-            now=now,
-        )
+        return callback
+    ensure(bool(comments), _("Tell us what is wrong with the repair."), "dispute_required", field="comments")
+    callback.channel, callback.customer_dispute = Callback.Channel.SELF_SERVICE, comments
+    callback.save(update_fields=["channel", "customer_answered_at", "customer_dispute"])
+    audit_record(
+        obj=callback.ticket,
+        verb="callback_disputed_by_customer",
+        note=comments,
+        data={"channel": Callback.Channel.SELF_SERVICE},
+    )
     return callback

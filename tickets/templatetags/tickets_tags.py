@@ -93,6 +93,7 @@ VERBS = {
     "close_on_callback": gettext_lazy("Closed after the callback"),
     "callback_attempt": gettext_lazy("Callback"),
     "callback_overdue": gettext_lazy("Callback overdue"),
+    "callback_disputed_by_customer": gettext_lazy("Customer disputed the repair (self-service)"),
     "reprioritise": gettext_lazy("Priority changed"),
     "reported_fabricated": gettext_lazy("Reported as fabricated"),
     "deadline_passed": gettext_lazy("Deadline passed"),
