@@ -7,9 +7,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from repairnet import roles
+from repairnet.bulk import BulkForm
 from repairnet.models import Region, User
 from repairnet.phones import PhoneFormField
 from stations.models import Station
+from stations.selectors import dispatchable_stations
 
 from .models import Complaint, DeviceModel, Ticket
 
@@ -304,3 +306,14 @@ class ComplaintForm(BootstrapForm):
 class ResolveForm(BootstrapForm):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=Complaint.Verdict.choices)
     investigation = forms.CharField(label=_("Investigation notes"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkDispatchForm(BulkForm):
+    """Dispatch the ticked tickets to one station (each through ``ticket_dispatch``)."""
+
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = dispatchable_stations().order_by("code")
