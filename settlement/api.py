@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from repairnet import roles
 from repairnet.api import ActionPermission, Pagination, read_actions, service_action, validated
+from repairnet.bulk import BulkSerializer, bulk_action
 from repairnet.exports import pdf_download, xlsx_download
 
 from . import exports, filters, selectors, services
@@ -241,6 +242,10 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
+class BulkStatementNoteSerializer(BulkSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ActionPermission]
     permission_actions = read_actions(
@@ -254,6 +259,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         pay="settlement.pay",
         adjust="settlement.adjust",
         unpaid="settlement.view",
+        bulk_issue="settlement.issue",
     )
     pagination_class = Pagination
     filterset_class = filters.StatementFilter
@@ -270,6 +276,13 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     @service_action(StatementNoteSerializer, StatementSerializer)
     def issue(self, statement, actor, data):
         return services.statement_issue(statement_id=statement.pk, actor=actor, note=data["note"])
+
+    @bulk_action(
+        BulkStatementNoteSerializer, url_path="bulk-issue", label=lambda s: f"{s.station.code} {s.month:%Y-%m}"
+    )
+    def bulk_issue(self, statement, actor, data):
+        """Issue several drafts: ``statement_issue`` once per statement, each one reported."""
+        services.statement_issue(statement_id=statement.pk, actor=actor, note=data["note"])
 
     @service_action(StatementNoteSerializer, StatementSerializer)
     def confirm(self, statement, actor, data):

@@ -7,8 +7,22 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from repairnet.exports import CNY_FORMAT, build_pdf, mask_phone, pdf_styles, pdf_table, temp_path
+from repairnet.exports import (
+    CNY_FORMAT,
+    Column,
+    ListExport,
+    XlsxBook,
+    XlsxSheet,
+    build_pdf,
+    field_label,
+    mask_phone,
+    pdf_styles,
+    pdf_table,
+    temp_path,
+    xlsx_text_or_blank,
+)
 from repairnet.money import ZERO, format_cny
 
 from .models import Adjustment, ExcludedTicket, FeeKind, Statement, StatementLine, excluded_reason_label
@@ -71,39 +85,6 @@ STATUS_LABELS = {
 }
 
 
-class _Sheet:
-    """One worksheet written row by row (XlsxWriter, constant memory): frozen header row, column widths."""
-
-    def __init__(self, book: "_Book", title: str, headers: list[tuple[str, int]]):
-        self.ws = book.wb.add_worksheet(title)
-        self.row = 0
-        for index, (label, width) in enumerate(headers):
-            # pixels, so that the file stores exactly ``width`` characters, as openpyxl did
-            self.ws.set_column_pixels(index, index, width * self.ws.max_digit_width)
-            self.ws.write_string(0, index, label, book.header)
-        self.ws.freeze_panes(1, 0)
-        # bound methods: 100,000 rows × 13 cells make the attribute look-ups count
-        self.text, self.number, self.formula = self.ws.write_string, self.ws.write_number, self.ws.write_formula
-
-    def next_row(self) -> int:
-        self.row += 1
-        return self.row
-
-
-class _Book:
-    def __init__(self, path: Path):
-        import xlsxwriter
-
-        # constant_memory: each row goes to a temporary file once the next one starts
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
-        self.header = self.wb.add_format(
-            {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "align": "center", "valign": "vcenter"}
-        )
-        self.money = self.wb.add_format({"num_format": CNY_FORMAT})
-        self.bold = self.wb.add_format({"bold": True})
-        self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
-
-
 def _local(dt: datetime.datetime | None) -> str:
     """'YYYY-MM-DD HH:MM' in the current time zone (six times faster than strftime: it runs on every row)."""
     return dt.astimezone(timezone.get_current_timezone()).isoformat(" ", "minutes")[:16] if dt else ""
@@ -139,7 +120,7 @@ def workbook_build(*, month: datetime.date, path: Path | None = None, progress=N
             if progress and (done % CHUNK == 0 or done == total):
                 progress(done, total)
 
-        book = _Book(path)
+        book = XlsxBook(path)
         _summary_sheet(book, month, tick)
         _lines_sheet(book, month, tick)
         _adjustments_sheet(book, month)
@@ -150,9 +131,9 @@ def workbook_build(*, month: datetime.date, path: Path | None = None, progress=N
     return path
 
 
-def _summary_sheet(book: _Book, month: datetime.date, tick) -> None:
+def _summary_sheet(book: XlsxBook, month: datetime.date, tick) -> None:
     """One row per statement, net payable as a formula, and a totals row of SUM formulas."""
-    sheet, money, text_or_blank = _Sheet(book, SUMMARY_SHEET, SUMMARY_HEADERS), book.money, _text_or_blank
+    sheet, money, text_or_blank = XlsxSheet(book, SUMMARY_SHEET, SUMMARY_HEADERS), book.money, xlsx_text_or_blank
     sums = [ZERO] * 6  # E…J
     for code, name, region, status, lines_count, fees, allowances, additions, deductions, paid_on, reference in (
         Statement.objects.filter(month=month)
@@ -217,18 +198,18 @@ def _ticket_rows(model, month: datetime.date, *more: str):
     )
 
 
-def _ticket_cells(sheet: _Sheet, r: int, code, name, number, completed, mode, serial) -> None:
+def _ticket_cells(sheet: XlsxSheet, r: int, code, name, number, completed, mode, serial) -> None:
     """The ``TICKET_COLUMNS`` of a row in columns A to F."""
     sheet.text(r, 0, code)
     sheet.text(r, 1, name)
     sheet.text(r, 2, number)
     sheet.text(r, 3, _local(completed))
     sheet.text(r, 4, MODE_LABELS.get(mode, mode))
-    _text_or_blank(sheet, r, 5, serial)
+    xlsx_text_or_blank(sheet, r, 5, serial)
 
 
-def _lines_sheet(book: _Book, month: datetime.date, tick) -> None:
-    sheet, money, text_or_blank = _Sheet(book, LINES_SHEET, LINES_HEADERS), book.money, _text_or_blank
+def _lines_sheet(book: XlsxBook, month: datetime.date, tick) -> None:
+    sheet, money, text_or_blank = XlsxSheet(book, LINES_SHEET, LINES_HEADERS), book.money, xlsx_text_or_blank
     kind_labels = {k: str(v) for k, v in FeeKind.choices}
     more = ("ticket__customer__phone", "technician_name", "fee_kind", "fee", "allowance", "amount", "basis")
     lines = _ticket_rows(StatementLine, month, *more)
@@ -245,8 +226,8 @@ def _lines_sheet(book: _Book, month: datetime.date, tick) -> None:
         tick()
 
 
-def _adjustments_sheet(book: _Book, month: datetime.date) -> None:
-    sheet, text_or_blank = _Sheet(book, ADJUSTMENTS_SHEET, ADJUSTMENT_HEADERS), _text_or_blank
+def _adjustments_sheet(book: XlsxBook, month: datetime.date) -> None:
+    sheet, text_or_blank = XlsxSheet(book, ADJUSTMENTS_SHEET, ADJUSTMENT_HEADERS), xlsx_text_or_blank
     adj_labels = {k: str(v) for k, v in Adjustment.Kind.choices}
     for code, name, kind, amount, description, ref in (
         Adjustment.objects.filter(statement__month=month)
@@ -265,8 +246,8 @@ def _adjustments_sheet(book: _Book, month: datetime.date) -> None:
         text_or_blank(sheet, r, 5, ref)
 
 
-def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
-    sheet, text_or_blank = _Sheet(book, EXCLUDED_SHEET, EXCLUDED_HEADERS), _text_or_blank
+def _excluded_sheet(book: XlsxBook, month: datetime.date, tick) -> None:
+    sheet, text_or_blank = XlsxSheet(book, EXCLUDED_SHEET, EXCLUDED_HEADERS), xlsx_text_or_blank
     reason_labels = {k: str(v) for k, v in ExcludedTicket.Reason.choices}
     excluded = _ticket_rows(ExcludedTicket, month, "reason", "detail", "complaint_id")
     for *ticket, reason, detail, complaint_id in excluded:
@@ -277,12 +258,6 @@ def _excluded_sheet(book: _Book, month: datetime.date, tick) -> None:
         sheet.text(r, 6, label)
         text_or_blank(sheet, r, 7, detail)
         tick()
-
-
-def _text_or_blank(sheet: _Sheet, row: int, col: int, value: str | None) -> None:
-    """Text is always written as text (a value starting with "=" never becomes a formula); empty stays empty."""
-    if value:
-        sheet.text(row, col, value)
 
 
 def statement_pdf_build(*, statement: Statement, path: Path | None = None) -> Path:
@@ -366,4 +341,26 @@ def statement_pdf_build(*, statement: Statement, path: Path | None = None) -> Pa
     return build_pdf(story, title=title, path=path)
 
 
-__all__ = ["CNY_FORMAT", "statement_pdf_build", "workbook_build"]
+# --- the statements list export (its columns as the page shows them; the finance workbook has the lines) -------
+
+STATEMENTS_EXPORT = ListExport(
+    name="statements",
+    title=gettext_lazy("Statements"),
+    columns=(
+        Column("#", lambda s: s.pk, 6),
+        Column(field_label(Statement, "month"), lambda s: f"{s.month:%Y-%m}", 8),
+        Column(field_label(Statement, "station"), lambda s: s.station.code, 10),
+        Column(field_label(Statement, "region_name"), lambda s: s.region_name, 10),
+        Column(field_label(Statement, "status"), lambda s: s.get_status_display(), 10),
+        Column(field_label(Statement, "lines_count"), lambda s: s.lines_count, 10),
+        Column(field_label(Statement, "gross"), lambda s: s.gross, 12),
+        Column(field_label(Statement, "deductions"), lambda s: s.deductions, 12),
+        Column(field_label(Statement, "net"), lambda s: s.net, 12),
+        Column(field_label(Statement, "issued_at"), lambda s: s.issued_at, 17),
+        Column(field_label(Statement, "paid_on"), lambda s: s.paid_on, 11),
+        Column(field_label(Statement, "payment_reference"), lambda s: s.payment_reference, 18),
+    ),
+)
+
+
+__all__ = ["CNY_FORMAT", "STATEMENTS_EXPORT", "statement_pdf_build", "workbook_build"]

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.bulk import BulkForm
+
 
 class MonthForm(forms.Form):
     month = forms.CharField(
@@ -61,3 +63,9 @@ class AdjustmentForm(forms.Form):
         if amount == Decimal(0):
             raise forms.ValidationError(_("Enter a non-zero amount."))
         return amount
+
+
+class BulkNoteForm(BulkForm):
+    """The ticked statements issued with one note."""
+
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
+from repairnet.bulk import bulk_page
 from repairnet.exports import pdf_download, xlsx_download
 from repairnet.filters import page_rows
 from repairnet.forms import flash_errors
@@ -20,7 +21,7 @@ from repairnet.replica import report_view
 from repairnet.roles import role_required
 
 from . import exports, filters, selectors, services
-from .forms import AdjustmentForm, DisputeForm, MonthForm, NoteForm, PaymentForm, ResolveForm
+from .forms import AdjustmentForm, BulkNoteForm, DisputeForm, MonthForm, NoteForm, PaymentForm, ResolveForm
 from .models import Statement
 
 
@@ -145,11 +146,41 @@ def month_workbook(request, month: str):
     return xlsx_download(path, f"settlement-{first:%Y-%m}.xlsx")
 
 
+def _statement_rows(request):
+    return page_rows(request, filters.StatementFilter, selectors.statement_list_for(user=request.user))
+
+
 @role_required("settlement.view")
 def statement_list(request):
-    statements = page_rows(request, filters.StatementFilter, selectors.statement_list_for(user=request.user))
-    page = Paginator(statements, 50).get_page(request.GET.get("page"))
-    return render(request, "settlement/statements.html", {"page_obj": page, "statuses": Statement.Status.choices})
+    page = Paginator(_statement_rows(request), 50).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "statuses": Statement.Status.choices,
+        "can_issue": roles.can(request.user, "settlement.issue"),
+    }
+    return render(request, "settlement/statements.html", context)
+
+
+@role_required("settlement.view")
+@report_view
+@require_GET
+def statement_export(request):
+    return exports.STATEMENTS_EXPORT.response(_statement_rows(request))
+
+
+@require_POST
+@role_required("settlement.issue")
+def statement_bulk_issue(request):
+    """Issue the ticked drafts: ``statement_issue`` once per statement (a statement not a draft is refused)."""
+    form = BulkNoteForm(request.POST)
+    return bulk_page(
+        request,
+        form=form,
+        queryset=selectors.statement_list_for(user=request.user),
+        call=lambda s: services.statement_issue(statement_id=s.pk, actor=request.user, note=form.cleaned_data["note"]),
+        label=lambda s: f"{s.station.code} {s.month:%Y-%m}",
+        default="settlement:statements",
+    )
 
 
 @role_required("settlement.view")

@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 
 from repairnet import roles
 from repairnet.api import ActionPermission, read_actions, service_action, validated
+from repairnet.bulk import BulkSerializer, bulk_action
 from repairnet.exports import pdf_download
 from repairnet.models import Region, User
 from repairnet.phones import PhoneSerializerField
@@ -563,6 +564,10 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         )
 
 
+class BulkNoteSerializer(BulkSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class CertificateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -574,6 +579,7 @@ class CertificateViewSet(
         create="stations.certificates.manage",
         renew="stations.certificates.manage",
         revoke="stations.certificates.manage",
+        bulk_renew="stations.certificates.manage",
     )
     serializer_class = CertificateSerializer
     filterset_class = filters.CertificateFilter
@@ -593,6 +599,11 @@ class CertificateViewSet(
     @service_action(StationsNoteSerializer, CertificateSerializer)
     def renew(self, certificate, actor, data):
         return services.certificate_renew(certificate=certificate, actor=actor, note=data["note"])
+
+    @bulk_action(BulkNoteSerializer, url_path="bulk-renew", label=lambda c: c.number)
+    def bulk_renew(self, certificate, actor, data):
+        """Renew several certificates: ``certificate_renew`` once per certificate, each one reported."""
+        services.certificate_renew(certificate=certificate, actor=actor, note=data["note"])
 
     @service_action(CertificateRevokeSerializer, CertificateSerializer)
     def revoke(self, certificate, actor, data):
@@ -636,6 +647,7 @@ class SanctionViewSet(
         create="stations.sanctions.raise",
         appeal="stations.sanctions.appeal",
         decide="stations.sanctions.decide",
+        bulk_approve="stations.sanctions.decide",
     )
     serializer_class = SanctionSerializer
     filterset_class = filters.SanctionFilter
@@ -656,6 +668,11 @@ class SanctionViewSet(
     @service_action(StationsDecisionSerializer, SanctionSerializer)
     def decide(self, sanction, actor, data):
         return services.sanction_decide(sanction=sanction, actor=actor, **data)
+
+    @bulk_action(BulkNoteSerializer, url_path="bulk-approve", label=lambda s: f"#{s.pk} {s.station.code}")
+    def bulk_approve(self, sanction, actor, data):
+        """Approve several records: ``sanction_decide`` once per record (an appealed one needs the note)."""
+        services.sanction_decide(sanction=sanction, actor=actor, approve=True, note=data["note"])
 
 
 class RevocationReviewViewSet(viewsets.ReadOnlyModelViewSet):

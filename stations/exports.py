@@ -1,20 +1,20 @@
 """PDF documents of the stations area: comprehensive review report, authorisation certificate, exit
-confirmation."""
+confirmation; the XLSX exports of the certificate and reward/penalty lists."""
 
 from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from repairnet.exports import build_pdf, pdf_styles, pdf_table
+from repairnet.exports import Column, ListExport, build_pdf, field_label, pdf_styles, pdf_table
 from repairnet.money import format_cny
 from repairnet.phones import phone_display
 
 from . import selectors
-from .models import Application, Station, Tier
+from .models import Application, Certificate, Sanction, Station, Tier
 
 
 def _yes_no(value: bool) -> str:
@@ -209,3 +209,40 @@ def station_exit_confirmation_pdf(*, station: Station) -> Path:
             ),
         ]
         return build_pdf(story, title=f"{_('Exit confirmation')} {station.code}")
+
+
+# --- list exports (staff are named, nothing personal beyond that) ------------------------------------------------
+
+CERTIFICATES_EXPORT = ListExport(
+    name="certificates",
+    title=gettext_lazy("Certificates"),
+    columns=(
+        Column(field_label(Certificate, "number"), lambda c: c.number, 18),
+        Column(field_label(Certificate, "user"), lambda c: str(c.user), 12),
+        Column(field_label(Station, "code"), lambda c: c.user.station.code if c.user.station_id else "", 10),
+        Column(field_label(Certificate, "kind"), lambda c: c.get_kind_display(), 14),
+        Column(field_label(Certificate, "issued_on"), lambda c: c.issued_on, 11),
+        Column(field_label(Certificate, "expires_on"), lambda c: c.expires_on, 11),
+        Column(field_label(Certificate, "renewed_on"), lambda c: c.renewed_on, 11),
+        Column(field_label(Certificate, "status"), lambda c: c.get_status_display(), 8),
+        Column(field_label(Certificate, "revoked_on"), lambda c: c.revoked_on, 11),
+    ),
+)
+
+SANCTIONS_EXPORT = ListExport(
+    name="sanctions",
+    title=gettext_lazy("Rewards and penalties"),
+    columns=(
+        Column("#", lambda s: s.pk, 6),
+        Column(field_label(Sanction, "raised_at"), lambda s: s.raised_at, 17),
+        Column(field_label(Station, "code"), lambda s: s.station.code, 10),
+        Column(field_label(Sanction, "station"), lambda s: s.station.name, 24),
+        Column(field_label(Sanction, "rule"), lambda s: s.rule.name, 24),
+        Column(field_label(Sanction, "amount"), lambda s: s.amount, 12),
+        Column(field_label(Sanction, "status"), lambda s: s.get_status_display(), 10),
+        Column(field_label(Sanction, "appeal_deadline"), lambda s: s.appeal_deadline, 11),
+        Column(field_label(Sanction, "note"), lambda s: s.note, 40),
+        Column(field_label(Sanction, "decided_at"), lambda s: s.decided_at, 17),
+        Column(field_label(Sanction, "settled_ref"), lambda s: s.settled_ref, 16),
+    ),
+)

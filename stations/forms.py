@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repairnet.bulk import BulkForm
 from repairnet.models import Region
 from repairnet.phones import PhoneFormField
 from repairnet.uploads import validate_document, validate_photo
@@ -354,3 +355,9 @@ class AssessmentRunForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._bootstrap()
+
+
+class BulkNoteForm(BulkForm):
+    """The ticked certificates renewed, or the ticked records approved, with one note for all."""
+
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -10,15 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
+from repairnet.bulk import bulk_page
 from repairnet.exports import pdf_download
 from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
 from repairnet.forms import add_service_errors, error_text, service_accepted
 from repairnet.models import User
 from repairnet.redirects import redirect_next
+from repairnet.replica import report_view
 from repairnet.selectors import audit_list_for_object
 
 from . import exports, filters, forms, selectors, services
@@ -508,14 +510,44 @@ def certificate_action(request, pk: int, action: str):
     return redirect_next(request, "stations:staff-detail", user_id=cert.user_id)
 
 
+def _certificate_rows(request):
+    qs = selectors.certificate_list(user=request.user).order_by("expires_on", "pk")
+    return page_rows(request, filters.CertificateFilter, qs, defaults={"show": "valid"})
+
+
 @roles.role_required("stations.certificates.view")
 def certificate_list(request):
-    qs = selectors.certificate_list(user=request.user).order_by("expires_on", "pk")
-    qs = page_rows(request, filters.CertificateFilter, qs, defaults={"show": "valid"})
     show = request.GET.get("show", "valid")
     today = timezone.localdate()
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "stations/certificate_list.html", {"page_obj": page, "show": show, "today": today})
+    page = Paginator(_certificate_rows(request), 50).get_page(request.GET.get("page"))
+    can_manage = roles.can(request.user, "stations.certificates.manage")
+    return render(
+        request,
+        "stations/certificate_list.html",
+        {"page_obj": page, "show": show, "today": today, "can_manage": can_manage},
+    )
+
+
+@roles.role_required("stations.certificates.view")
+@report_view
+@require_GET
+def certificate_export(request):
+    return exports.CERTIFICATES_EXPORT.response(_certificate_rows(request))
+
+
+@require_POST
+@roles.role_required("stations.certificates.manage")
+def certificate_bulk_renew(request):
+    """Renew the ticked certificates: ``certificate_renew`` once per certificate."""
+    form = forms.BulkNoteForm(request.POST)
+    return bulk_page(
+        request,
+        form=form,
+        queryset=selectors.certificate_list(user=request.user),
+        call=lambda c: services.certificate_renew(certificate=c, actor=request.user, note=form.cleaned_data["note"]),
+        label=lambda c: c.number,
+        default="stations:certificates",
+    )
 
 
 # --- assessments ------------------------------------------------------------------------------------
@@ -614,6 +646,31 @@ def sanction_list(request):
             "can_decide": roles.can(request.user, "stations.sanctions.decide"),
             "today": timezone.localdate(),
         },
+    )
+
+
+@roles.role_required("stations.sanctions.view")
+@report_view
+@require_GET
+def sanction_export(request):
+    qs = page_rows(request, filters.SanctionFilter, selectors.sanction_list(user=request.user))
+    return exports.SANCTIONS_EXPORT.response(qs)
+
+
+@require_POST
+@roles.role_required("stations.sanctions.decide")
+def sanction_bulk_approve(request):
+    """Approve the ticked records: ``sanction_decide`` once per record (an appealed one needs the note)."""
+    form = forms.BulkNoteForm(request.POST)
+    return bulk_page(
+        request,
+        form=form,
+        queryset=selectors.sanction_list(user=request.user),
+        call=lambda s: services.sanction_decide(
+            sanction=s, actor=request.user, approve=True, note=form.cleaned_data["note"]
+        ),
+        label=lambda s: f"#{s.pk} {s.station.code}",
+        default="stations:sanctions",
     )
 
 

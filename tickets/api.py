@@ -15,6 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from repairnet import dataversion, roles
 from repairnet.api import ActionPermission, service_action, validated
+from repairnet.bulk import BulkSerializer, bulk_action
 from repairnet.models import Region
 from repairnet.phones import PhoneSerializerField, phone_prefix
 from stations.models import Station
@@ -186,6 +187,11 @@ class NoteSerializer(serializers.Serializer):
 class DispatchSerializer(serializers.Serializer):
     station = serializers.IntegerField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BulkDispatchSerializer(BulkSerializer):
+    station = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -423,6 +429,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "create": "tickets.create",
         "dispatch_suggestions": "tickets.dispatch",
         "dispatch_ticket": "tickets.dispatch",
+        "bulk_dispatch": "tickets.dispatch",
         "resolve_by_phone": "tickets.dispatch",
         "reject": "tickets.reject",
         "accept": "tickets.accept",
@@ -502,6 +509,11 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @service_action(DispatchSerializer, TicketSerializer, url_path="dispatch", url_name="dispatch")
     def dispatch_ticket(self, ticket, actor, data):
         return services.ticket_dispatch(ticket_id=ticket.pk, station_id=data["station"], actor=actor, note=data["note"])
+
+    @bulk_action(BulkDispatchSerializer, url_path="bulk-dispatch", label=lambda t: t.number)
+    def bulk_dispatch(self, ticket, actor, data):
+        """Dispatch several tickets to one station: ``ticket_dispatch`` once per ticket, each one reported."""
+        services.ticket_dispatch(ticket_id=ticket.pk, station_id=data["station"], actor=actor, note=data["note"])
 
     @service_action(NoteSerializer, TicketSerializer, url_path="resolve-by-phone")
     def resolve_by_phone(self, ticket, actor, data):

@@ -7,9 +7,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from repairnet import roles
+from repairnet.bulk import BulkForm
 from repairnet.models import Region, User
 from repairnet.phones import PhoneFormField
 from stations.models import Station
+from stations.selectors import dispatchable_stations
 
 from .models import Complaint, DeviceModel, Ticket
 
@@ -338,3 +340,14 @@ class SelfServiceAnswerForm(BootstrapForm):
     comments = forms.CharField(
         label=_("Comments"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class BulkDispatchForm(BulkForm):
+    """Dispatch the ticked tickets to one station (each through ``ticket_dispatch``)."""
+
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = dispatchable_stations().order_by("code")

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles, throttle
+from repairnet.bulk import bulk_page
 from repairnet.exports import pdf_download
 from repairnet.filestore import stored_file_response
 from repairnet.filters import page_rows
@@ -32,8 +33,16 @@ from stations.models import Station
 from stations.selectors import dispatchable_stations
 
 from . import filters, selectors, services, sla
-from .exports import repair_report_pdf
+from .exports import (
+    CALLBACKS_EXPORT,
+    CALLBACKS_EXPORT_JOINS,
+    COMPLAINTS_EXPORT,
+    TICKETS_EXPORT,
+    TICKETS_EXPORT_JOINS,
+    repair_report_pdf,
+)
 from .forms import (
+    BulkDispatchForm,
     CallbackForm,
     ComplaintForm,
     CompleteForm,
@@ -113,10 +122,49 @@ def ticket_list(request):
     rows = page_rows(request, filters.TicketFilter, selectors.tickets_visible(user=request.user))
     page = selectors.keyset_page(rows, older=request.GET.get("older", ""), newer=request.GET.get("newer", ""))
     shown = {k: request.GET.get(k, "")[:100] for k in ("status", "q")}
+    can_dispatch = roles.can(request.user, "tickets.dispatch")
     return render(
         request,
         "tickets/ticket_list.html",
-        {"page": page, "filters": shown, "statuses": Ticket.Status.choices, "now": timezone.now()},
+        {
+            "page": page,
+            "filters": shown,
+            "statuses": Ticket.Status.choices,
+            "now": timezone.now(),
+            "bulk_form": BulkDispatchForm() if can_dispatch else None,
+            "received": Ticket.Status.RECEIVED,
+        },
+    )
+
+
+@login_required
+@roles.role_required("tickets.view")
+@report_view
+@require_GET
+def ticket_export(request):
+    """The ticket list as XLSX: the same FilterSet and scope as the page, every row, newest first."""
+    rows = page_rows(request, filters.TicketFilter, selectors.tickets_visible(user=request.user))
+    return TICKETS_EXPORT.response(rows.select_related(*TICKETS_EXPORT_JOINS).order_by("-received_at", "-pk"))
+
+
+@login_required
+@roles.role_required("tickets.dispatch")
+@require_POST
+def ticket_bulk_dispatch(request):
+    """Dispatch the ticked tickets to one station: ``ticket_dispatch`` once per ticket."""
+    form = BulkDispatchForm(request.POST)
+
+    def dispatch(ticket):
+        d = form.cleaned_data
+        services.ticket_dispatch(ticket_id=ticket.pk, station_id=d["station"].pk, actor=request.user, note=d["note"])
+
+    return bulk_page(
+        request,
+        form=form,
+        queryset=roles.scope_queryset(request.user, Ticket.objects.all()),
+        call=dispatch,
+        label=lambda t: t.number,
+        default="tickets:list",
     )
 
 
@@ -411,6 +459,17 @@ def callback_list(request):
 
 @login_required
 @roles.role_required("callbacks.view")
+@report_view
+@require_GET
+def callback_export(request):
+    rows = page_rows(
+        request, filters.CallbackFilter, selectors.callback_list(), defaults={"status": Callback.Status.OPEN}
+    )
+    return CALLBACKS_EXPORT.response(rows.select_related(*CALLBACKS_EXPORT_JOINS))
+
+
+@login_required
+@roles.role_required("callbacks.view")
 @require_GET
 def callback_queue_state(request):
     """The callback queue's poll (JSON): opens any missing callback first, then one aggregate query."""
@@ -468,6 +527,15 @@ def complaint_list(request):
         "tickets/complaint_list.html",
         {"page_obj": page, "status": status, "statuses": Complaint.Status.choices, "now": timezone.now()},
     )
+
+
+@login_required
+@roles.role_required("complaints.view")
+@report_view
+@require_GET
+def complaint_export(request):
+    rows = page_rows(request, filters.ComplaintFilter, selectors.complaint_list_for(user=request.user))
+    return COMPLAINTS_EXPORT.response(rows)
 
 
 @login_required

@@ -1,7 +1,7 @@
 from django import template
 
 from repairnet import roles
-from repairnet.exports import mask_phone
+from repairnet.exports import export_query, mask_phone
 from repairnet.money import format_cny
 from repairnet.phones import phone_display, phone_link, phone_tel
 
@@ -46,6 +46,15 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.inclusion_tag("partials/export_link.html", takes_context=True)
+def export_link(context, url_name: str, *args):
+    """{% export_link "tickets:export" %} → the list's "导出 XLSX" link carrying its current filters."""
+    from django.urls import reverse
+
+    query = export_query(context["request"].GET)
+    return {"href": reverse(url_name, args=args) + (f"?{query}" if query else ""), "name": url_name}
 
 
 @register.simple_tag
