@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import outbox, roles
 from repairnet import selectors as repairnet_selectors
-from repairnet.models import Notification
-from repairnet.services import apply_transition, audit_record, ensure, notification_raise, setting
+from repairnet.models import OutboxEvent
+from repairnet.services import apply_transition, audit_record, ensure, setting
 from spares.selectors import stock_expected_for_count
 from spares.services import stocktake_propose
 from stations.services import sanction_raise
@@ -383,11 +383,11 @@ def rectifications_due_remind(*, today: datetime.date | None = None) -> int:
             coordinators[station_id] = repairnet_selectors.notification_recipient_ids(
                 role_names=(roles.COORDINATOR,), station_id=station_id
             )
-        notification_raise(
-            kind=Notification.Kind.RECTIFICATION_DUE,
+        outbox.enqueue(
+            event=OutboxEvent.RECTIFICATION_DUE,
             key=f"rectification_due:{pk}:{deadline.isoformat()}",
-            recipient_ids=coordinators[station_id],
-            params={"deadline": deadline.isoformat(), "item": (item or "")[:120]},
+            user_ids=coordinators[station_id],
+            context={"deadline": deadline.isoformat(), "item": (item or "")[:120]},
             url=reverse("inspections:rectification-detail", args=[pk]),
         )
         count += 1

@@ -2,11 +2,22 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.template import TemplateSyntaxError, engines
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
-from .models import AuditEvent, JobRun, Notification, Region, RuleVersion, User
+from .models import (
+    AuditEvent,
+    JobRun,
+    MessageOptOut,
+    MessageTemplate,
+    Notification,
+    OutboxMessage,
+    Region,
+    RuleVersion,
+    User,
+)
 from .services import audit_record, rule_version_check, rule_version_set
 
 
@@ -137,3 +148,48 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by the services of their events and moved by the delivery sweep."""
+
+    list_display = ["created_at", "event", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "event"]
+    search_fields = ["key", "address", "recipient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["event", "channel", "subject", "body", "wechat_template_id", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            engines["django"].from_string(data.get("subject", "") + data.get("body", ""))
+        except TemplateSyntaxError as exc:
+            raise forms.ValidationError(_("The template does not parse: %(error)s") % {"error": exc}) from exc
+        return data
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """HQ edits the Chinese text of each event and channel (Django template language over the event's
+    parameters, e.g. {{ number }}); the next delivery uses it."""
+
+    form = MessageTemplateForm
+    list_display = ["event", "channel", "is_active", "updated_at"]
+    list_filter = ["channel", "is_active"]
+
+
+@admin.register(MessageOptOut)
+class MessageOptOutAdmin(admin.ModelAdmin):
+    list_display = ["phone", "reason", "created_at"]
+    search_fields = ["phone"]

@@ -8,6 +8,7 @@ from . import api_views
 router = DefaultRouter()
 router.register("regions", api_views.RegionViewSet, basename="region")
 router.register("notifications", api_views.NotificationViewSet, basename="notification")
+router.register("outbox", api_views.OutboxMessageViewSet, basename="outbox")
 
 urlpatterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api-token"),

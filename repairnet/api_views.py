@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from . import roles, selectors, services, throttle, tokens
 from .api import ActionPermission, message_response, service_action
-from .models import Notification, Region
+from .filters import OutboxFilter
+from .models import Notification, OutboxMessage, Region
 
 
 class AuthTokenSerializer(serializers.Serializer):
@@ -187,3 +188,27 @@ class SchemaView(SpectacularAPIView):
             data=schema,
             headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
         )
+
+
+class OutboxMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id", "event", "channel", "key", "recipient", "address", "status", "attempts", "next_attempt_at",
+            "last_error", "subject", "body", "url", "created_at", "sent_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class OutboxMessageViewSet(viewsets.ReadOnlyModelViewSet):
+    """HQ: the outbox's messages and their delivery status, filtered by status, channel, event, key, dates."""
+
+    serializer_class = OutboxMessageSerializer
+    permission_classes = [ActionPermission]
+    permission_actions = {"*": "outbox.view"}
+    filterset_class = OutboxFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return OutboxMessage.objects.none()
+        return selectors.outbox_list(user=self.request.user)

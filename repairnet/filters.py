@@ -2,6 +2,10 @@
 
 from django.contrib import messages as flash
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
+
+from .models import OutboxMessage
 
 
 def page_rows(request, filterset_class, queryset, *, defaults: dict | None = None):
@@ -22,3 +26,15 @@ def page_rows(request, filterset_class, queryset, *, defaults: dict | None = Non
             )
         return queryset.none()
     return filterset.qs
+
+
+class OutboxFilter(filters.FilterSet):
+    created_from = filters.DateFilter(
+        label=gettext_lazy("Created from"), field_name="created_at__date", lookup_expr="gte"
+    )
+    created_to = filters.DateFilter(label=gettext_lazy("Created to"), field_name="created_at__date", lookup_expr="lte")
+    key = filters.CharFilter(label=gettext_lazy("Event key"), lookup_expr="startswith", max_length=150)
+
+    class Meta:
+        model = OutboxMessage
+        fields = ["status", "channel", "event", "key", "created_from", "created_to"]

@@ -287,3 +287,120 @@ NOTIFICATION_MESSAGES = {
     Notification.Kind.STATEMENT_ISSUED: _("Statement for %(month)s issued: net %(net)s yuan"),
 }
 NOTIFICATION_LEGS = {"accept": _("accept"), "onsite": _("on-site"), "complete": _("completion")}
+
+
+class OutboxEvent(models.TextChoices):
+    """What a message tells (发送事件): customer-facing first, then the station's and HQ's."""
+
+    TICKET_LOGGED = "ticket_logged", _("Ticket logged")
+    CUSTOMER_DISPATCHED = "customer_dispatched", _("Ticket dispatched (customer)")
+    APPOINTMENT_SET = "appointment_set", _("Appointment set")
+    TECHNICIAN_ON_THE_WAY = "technician_on_the_way", _("Technician on the way")
+    TICKET_COMPLETED = "ticket_completed", _("Repair completed")
+    CALLBACK_DUE = "callback_due", _("Callback due")
+    TICKET_DISPATCHED = "ticket_dispatched", _("Ticket dispatched to the station")
+    TICKET_REJECTED = "ticket_rejected", _("Ticket rejected")
+    SLA_DUE_SOON = "sla_due_soon", _("SLA about to breach")
+    RECTIFICATION_DUE = "rectification_due", _("Rectification due")
+    STATEMENT_ISSUED = "statement_issued", _("Statement issued")
+
+
+class OutboxChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat template message")
+    EMAIL = "email", _("E-mail")
+    IN_APP = "in_app", _("In-app")
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient on one channel (通知发件箱), written in the business action's transaction by
+    ``repairnet.outbox.enqueue`` and delivered later by the delivery sweep (``repairnet.outbox.outbox_deliver_due``).
+
+    (key, channel, recipient) is unique, so a retried action adds nothing; a row moves pending → sending →
+    sent, back to pending with a later ``next_attempt_at`` after a failure, failed after the last attempt, or
+    skipped (the customer opted out, or no template)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    event = models.CharField(_("Event"), max_length=30, choices=OutboxEvent.choices)
+    channel = models.CharField(_("Channel"), max_length=10, choices=OutboxChannel.choices)
+    key = models.CharField(_("Event key"), max_length=150)
+    recipient = models.CharField(_("Recipient"), max_length=40)  # "user:<id>" or "phone:<E.164>"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("User"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    address = models.CharField(_("Address"), max_length=254, blank=True)  # phone or e-mail address
+    context = models.JSONField(_("Parameters"), default=dict, blank=True)
+    url = models.CharField(_("Link"), max_length=300, blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("Next attempt"))
+    locked_at = models.DateTimeField(_("Sending since"), null=True, blank=True)
+    last_error = models.CharField(_("Last error"), max_length=500, blank=True)
+    subject = models.CharField(_("Subject"), max_length=200, blank=True)
+    body = models.TextField(_("Text sent"), blank=True)
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("Sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "channel", "recipient"], name="outbox_once_per_event"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
+        ]
+        verbose_name = _("Outbox message")
+        verbose_name_plural = _("Outbox messages")
+
+    def __str__(self):
+        return f"{self.event} {self.channel} {self.recipient}"
+
+
+class MessageTemplate(models.Model):
+    """The text of one event on one channel (消息模板), in Django's template language over the event's parameters
+    (e.g. ``{{ number }}``); HQ edits it in the admin, and the next delivery uses it. In-app notices are the
+    exception: they are shown in the reader's language from ``NOTIFICATION_MESSAGES``."""
+
+    event = models.CharField(_("Event"), max_length=30, choices=OutboxEvent.choices)
+    channel = models.CharField(_("Channel"), max_length=10, choices=OutboxChannel.choices)
+    subject = models.CharField(_("Subject (e-mail)"), max_length=200, blank=True)
+    body = models.TextField(_("Text"))
+    wechat_template_id = models.CharField(_("WeChat template ID"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("Active"), default=True)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["event", "channel"]
+        constraints = [models.UniqueConstraint(fields=["event", "channel"], name="message_template_one_per_channel")]
+        verbose_name = _("Message template")
+        verbose_name_plural = _("Message templates")
+
+    def __str__(self):
+        return f"{self.get_event_display()} · {self.get_channel_display()}"
+
+
+class MessageOptOut(models.Model):
+    """A customer's phone number that asked for no more messages (退订): what is enqueued for it is recorded as
+    skipped, never sent. Kept by number because a customer is known to the network by phone."""
+
+    phone = PhoneNumberField(_("Phone"), unique=True)
+    reason = models.CharField(_("Why"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Message opt-out")
+        verbose_name_plural = _("Message opt-outs")
+
+    def __str__(self):
+        return self.phone

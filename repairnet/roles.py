@@ -52,6 +52,7 @@ RULES: dict[str, frozenset[str]] = {
     "regions.view": EVERYONE,
     "notifications.view": EVERYONE,  # one's own only (repairnet.selectors.notification_list_for)
     "jobs.view": frozenset({HQ, ADMIN}),
+    "outbox.view": frozenset({HQ, ADMIN}),  # every message's delivery status (repairnet.selectors.outbox_list)
     "rules.edit": frozenset({HQ, ADMIN}),  # effective-dated rule versions (repairnet.services.rule_version_set)
     # make a person choose a new password (repairnet.services.user_password_reset_force)
     "users.password_reset.force": frozenset({HQ, ADMIN}),

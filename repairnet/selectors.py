@@ -1,7 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
 
 from . import roles
-from .models import AuditEvent, Notification, Region, User
+from .models import AuditEvent, Notification, OutboxMessage, Region, User
 
 
 def audit_list_for_object(*, obj):
@@ -57,3 +57,9 @@ def notification_recipient_ids(*, role_names, station_id: int | None = None) -> 
 
 def station_staff_ids(*, station_id: int) -> list[int]:
     return notification_recipient_ids(role_names=roles.STATION_ROLES, station_id=station_id)
+
+
+def outbox_list(*, user):
+    """Every outbox message, newest first, for HQ (station staff are refused before this: it names customers)."""
+    roles.require(user, "outbox.view")
+    return OutboxMessage.objects.select_related("user").order_by("-created_at", "-pk")

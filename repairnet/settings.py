@@ -243,6 +243,15 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://" if DEBUG else "sm
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="repairnet@localhost")
 HQ_REPORT_EMAILS = env.list("HQ_REPORT_EMAILS", default=[])
+# The notification outbox's channels (repairnet.channels): dotted paths, one per channel. SMS and WeChat print
+# to the log, or append JSON lines to OUTBOX_FILE when set, until a gateway's class is named here.
+OUTBOX_CHANNELS = {
+    "sms": env("OUTBOX_SMS_CHANNEL", default="repairnet.channels.ConsoleSmsChannel"),
+    "wechat": env("OUTBOX_WECHAT_CHANNEL", default="repairnet.channels.ConsoleWeChatChannel"),
+    "email": env("OUTBOX_EMAIL_CHANNEL", default="repairnet.channels.EmailChannel"),
+    "in_app": env("OUTBOX_IN_APP_CHANNEL", default="repairnet.channels.InAppChannel"),
+}
+OUTBOX_FILE = env("OUTBOX_FILE", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -350,6 +359,11 @@ REPAIRNET = {
     # In-app notifications: warn of an SLA deadline this many minutes ahead, of a rectification this many days.
     "SLA_WARNING_MINUTES": env.int("SLA_WARNING_MINUTES", default=30),
     "RECTIFICATION_REMIND_DAYS": env.int("RECTIFICATION_REMIND_DAYS", default=2),
+    # Outbox delivery: a failed message is tried again after 1, 2, 4, … times this many seconds, and marked
+    # failed after the last attempt; one left "sending" this long lost its worker and is handed back.
+    "OUTBOX_MAX_ATTEMPTS": env.int("OUTBOX_MAX_ATTEMPTS", default=6),
+    "OUTBOX_RETRY_SECONDS": env.int("OUTBOX_RETRY_SECONDS", default=60),
+    "OUTBOX_SENDING_TIMEOUT_SECONDS": env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=300),
     # The station and callback queues poll a one-query state endpoint this often and refresh on a change.
     "LIVE_QUEUE_POLL_SECONDS": env.int("LIVE_QUEUE_POLL_SECONDS", default=15),
     # Days of per-station dashboard counts the nightly job recounts (the dashboard's longest window).

@@ -8,6 +8,7 @@ from .filestore import exports_purge
 from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
+from .outbox import outbox_deliver_due
 from .services import password_reset_requests_purge, user_password_reset_mail
 from .tokens import tokens_expired_purge
 
@@ -34,3 +35,10 @@ def _prune() -> str:
 def user_password_reset_mail_task(self, user_id: int, site_url: str) -> bool:
     """E-mail a forced password reset's link (repairnet.services.user_password_reset_force)."""
     return user_password_reset_mail(user_id=user_id, site_url=site_url)
+
+
+@shared_task(bind=True, acks_late=True)
+def outbox_deliver_task(self) -> dict:
+    """Deliver the outbox's due messages (beat, every minute, and after each commit that wrote some); each row
+    is claimed once, so runs at the same time or twice in a row send nothing twice."""
+    return outbox_deliver_due()

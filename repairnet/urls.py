@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.object_history, name="object-history"),
     path("jobs/", views.job_runs, name="job-runs"),
+    path("outbox/", views.outbox_list, name="outbox"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/unread.json", views.notifications_unread, name="notifications-unread"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import jobs, roles, services, throttle
+from . import jobs, roles, selectors, services, throttle
+from .filters import OutboxFilter, page_rows
 from .forms import PasswordResetRequestForm, SetPasswordForm, flash_errors
 from .models import JobRun, User
 from .selectors import audit_list_for_object, audit_verb_label, notification_list_for, notification_unread_count
@@ -135,6 +136,14 @@ def job_runs(request):
         for run in JobRun.objects.all()[:200]
     ]
     return render(request, "repairnet/jobs.html", {"rows": rows, "stale_minutes": setting("JOB_STALE_MINUTES")})
+
+
+@login_required
+def outbox_list(request):
+    """HQ: each outbox message with its status, attempts and last error, filtered like the API."""
+    rows = page_rows(request, OutboxFilter, selectors.outbox_list(user=request.user))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "repairnet/outbox.html", {"page_obj": page, "filter": OutboxFilter(request.GET)})
 
 
 @never_cache

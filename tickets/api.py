@@ -435,6 +435,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "accept": "tickets.accept",
         "reassign": "tickets.assign",
         "schedule": "tickets.work",
+        "depart": "tickets.work",
         "arrive": "tickets.work",
         "await_parts": "tickets.work",
         "resume": "tickets.work",
@@ -538,6 +539,11 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @service_action(ScheduleSerializer, TicketSerializer)
     def schedule(self, ticket, actor, data):
         return services.ticket_schedule(ticket_id=ticket.pk, actor=actor, appointment_at=data["appointment_at"])
+
+    @service_action(None, TicketSerializer)
+    def depart(self, ticket, actor, data):
+        """The technician sets out for an on-site visit: the customer is told he is on the way."""
+        return services.ticket_depart(ticket_id=ticket.pk, actor=actor)
 
     @service_action(None, TicketSerializer)
     def arrive(self, ticket, actor, data):

@@ -130,6 +130,7 @@ class Ticket(models.Model):
         "reassign": ("tickets.assign", {Status.ACCEPTED: Status.ACCEPTED}),
         "schedule": ("tickets.work", {s: s for s in WORKING_STATES}),
         "spare": ("tickets.work", {s: s for s in WORKING_STATES}),
+        "depart": ("tickets.work", {Status.ACCEPTED: Status.ACCEPTED}),
         "arrive": ("tickets.work", {Status.ACCEPTED: Status.IN_REPAIR}),
         "complete": ("tickets.work", {Status.IN_REPAIR: Status.COMPLETED}),
         "await_parts": ("tickets.work", {Status.IN_REPAIR: Status.AWAITING_PARTS}),

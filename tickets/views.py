@@ -236,6 +236,7 @@ ACTIONS = {
     "schedule": lambda r, t: services.ticket_schedule(
         ticket_id=t, actor=r.user, appointment_at=_dt(r.POST.get("appointment_at"))
     ),
+    "depart": lambda r, t: services.ticket_depart(ticket_id=t, actor=r.user),
     "arrive": lambda r, t: services.ticket_arrive(ticket_id=t, actor=r.user),
     "await_parts": lambda r, t: services.ticket_await_parts(ticket_id=t, actor=r.user, note=r.POST.get("note", "")),
     "resume": lambda r, t: services.ticket_resume(ticket_id=t, actor=r.user, note=r.POST.get("note", "")),

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import outbox, roles
 from repairnet import selectors as repairnet_selectors
-from repairnet.models import Notification
+from repairnet.models import OutboxEvent
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure, notification_raise
+from repairnet.services import apply_transition, audit_record, ensure
 from stations.services import sanction_mark_settled, sanction_release_settlement
 
 from ..models import Adjustment, Statement
@@ -41,14 +41,15 @@ def statement_issue(*, statement_id: int, actor, note: str = "") -> Statement:
         data={"net": str(statement.net)},
     )
     _mark_sanctions_settled(statement)
-    notification_raise(
-        kind=Notification.Kind.STATEMENT_ISSUED,
+    outbox.enqueue(
+        event=OutboxEvent.STATEMENT_ISSUED,
         key=f"statement_issued:{statement.pk}:{statement.issued_at.isoformat()}",
-        recipient_ids=repairnet_selectors.notification_recipient_ids(
+        user_ids=repairnet_selectors.notification_recipient_ids(
             role_names=(roles.COORDINATOR,), station_id=statement.station_id
         ),
-        params={"month": f"{statement.month:%Y-%m}", "net": str(statement.net)},
+        context={"month": f"{statement.month:%Y-%m}", "net": str(statement.net), "station": statement.station.name},
         url=reverse("settlement:statement", args=[statement.pk]),
+        now=statement.issued_at,
     )
     return statement
 

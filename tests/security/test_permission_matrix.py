@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inspections import services as inspections_services
-from repairnet import roles
+from repairnet import outbox, roles
+from repairnet.models import OutboxMessage
 from repairnet.services import notification_raise
 from settlement.models import FeeRule, Statement
 from settlement.services import settlement_month_build, settlement_run_start
@@ -91,6 +92,7 @@ API_PK = {
     "inspection": "inspection",
     "rectification": "rectification",
     "notification": "notification",
+    "outbox": "outbox_message",
 }
 PAGE_PK = {
     "object-history": "station",
@@ -166,7 +168,7 @@ VALUES = {
 }
 MONTH_KWARGS = ("month", "yyyy_mm", "period")
 # Objects that belong to no station; everything else in ``world`` is the other station's.
-NETWORK_WIDE = {"region", "application", "customer", "device", "item", "fee_rule", "run", "template"}
+NETWORK_WIDE = {"region", "application", "customer", "device", "item", "fee_rule", "run", "template", "outbox_message"}
 # Objects of one person (another station's coordinator): everyone else is refused, whatever the role
 # (tests/repairnet/test_notifications.py); here they are walked for server errors only.
 PERSONAL = {"notification"}
@@ -303,6 +305,7 @@ def world(request):
         kind="statement_issued", key="matrix", recipient_ids=[coordinator.pk], params={"month": "2026-11", "net": "30"}
     )
     notification = coordinator.notifications.get(key="matrix")
+    outbox.enqueue(event="callback_due", key="matrix", phones=[ticket.customer.phone], context={"number": "T1"})
     world = {
         "month": month,
         "station": station,
@@ -336,6 +339,7 @@ def world(request):
         "stock_line": inspection.stock_lines.first(),
         "rectification": rectification,
         "notification": notification,
+        "outbox_message": OutboxMessage.objects.filter(key="matrix").first(),
     }
     missing = [key for key, obj in world.items() if obj is None]
     assert not missing, f"world has no {missing}"

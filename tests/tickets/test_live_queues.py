@@ -155,13 +155,14 @@ def test_dispatch_notifies_the_station_staff_once_and_reject_notifies_hotline_an
     assert Notification.objects.filter(kind=Notification.Kind.TICKET_DISPATCHED, recipient=outsider).count() == 1
 
 
-def test_a_failing_notification_fails_the_dispatch_instead_of_half_doing_it(agent, station, monkeypatch):
-    from tickets.services import lifecycle
+def test_a_failing_notification_fails_the_dispatch_instead_of_half_doing_it(agent, station, tech, monkeypatch):
+    from repairnet.channels import InAppChannel
 
-    def broken(**kwargs):
+    def broken(self, message, **kwargs):
         raise RuntimeError("notifications down")
 
-    monkeypatch.setattr(lifecycle, "notification_raise", broken)
+    # the in-app channel is delivered in the action's own transaction: its failure fails the action
+    monkeypatch.setattr(InAppChannel, "send", broken)
     ticket = log_call(agent)
     with pytest.raises(RuntimeError):
         services.ticket_dispatch(ticket_id=ticket.pk, station_id=station.pk, actor=agent)

@@ -54,6 +54,7 @@ from .lifecycle import (  # noqa: F401
     ticket_await_parts,
     ticket_cancel,
     ticket_complete,
+    ticket_depart,
     ticket_dispatch,
     ticket_escalate,
     ticket_reassign,

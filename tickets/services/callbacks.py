@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import outbox, roles
 from repairnet import selectors as repairnet_selectors
-from repairnet.models import Notification
-from repairnet.services import audit_record, ensure, notification_raise, setting
+from repairnet.models import OutboxEvent
+from repairnet.services import audit_record, ensure, setting
 
 from .. import rollup, sla
 from ..models import (
@@ -23,7 +23,7 @@ from ..models import (
     Ticket,
 )
 from .complaints import complaint_create
-from .intake import ticket_create
+from .intake import customer_context, ticket_create
 from .lifecycle import _lock, callback_open, ticket_transition
 from .self_service import self_service_ticket_id
 
@@ -79,12 +79,13 @@ def sla_warnings_raise(*, now: datetime.datetime | None = None) -> int:
                     role_names=(roles.COORDINATOR,), station_id=station_id
                 )
             recipients = coordinators[station_id] + ([technician_id] if technician_id else [])
-            notification_raise(
-                kind=Notification.Kind.SLA_DUE_SOON,
+            outbox.enqueue(
+                event=OutboxEvent.SLA_DUE_SOON,
                 key=f"sla_due_soon:{pk}:{leg}:{due.isoformat()}",
-                recipient_ids=recipients,
-                params={"number": number, "leg": leg, "due": timezone.localtime(due).strftime("%m-%d %H:%M")},
+                user_ids=recipients,
+                context={"number": number, "leg": leg, "due": timezone.localtime(due).strftime("%m-%d %H:%M")},
                 url=reverse("tickets:detail", args=[pk]),
+                now=now,
             )
             warned += 1
     return warned
@@ -107,8 +108,19 @@ def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
         )
     )
     escalated = Callback.objects.filter(pk__in=overdue_ids, escalated_at__isnull=True).update(escalated_at=now)
-    for callback in Callback.objects.filter(pk__in=overdue_ids).select_related("ticket")[:500]:
-        audit_record(obj=callback.ticket, verb="callback_overdue", note=_("Callback overdue; escalated to HQ."))
+    for callback in Callback.objects.filter(pk__in=overdue_ids).select_related("ticket__customer", "ticket__station")[
+        :500
+    ]:
+        with transaction.atomic():
+            audit_record(obj=callback.ticket, verb="callback_overdue", note=_("Callback overdue; escalated to HQ."))
+            # the customer can answer the callback on the self-service page or by calling the hotline
+            outbox.enqueue(
+                event=OutboxEvent.CALLBACK_DUE,
+                key=f"callback_due:{callback.pk}",
+                phones=[callback.ticket.customer.phone],
+                context=customer_context(callback.ticket),
+                now=now,
+            )
     return {"created": created, "escalated": escalated}
 
 

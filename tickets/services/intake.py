@@ -8,8 +8,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import locks, roles
-from repairnet.phones import phone_normalise
+from repairnet import locks, outbox, roles
+from repairnet.models import OutboxEvent
+from repairnet.phones import phone_display, phone_normalise
 from repairnet.services import audit_record, ensure, setting
 
 from .. import rollup, sla
@@ -239,7 +240,23 @@ def ticket_create(
         note=duplicate_reason.strip(),
         data={"repeat_of": source.number if source else None, "in_warranty": in_warranty},
     )
+    outbox.enqueue(
+        event=OutboxEvent.TICKET_LOGGED,
+        key=f"ticket_logged:{ticket.pk}",
+        phones=[customer.phone],
+        context={**customer_context(ticket), "in_warranty": in_warranty},
+        now=now,
+    )
     return ticket
+
+
+def customer_context(ticket: Ticket) -> dict:
+    """What every customer message may show: the ticket number and the customer's name, and the station's
+    name and service phone once there is one (never the technician's full name or anyone's address)."""
+    context = {"number": ticket.number, "customer": ticket.customer.name}
+    if ticket.station_id:
+        context.update(station=ticket.station.name, station_phone=phone_display(ticket.station.phone))
+    return context
 
 
 class OpenTicketExists(ValidationError):

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import outbox, roles
 from repairnet import selectors as repairnet_selectors
-from repairnet.models import Notification
+from repairnet.models import OutboxEvent
 from repairnet.money import quantize
-from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, notification_raise, setting
+from repairnet.services import apply_transition, audit_record, ensure, ensure_permitted, setting
 from repairnet.uploads import image_check, validate_photo
 from spares import services as spares_services
 from stations import selectors as stations_selectors
@@ -30,7 +30,7 @@ from ..models import (
     Ticket,
     TicketRejection,
 )
-from .intake import _deadlines_set
+from .intake import _deadlines_set, customer_context
 
 log = logging.getLogger("tickets")
 S = Ticket.Status
@@ -112,12 +112,20 @@ def ticket_dispatch(*, ticket_id: int, station_id: int, actor, note: str = "", n
         fields=fields,
         data={"station": station.code},
     )
-    notification_raise(
-        kind=Notification.Kind.TICKET_DISPATCHED,
+    outbox.enqueue(
+        event=OutboxEvent.TICKET_DISPATCHED,
         key=f"ticket_dispatched:{ticket.pk}:{now.isoformat()}",
-        recipient_ids=repairnet_selectors.station_staff_ids(station_id=station.pk),
-        params={"number": ticket.number},
+        user_ids=repairnet_selectors.station_staff_ids(station_id=station.pk),
+        context={"number": ticket.number},
         url=reverse("tickets:detail", args=[ticket.pk]),
+        now=now,
+    )
+    outbox.enqueue(
+        event=OutboxEvent.CUSTOMER_DISPATCHED,
+        key=f"customer_dispatched:{ticket.pk}:{now.isoformat()}",
+        phones=[ticket.customer.phone],
+        context=customer_context(ticket),
+        now=now,
     )
     return ticket
 
@@ -145,12 +153,13 @@ def ticket_reject(*, ticket_id: int, actor, reason: str, now=None) -> Ticket:
         data={"station": station.code if station else None},
     )
     TicketRejection.objects.create(ticket=ticket, station=station, reason=reason.strip(), actor=actor)
-    notification_raise(
-        kind=Notification.Kind.TICKET_REJECTED,
+    outbox.enqueue(
+        event=OutboxEvent.TICKET_REJECTED,
         key=f"ticket_rejected:{ticket.pk}:{station.pk if station else 0}:{now.isoformat()}",
-        recipient_ids=repairnet_selectors.notification_recipient_ids(role_names=(roles.HQ, roles.HOTLINE)),
-        params={"number": ticket.number, "station": station.code if station else "", "reason": reason.strip()[:200]},
+        user_ids=repairnet_selectors.notification_recipient_ids(role_names=(roles.HQ, roles.HOTLINE)),
+        context={"number": ticket.number, "station": station.code if station else "", "reason": reason.strip()[:200]},
         url=reverse("tickets:detail", args=[ticket.pk]),
+        now=now,
     )
     return transitioned
 
@@ -270,6 +279,40 @@ def ticket_schedule(*, ticket_id: int, actor, appointment_at: datetime.datetime,
     ticket.appointment_at = appointment_at
     ticket.save(update_fields=["appointment_at", "updated_at"])
     audit_record(obj=ticket, verb="schedule", actor=actor, data={"appointment_at": appointment_at.isoformat()})
+    outbox.enqueue(
+        event=OutboxEvent.APPOINTMENT_SET,
+        key=f"appointment_set:{ticket.pk}:{appointment_at.isoformat()}",
+        phones=[ticket.customer.phone],
+        context={
+            **customer_context(ticket),
+            "appointment": timezone.localtime(appointment_at).strftime("%m-%d %H:%M"),
+        },
+        now=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_depart(*, ticket_id: int, actor, now=None) -> Ticket:
+    """The technician sets out for an accepted on-site visit: the customer is told who is coming (surname only)
+    and the station's phone. Setting out again (a second try the same day) tells them again."""
+    ticket = _lock(ticket_id)
+    roles.require(actor, "tickets.work", ticket)
+    ensure(
+        ticket.status == S.ACCEPTED and ticket.service_mode == Ticket.ServiceMode.ONSITE,
+        _("Only an accepted on-site ticket can be set out for."),
+        "illegal_state",
+    )
+    now = now or timezone.now()
+    audit_record(obj=ticket, verb="depart", actor=actor)
+    technician = ticket.technician
+    outbox.enqueue(
+        event=OutboxEvent.TECHNICIAN_ON_THE_WAY,
+        key=f"technician_on_the_way:{ticket.pk}:{now.isoformat()}",
+        phones=[ticket.customer.phone],
+        context={**customer_context(ticket), "technician": technician.last_name if technician else ""},
+        now=now,
+    )
     return ticket
 
 
@@ -488,6 +531,13 @@ def ticket_complete(
     )
     callback_open(ticket=ticket)
     rollup.station_day_refresh_for_ticket(ticket=ticket)
+    outbox.enqueue(
+        event=OutboxEvent.TICKET_COMPLETED,
+        key=f"ticket_completed:{ticket.pk}:{now.isoformat()}",
+        phones=[ticket.customer.phone],
+        context={**customer_context(ticket), "charge": str(charge)},
+        now=now,
+    )
     return ticket
 
 

@@ -83,6 +83,7 @@ VERBS = {
     "accept": gettext_lazy("Accept"),
     "reassign": gettext_lazy("Technician changed"),
     "schedule": gettext_lazy("Set appointment"),
+    "depart": gettext_lazy("Set out for the visit"),
     "arrive": gettext_lazy("Arrived / repair started"),
     "await_parts": gettext_lazy("Await parts"),
     "resume": gettext_lazy("Resume repair"),
