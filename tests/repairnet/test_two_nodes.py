@@ -80,13 +80,13 @@ def gunicorn_node(tmp_path: Path, name: str):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             assert process.poll() is None, (tmp_path / f"{name}.log").read_text()
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
                     break
-            assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
+            assert time.monotonic() < deadline, "gunicorn did not answer within 90 s"
             time.sleep(0.3)
         yield url
     finally:
