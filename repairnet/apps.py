@@ -7,4 +7,5 @@ class RepairnetConfig(AppConfig):
     verbose_name = _("System")
 
     def ready(self):
-        from repairnet import dataversion  # noqa: F401  (watches every connection's writes)
+        # dataversion watches every connection's writes; metrics counts Celery task outcomes (in workers too)
+        from repairnet import dataversion, metrics  # noqa: F401

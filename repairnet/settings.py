@@ -39,11 +39,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "axes",
+    "django_prometheus",
     "repairnet",
     *LOCAL_APPS,
 ]
 
 MIDDLEWARE = [
+    # first and last: the latency histograms time everything in between (no database queries of their own)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "repairnet.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "repairnet.urls"
@@ -236,6 +240,7 @@ CELERY_HEAVY_TASKS = (
     "tickets.tasks.station_day_stats_rebuild_task",
     "tickets.tasks.rewards_month_task",
     "tickets.tasks.rewards_quarter_task",
+    "settlement.tasks.workbook_export_task",
 )
 CELERY_TASK_ROUTES = {name: {"queue": "heavy"} for name in CELERY_HEAVY_TASKS}
 
@@ -288,6 +293,13 @@ SPECTACULAR_SETTINGS = {
         "EscalationEnum": "tickets.models.Ticket.Escalation",
     },
 }
+
+# Prometheus metrics (repairnet/metrics.py) at /metrics, for a scraper that sends "Authorization: Bearer
+# METRICS_TOKEN" or connects from one of METRICS_ALLOWED_NETWORKS (CIDRs, compared with REMOTE_ADDR); with
+# neither set nobody may read them. Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+PROMETHEUS_EXPORT_MIGRATIONS = False  # it would query the database at every start-up
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
-from . import api_views, views
+from . import api_views, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,6 +38,7 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("repairnet.api_urls")),
     path("api/schema/", api_views.SchemaView.as_view(), name="api-schema"),

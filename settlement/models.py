@@ -492,3 +492,31 @@ def excluded_reason_label(reason: str, complaint_id: int | None = None) -> str:
         return str(ExcludedTicket.Reason(reason).label)
     except ValueError:
         return reason
+
+
+class WorkbookExport(models.Model):
+    """A month's finance workbook built by a worker. Its progress lives in this row and its file in the shared
+    storage, so any web node can show how far it is and hand the file over, whichever node started it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    month = models.DateField(_("Month"), help_text=_("First day of the month."))
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("Progress (%)"), default=0)
+    requested_by = user_ref(_("Requested by"))
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
+    file = models.FileField(_("File"), upload_to="exports/%Y/%m/", blank=True)
+    message = models.TextField(_("Result"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Workbook export")
+        verbose_name_plural = _("Workbook exports")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_status_display()}"

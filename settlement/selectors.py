@@ -10,7 +10,7 @@ from repairnet import roles
 from repairnet.exports import mask_phone
 from repairnet.money import ZERO
 
-from .models import ExcludedTicket, FeeRule, SettlementRun, Statement, statement_due_on
+from .models import ExcludedTicket, FeeRule, SettlementRun, Statement, WorkbookExport, statement_due_on
 
 
 def statement_list_for(*, user, month: datetime.date | None = None, status: str = "", station_id=None):
@@ -118,6 +118,10 @@ def run_latest(*, month: datetime.date) -> SettlementRun | None:
 
 def run_get(*, pk: int) -> SettlementRun:
     return get_object_or_404(SettlementRun, pk=pk)
+
+
+def workbook_export_get(*, pk: int) -> WorkbookExport:
+    return get_object_or_404(WorkbookExport, pk=pk)
 
 
 def fee_rules_in_force(*, on: datetime.date | None = None):

@@ -56,3 +56,12 @@ def settlement_runs_recover_task(self) -> dict:
         return settlement_runs_recover()
 
     return body()
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def workbook_export_task(self, export_id: int) -> None:
+    """Build a finance workbook finance asked for (not retried: a failure is shown on the export, which finance
+    starts again)."""
+    from .services import workbook_export_execute
+
+    workbook_export_execute(export_id=export_id)

@@ -5,7 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
 from repairnet.bulk import bulk_page
-from repairnet.exports import pdf_download, xlsx_download
+from repairnet.exports import XLSX_CONTENT_TYPE, pdf_download, xlsx_download
 from repairnet.filters import page_rows
 from repairnet.forms import flash_errors
 from repairnet.replica import report_view
@@ -71,6 +71,8 @@ def month_view(request, month: str):
         "prev_month": f"{prev_month:%Y-%m}",
         "next_month": f"{next_month:%Y-%m}" if next_month <= timezone.localdate().replace(day=1) else "",
         "month_form": MonthForm(initial={"month": f"{first:%Y-%m}"}),
+        # a background export just started: its box polls the status (no query here)
+        "export_id": int(request.GET["export"]) if request.GET.get("export", "").isdigit() else None,
     }
     return render(request, "settlement/month.html", context)
 
@@ -148,6 +150,49 @@ def month_workbook(request, month: str):
 
 def _statement_rows(request):
     return page_rows(request, filters.StatementFilter, selectors.statement_list_for(user=request.user))
+
+
+@require_POST
+@role_required("settlement.export")
+def month_workbook_export(request, month: str):
+    """Start building the month's workbook on a worker; the month page shows its progress."""
+    export = services.workbook_export_start(month=_month(month), actor=request.user)
+    if export.status == export.Status.FAILED:
+        messages.warning(request, export.message)
+        return redirect("settlement:month", month=month)
+    return redirect(f"{reverse('settlement:month', kwargs={'month': month})}?export={export.pk}")
+
+
+@role_required("settlement.export")
+def workbook_export_status(request, pk: int):
+    """Polled by the month page, on whichever web node answers."""
+    export = selectors.workbook_export_get(pk=pk)
+    done = export.status == export.Status.DONE
+    return JsonResponse(
+        {
+            "id": export.pk,
+            "month": f"{export.month:%Y-%m}",
+            "status": export.status,
+            "status_label": export.get_status_display(),
+            "progress": services.workbook_export_progress(export),
+            "message": export.message,
+            "done": export.status in (export.Status.DONE, export.Status.FAILED),
+            "download_url": reverse("settlement:workbook-export-download", args=[export.pk]) if done else "",
+        }
+    )
+
+
+@role_required("settlement.export")
+def workbook_export_download(request, pk: int):
+    export = selectors.workbook_export_get(pk=pk)
+    if export.status != export.Status.DONE:
+        raise Http404
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"settlement-{export.month:%Y-%m}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 @role_required("settlement.view")

@@ -1,6 +1,11 @@
 """Settlement writes (the monthly run, the statement flow, manual adjustments), one module per section; re-exported."""
 
 from .candidates import _candidate_tickets, _waiting_earlier  # noqa: F401
+from .exports import (  # noqa: F401
+    workbook_export_execute,
+    workbook_export_progress,
+    workbook_export_start,
+)
 from .fees import FEE_KINDS_FOR_TICKETS, RuleBook  # noqa: F401
 from .flow import (  # noqa: F401
     adjustment_add,

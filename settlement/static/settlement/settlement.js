@@ -33,6 +33,28 @@
     poll();
   }
 
+  // 1b. A workbook being built by a worker: poll its status until it is done, then offer the file.
+  var exportBox = document.getElementById("export-progress");
+  if (exportBox && exportBox.dataset.statusUrl) {
+    var pollExport = function () {
+      fetch(exportBox.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          setBar(exportBox, data.progress);
+          document.getElementById("export-status-label").textContent = data.status_label;
+          document.getElementById("export-message").textContent = data.message;
+          if (data.download_url) {
+            var link = document.getElementById("export-download");
+            link.href = data.download_url;
+            link.classList.remove("d-none");
+          }
+          if (!data.done) window.setTimeout(pollExport, 1000);
+        })
+        .catch(function () { window.setTimeout(pollExport, 3000); });
+    };
+    pollExport();
+  }
+
   // 2. Downloads: fetch the file, show bytes received against Content-Length, then save it.
   document.querySelectorAll("a[data-download]").forEach(function (link) {
     link.addEventListener("click", function (event) {
