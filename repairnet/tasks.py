@@ -7,6 +7,7 @@ from django.utils.translation import gettext_noop
 from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
+from .partitions import audit_partitions_ensure
 from .services import password_reset_requests_purge, user_password_reset_mail
 from .tokens import tokens_expired_purge
 
@@ -31,3 +32,14 @@ def _prune() -> str:
 def user_password_reset_mail_task(self, user_id: int, site_url: str) -> bool:
     """E-mail a forced password reset's link (repairnet.services.user_password_reset_force)."""
     return user_password_reset_mail(user_id=user_id, site_url=site_url)
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def audit_partitions_ahead_task(self) -> dict:
+    """Create the audit table's partitions for this month and the next three (repairnet.partitions)."""
+    return _audit_partitions_ahead()
+
+
+@tracked_job("audit_partitions_ahead", gettext_noop("Audit partitions for the coming months"))
+def _audit_partitions_ahead() -> dict:
+    return {"created": len(audit_partitions_ensure())}
