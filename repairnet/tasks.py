@@ -9,6 +9,7 @@ from .idempotency import idempotency_purge
 from .jobs import tracked_job
 from .models import JobRun
 from .outbox import outbox_deliver_due
+from .partitions import audit_partitions_ensure
 from .services import password_reset_requests_purge, user_password_reset_mail
 from .tokens import tokens_expired_purge
 
@@ -42,3 +43,14 @@ def outbox_deliver_task(self) -> dict:
     """Deliver the outbox's due messages (beat, every minute, and after each commit that wrote some); each row
     is claimed once, so runs at the same time or twice in a row send nothing twice."""
     return outbox_deliver_due()
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def audit_partitions_ahead_task(self) -> dict:
+    """Create the audit table's partitions for this month and the next three (repairnet.partitions)."""
+    return _audit_partitions_ahead()
+
+
+@tracked_job("audit_partitions_ahead", gettext_noop("Audit partitions for the coming months"))
+def _audit_partitions_ahead() -> dict:
+    return {"created": len(audit_partitions_ensure())}
