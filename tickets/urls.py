@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("export.xlsx", views.ticket_export, name="export"),
     path("bulk/dispatch/", views.ticket_bulk_dispatch, name="bulk-dispatch"),
+    path("bulk/stations.json", views.ticket_bulk_stations, name="bulk-stations"),
     path("hotline/", views.hotline, name="hotline"),
     path("lookup/", views.lookup, name="lookup"),
     path("queue/", views.queue, name="queue"),

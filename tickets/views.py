@@ -149,6 +149,15 @@ def ticket_export(request):
 
 @login_required
 @roles.role_required("tickets.dispatch")
+@require_GET
+def ticket_bulk_stations(request):
+    """The bulk form's stations, fetched when the form is first used: the list page spends no query on them."""
+    stations = BulkDispatchForm().fields["station"].queryset.values_list("pk", "code", "name")
+    return JsonResponse({"options": [{"value": pk, "label": f"{code} {name}"} for pk, code, name in stations]})
+
+
+@login_required
+@roles.role_required("tickets.dispatch")
 @require_POST
 def ticket_bulk_dispatch(request):
     """Dispatch the ticked tickets to one station: ``ticket_dispatch`` once per ticket."""

@@ -239,12 +239,17 @@ def test_session_upload_and_export_progress_move_between_two_gunicorn_nodes(
     assert len(list(book.worksheets[0].iter_rows())) >= 3  # header, two statements (and the totals)
 
     # Each node's /metrics adds up its own two workers (PROMETHEUS_MULTIPROC_DIR) and reads the shared queues.
-    scrape = requests.get(f"{node_a}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
-    assert scrape.status_code == 200
+    # The worker counts the task's success when the task has returned, a moment after the export reads "done".
+    success = 'repairnet_celery_tasks_total{outcome="success",task="settlement.tasks.workbook_export_task"} 1.0'
+    deadline = time.monotonic() + 15
+    while True:
+        scrape = requests.get(f"{node_a}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+        assert scrape.status_code == 200
+        if success in scrape.text or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert 'repairnet_celery_queue_length{queue="heavy"} 0.0' in scrape.text
-    assert 'repairnet_celery_tasks_total{outcome="success",task="settlement.tasks.workbook_export_task"} 1.0' in (
-        scrape.text
-    )
+    assert success in scrape.text
     served = re.search(r'django_http_responses_total_by_status_total\{status="200"\} (\d+)', scrape.text)
     assert served and float(served.group(1)) >= 4  # the health checks and pages A answered, over both workers
     assert requests.get(f"{node_b}/metrics", timeout=10).status_code == 403

@@ -22,7 +22,7 @@ from inspections import services as inspections_services
 from repairnet import outbox, roles
 from repairnet.models import OutboxMessage
 from repairnet.services import notification_raise
-from settlement.models import FeeRule, Statement
+from settlement.models import FeeRule, Statement, WorkbookExport
 from settlement.services import settlement_month_build, settlement_run_start
 from spares import services as spares_services
 from spares.models import DepositEntry, Movement, Obligation, Shipment, StockBalance
@@ -127,6 +127,8 @@ PAGE_PK = {
     "spares:stocktake-decide": "stocktake",
     "spares:movement-reverse": "movement",
     "settlement:run-status": "run",
+    "settlement:workbook-export-status": "workbook_export",
+    "settlement:workbook-export-download": "workbook_export",
     "settlement:statement": "statement",
     "settlement:statement-pdf": "statement",
     "settlement:statement-ticket": "statement",
@@ -332,6 +334,7 @@ def world(request):
         "stocktake": stocktake,
         "fee_rule": FeeRule.objects.first(),
         "run": run,
+        "workbook_export": WorkbookExport.objects.create(month=month),
         "statement": Statement.objects.get(station=station, month=month),
         "template": inspection.template,
         "inspection": inspection,
