@@ -145,8 +145,7 @@ def test_photo_taken_offline_waits_on_the_phone_and_arrives_once_with_its_score_
     line.refresh_from_db()
     assert not line.photo and line.score is None
 
-    page.context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.context.set_offline(False)  # Chromium's own `online` event sends the queue
     page.locator(f"#item-{line.pk} .insp-thumb-sm:not(.d-none)").wait_for()
     page.locator("#insp-upload-queue[data-count='0']").wait_for(state="attached")
     assert not queue.is_visible()
