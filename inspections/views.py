@@ -128,7 +128,10 @@ def inspection_fill(request, pk: int):
                 "uploading": _("Uploading photo…"),
                 "error": _("Not saved."),
                 "offline": _("No connection: kept on this phone, will be sent when back online."),
-                "photo_offline": _("No connection: photo not uploaded, please try again."),
+                "photo_queued": _("No connection: photo kept on this phone, it is uploaded when back online."),
+                "uploaded": _("Photo uploaded"),
+                # %(n)s is filled in on the phone
+                "queued": _("%(n)s items waiting to upload"),
                 "pending": _("Some changes are not saved yet. Check the connection and try again."),
             },
         },

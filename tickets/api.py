@@ -240,6 +240,9 @@ class CompleteSerializer(serializers.Serializer):
     charge_consent = serializers.BooleanField(required=False, default=False)
     signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
     signature = serializers.CharField(required=False, allow_blank=True, default="")
+    # multipart only; checked by the service like the completion page's photos
+    photo_before = serializers.FileField(required=False, allow_null=True, default=None)
+    photo_after = serializers.FileField(required=False, allow_null=True, default=None)
 
 
 class CallbackSerializer(serializers.ModelSerializer):
@@ -575,6 +578,8 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             charge_consent=data["charge_consent"],
             signoff_name=data["signoff_name"],
             signature_data_url=data["signature"],
+            photo_before=data["photo_before"],
+            photo_after=data["photo_after"],
         )
 
     @service_action(ReprioritiseSerializer, TicketSerializer)

@@ -113,3 +113,55 @@ def test_inspector_fills_reloads_submits_coordinator_answers_inspector_confirms(
     rect.refresh_from_db()
     assert rect.status == Rectification.Status.CONFIRMED
     assert rect.evidence
+
+
+def test_photo_taken_offline_waits_on_the_phone_and_arrives_once_with_its_score_and_comment(
+    phone_page, live_server, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    page = phone_page
+    inspector = make_user(roles.INSPECTOR)
+    inspection = services.inspection_schedule(
+        station=StationFactory(), inspector=inspector, scheduled_for=clock.today(), actor=make_user(roles.HQ)
+    )
+    line = inspection.scores.order_by("section_position", "position").first()
+    photo_url = f"/api/v1/inspections/{inspection.pk}/scores/{line.pk}/"
+    answered = []  # photo uploads the server answered
+    page.on("requestfinished", lambda r: answered.append(r) if r.url.endswith(photo_url) else None)
+
+    login(page, live_server, inspector.username, PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{inspection.pk}/fill/")
+    queue = page.locator("#insp-upload-queue")
+    assert queue.get_attribute("data-count") == "0" and not queue.is_visible()
+
+    page.context.set_offline(True)
+    page.locator(f"label[for='score-{line.pk}-5']").click()
+    page.locator(f"#item-{line.pk} .insp-comment").fill("灭火器过期")
+    shot = tmp_path / "extinguisher.jpg"
+    Image.new("RGB", (1200, 900), (200, 30, 30)).save(shot)
+    page.locator(f"#item-{line.pk} .insp-photo").set_input_files(str(shot))
+    page.locator("#insp-upload-queue[data-count='1']").wait_for()  # shown
+    page.locator(f"#item-{line.pk} .insp-state[data-state='offline']").wait_for()
+    line.refresh_from_db()
+    assert not line.photo and line.score is None
+
+    page.context.set_offline(False)  # Chromium's own `online` event sends the queue
+    page.locator(f"#item-{line.pk} .insp-thumb-sm:not(.d-none)").wait_for()
+    page.locator("#insp-upload-queue[data-count='0']").wait_for(state="attached")
+    assert not queue.is_visible()
+    line.refresh_from_db()
+    assert (line.score, line.comment) == (5, "灭火器过期")
+    assert line.photo
+    stored = line.photo.name
+
+    # A reload sends nothing again: the queue on the phone is empty.
+    page.reload()
+    page.locator("#insp-upload-queue[data-count='0']").wait_for(state="attached")
+    page.wait_for_timeout(500)
+    line.refresh_from_db()
+    assert line.photo.name == stored
+    assert [r.url for r in answered if r.response().status == 200] == [f"{live_server.url}{photo_url}"]
+    files = list((tmp_path / "inspections" / "photos" / str(inspection.pk)).iterdir())
+    assert [f.name for f in files] == [stored.rsplit("/", 1)[1]]
+    with Image.open(files[0]) as img:
+        assert img.format == "JPEG"

@@ -1,4 +1,8 @@
+from io import BytesIO
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from rest_framework.test import APIClient
 
 from inspections import services
@@ -116,3 +120,44 @@ def test_list_api_constant_queries(hq, inspector, django_assert_max_num_queries,
     with django_assert_num_queries(few_rectifications):
         assert len(c.get("/api/v1/rectifications/").json()["results"]) == 8
     assert Inspection.objects.count() == 8
+
+
+def _jpeg(name="shelf.jpg"):
+    out = BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def test_photo_upload_resent_with_same_idempotency_key_stores_one_photo(inspector, schedule, tmp_path, settings):
+    """The phone resends a queued photo whose answer it never got: the second send is the replay, not a second photo."""
+    settings.MEDIA_ROOT = tmp_path
+    inspection = schedule()
+    line = inspection.scores.first()
+    c = APIClient()
+    c.force_login(inspector)  # the page's session, as the phone sends it
+    url = f"/api/v1/inspections/{inspection.pk}/scores/{line.pk}/"
+
+    def send(key):
+        body = {"photo": _jpeg(), "score": line.max_score - 1, "comment": "货架标签缺失"}
+        return c.post(url, body, format="multipart", HTTP_IDEMPOTENCY_KEY=key)
+
+    first = send("photo-key-1")
+    assert first.status_code == 200, first.content
+    line.refresh_from_db()
+    stored = line.photo.name
+    second = send("photo-key-1")
+    assert second.status_code == 200
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+    line.refresh_from_db()
+    assert (line.photo.name, line.score, line.comment) == (stored, line.max_score - 1, "货架标签缺失")
+    photos = list((tmp_path / "inspections" / "photos" / str(inspection.pk)).iterdir())
+    assert [p.name for p in photos] == [stored.rsplit("/", 1)[1]]
+    with Image.open(photos[0]) as img:  # the stored file is the re-encoded photo
+        assert img.format == "JPEG"
+
+    # Another key is another upload: it replaces the photo (so the check above can tell the two apart).
+    third = send("photo-key-2")
+    assert third.status_code == 200 and not third.has_header("Idempotent-Replayed")
+    line.refresh_from_db()
+    assert line.photo.name != stored

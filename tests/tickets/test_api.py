@@ -1,8 +1,11 @@
 import threading
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from PIL import Image
 
 from repairnet import roles
 from tests.factories import StationFactory, make_user, region
@@ -167,3 +170,48 @@ def test_bad_input_is_json_400_not_500():
         response = agent.post("/api/v1/tickets/", payload, content_type="application/json")
         assert response.status_code == 400, (payload, response.content)
         assert response.json()["detail"]
+
+
+def _in_repair(station):
+    """A ticket logged, dispatched to ``station`` and started by its technician, through the API."""
+    agent = api(make_user(roles.HOTLINE))
+    tid = agent.post("/api/v1/tickets/", log_call_payload(), content_type="application/json").json()["id"]
+    agent.post(f"/api/v1/tickets/{tid}/dispatch/", {"station": station.pk}, content_type="application/json")
+    tech = api(certified_technician(station))
+    assert tech.post(f"/api/v1/tickets/{tid}/accept/", {}, content_type="application/json").status_code == 200
+    assert tech.post(f"/api/v1/tickets/{tid}/arrive/").json()["status"] == "in_repair"
+    return tid, tech
+
+
+def _jpeg(name):
+    out = BytesIO()
+    Image.new("RGB", (80, 60), (10, 120, 200)).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_complete_via_api_with_before_and_after_photos(station, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    tid, tech = _in_repair(station)
+    report = {"fault_found": "电源坏", "work_done": "换电源", "signoff_name": "赵六"}
+
+    fake = SimpleUploadedFile("before.jpg", b"not an image at all", content_type="image/jpeg")
+    refused = tech.post(f"/api/v1/tickets/{tid}/complete/", {**report, "photo_before": fake})
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == refused.json()["errors"]["photo_before"][0]  # the upload check's message
+    assert Ticket.objects.get(pk=tid).status == Ticket.Status.IN_REPAIR
+
+    outsider = api(certified_technician(StationFactory()))
+    body = {**report, "photo_before": _jpeg("before.jpg"), "photo_after": _jpeg("after.jpg")}
+    assert outsider.post(f"/api/v1/tickets/{tid}/complete/", body).status_code in (403, 404)
+    ticket = Ticket.objects.get(pk=tid)
+    assert ticket.status == Ticket.Status.IN_REPAIR and not ticket.photo_before
+
+    body = {**report, "photo_before": _jpeg("before.jpg"), "photo_after": _jpeg("after.jpg")}
+    done = tech.post(f"/api/v1/tickets/{tid}/complete/", body)
+    assert done.status_code == 200, done.content
+    ticket = Ticket.objects.get(pk=tid)
+    assert ticket.status == Ticket.Status.COMPLETED
+    for field in (ticket.photo_before, ticket.photo_after):
+        with Image.open(field.path) as img:  # the stored files open back as images
+            assert img.size == (80, 60)
