@@ -48,13 +48,17 @@ SUMMARY_HEADERS = [
     ("付款日期", 12),
     ("付款凭证号", 18),
 ]
-LINES_HEADERS = [
+# The ticket columns a statement line and an excluded ticket share.
+TICKET_HEADERS = [
     ("站点编码", 12),
     ("站点名称", 30),
     ("工单号", 18),
     ("完成时间", 18),
     ("服务方式", 10),
     ("机器序列号", 16),
+]
+LINES_HEADERS = [
+    *TICKET_HEADERS,
     ("客户电话", 14),
     ("维修员", 10),
     ("计费类型", 16),
@@ -65,12 +69,7 @@ LINES_HEADERS = [
 ]
 ADJUSTMENT_HEADERS = [("站点编码", 12), ("站点名称", 30), ("类型", 14), ("金额", 12), ("说明", 60), ("来源", 24)]
 EXCLUDED_HEADERS = [
-    ("站点编码", 12),
-    ("站点名称", 30),
-    ("工单号", 18),
-    ("完成时间", 18),
-    ("服务方式", 10),
-    ("机器序列号", 16),
+    *TICKET_HEADERS,
     ("原因", 30),
     ("说明", 40),
 ]

@@ -5,41 +5,14 @@ the same selector for their base rows, so one query string gives the same rows o
 """
 
 from django_filters import rest_framework as filters
+from django_filters.filterset import filterset_factory
 
 from .models import Item, Movement, Obligation, Shipment, StocktakeProposal, WriteOff
 
-
-class ItemFilter(filters.FilterSet):
-    class Meta:
-        model = Item
-        fields = ["kind", "code"]
-
-
-class ShipmentFilter(filters.FilterSet):
-    class Meta:
-        model = Shipment
-        fields = ["status", "station"]
-
-
-class MovementFilter(filters.FilterSet):
-    class Meta:
-        model = Movement
-        fields = ["type", "item", "station", "ticket_id"]
-
-
-class ObligationFilter(filters.FilterSet):
-    class Meta:
-        model = Obligation
-        fields = ["status", "station"]
-
-
-class WriteOffFilter(filters.FilterSet):
-    class Meta:
-        model = WriteOff
-        fields = ["status", "station"]
-
-
-class StocktakeFilter(filters.FilterSet):
-    class Meta:
-        model = StocktakeProposal
-        fields = ["status", "station"]
+# Each an exact match on the model's own fields (what ``filterset_fields`` gave the API).
+ItemFilter = filterset_factory(Item, filters.FilterSet, ["kind", "code"])
+ShipmentFilter = filterset_factory(Shipment, filters.FilterSet, ["status", "station"])
+MovementFilter = filterset_factory(Movement, filters.FilterSet, ["type", "item", "station", "ticket_id"])
+ObligationFilter = filterset_factory(Obligation, filters.FilterSet, ["status", "station"])
+WriteOffFilter = filterset_factory(WriteOff, filters.FilterSet, ["status", "station"])
+StocktakeFilter = filterset_factory(StocktakeProposal, filters.FilterSet, ["status", "station"])

@@ -29,11 +29,6 @@ def dispatched(station):
 
 
 @pytest.fixture
-def tech(station):
-    return certified_technician(station)
-
-
-@pytest.fixture
 def colleague(station):
     return certified_technician(station)
 

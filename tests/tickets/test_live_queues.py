@@ -27,18 +27,6 @@ def shanghai(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=TZ)
 
 
-@pytest.fixture
-def agent():
-    return make_user(roles.HOTLINE)
-
-
-@pytest.fixture
-def tech(station):
-    from .factories import certified_technician
-
-    return certified_technician(station)
-
-
 @pytest.mark.parametrize(
     ("completed_at", "due_at"),
     [

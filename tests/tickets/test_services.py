@@ -25,16 +25,6 @@ def at(*args):
     return datetime.datetime(*args, tzinfo=TZ)
 
 
-@pytest.fixture
-def agent():
-    return make_user(roles.HOTLINE)
-
-
-@pytest.fixture
-def tech(station):
-    return certified_technician(station)
-
-
 def log_call(agent, **kw):
     defaults = {
         "phone": "13912345678",
