@@ -170,7 +170,18 @@ VALUES = {
 }
 MONTH_KWARGS = ("month", "yyyy_mm", "period")
 # Objects that belong to no station; everything else in ``world`` is the other station's.
-NETWORK_WIDE = {"region", "application", "customer", "device", "item", "fee_rule", "run", "template", "outbox_message"}
+NETWORK_WIDE = {
+    "region",
+    "application",
+    "customer",
+    "device",
+    "item",
+    "fee_rule",
+    "run",
+    "workbook_export",
+    "template",
+    "outbox_message",
+}
 # Objects of one person (another station's coordinator): everyone else is refused, whatever the role
 # (tests/repairnet/test_notifications.py); here they are walked for server errors only.
 PERSONAL = {"notification"}
