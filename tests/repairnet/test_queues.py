@@ -57,3 +57,19 @@ def test_the_compose_file_keeps_every_file_in_minio():
         assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_QUERYSTRING_EXPIRE"} <= env.keys(), name
         assert "MEDIA_ROOT" not in env and not service.get("volumes"), name
     assert services["migrate"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+
+
+def test_the_compose_file_runs_several_stateless_web_nodes_behind_a_balancer():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    web = services["web"]
+    assert int(str(web["deploy"]["replicas"]).removeprefix("${WEB_NODES:-").rstrip("}")) >= 2
+    assert "ports" not in web  # only the balancer is published
+    # each node gets the whole shared configuration (not only its own additions) and its own metrics folder
+    for name in ("DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "AWS_S3_ENDPOINT_URL", "DATABASE_REPLICA_URL"):
+        assert name in web["environment"], name
+    assert web["environment"]["PROMETHEUS_MULTIPROC_DIR"] in web["tmpfs"]
+    lb = services["lb"]
+    assert lb["ports"] == ["8000:80"] and "web" in lb["depends_on"]
+    mount = next(v for v in lb["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro"))
+    conf = (COMPOSE.parent / mount.split(":")[0]).read_text()
+    assert "server web:8000 resolve;" in conf and "proxy_pass http://repairnet_web;" in conf
