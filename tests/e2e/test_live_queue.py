@@ -42,3 +42,26 @@ def test_station_queue_shows_a_new_dispatch_without_reload(phone_page, live_serv
     ticket.refresh_from_db()
     assert ticket.status == "accepted"
     assert Notification.objects.filter(recipient=tech, kind=Notification.Kind.TICKET_DISPATCHED).count() == 1
+
+
+def test_callback_queue_shows_a_just_completed_ticket_without_reload(page, live_server, settings):
+    """SPEC 2.6: every completed ticket's callback is in the hotline's queue at once (opened by the completion,
+    no scheduler); the open queue page picks it up by itself, with a "new" badge."""
+    from tests.tickets.factories import completed_ticket
+
+    settings.REPAIRNET = {**settings.REPAIRNET, "LIVE_QUEUE_POLL_SECONDS": 1}
+    agent = make_user(roles.HOTLINE)
+    login(page, live_server, agent.username, PASSWORD)
+    page.goto(f"{live_server.url}/tickets/callbacks/")
+    page.wait_for_selector("#callback-queue[data-live-url]")
+    assert page.locator("#callback-queue tr[data-callback]").count() == 0
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.wait_for_timeout(1500)  # the page's first look at the queue's state
+
+    ticket = completed_ticket()
+    callback = services.callback_open(ticket=ticket)
+
+    page.wait_for_selector(f'#callback-queue tr[data-callback="{callback.pk}"]', timeout=15000)
+    assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
+    badge = page.locator("#live-new")
+    assert badge.is_visible() and badge.inner_text().startswith("1")
