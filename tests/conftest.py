@@ -136,6 +136,20 @@ def other_station(db):
 
 
 @pytest.fixture
+def agent(db):
+    """A hotline agent (a module may override it, e.g. with an API client)."""
+    return make_user(roles.HOTLINE)
+
+
+@pytest.fixture
+def tech(station):
+    """A technician certified at ``station``."""
+    from .tickets.factories import certified_technician
+
+    return certified_technician(station)
+
+
+@pytest.fixture
 def user_for(db):
     """user_for(roles.HQ) or user_for(roles.TECHNICIAN, station=...)"""
     return make_user

@@ -18,7 +18,6 @@ from repairnet.phones import phone_normalise
 from tests import clock
 from tests.concurrency import run_threads
 from tests.factories import StationFactory, make_user
-from tests.tickets.factories import certified_technician
 from tests.tickets.test_services import complete, log_call
 from tickets import services
 
@@ -46,16 +45,6 @@ def recording(settings):
     path = "tests.repairnet.test_outbox.Recording"
     settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "sms": path, "wechat": path, "email": path}
     return Recording
-
-
-@pytest.fixture
-def agent():
-    return make_user(roles.HOTLINE)
-
-
-@pytest.fixture
-def tech(station):
-    return certified_technician(station)
 
 
 def rows(event):
