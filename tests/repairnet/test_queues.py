@@ -15,6 +15,7 @@ def _queue(task_name: str) -> str:
 
 
 def test_heavy_jobs_go_to_the_heavy_queue_and_the_sweeps_to_the_default_one():
+    celery_app.loader.import_default_modules()  # the areas' tasks modules, as a worker loads them at start
     for name in settings.CELERY_HEAVY_TASKS:
         assert name in celery_app.tasks, name  # a renamed task would silently fall back to "default"
         assert _queue(name) == "heavy"
