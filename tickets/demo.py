@@ -122,14 +122,14 @@ def _seed_tickets(*, stations, agent, hq) -> int:
     rng = random.Random(2026)
     names = random.Random(2027)  # a stream of its own, so names do not shift the tickets' draws
     now = timezone.now()
-    models = list(DeviceModel.objects.all())
-    techs = {s.pk: list(User.objects.filter(station=s, groups__name=roles.TECHNICIAN)) for s in stations}
+    models = list(DeviceModel.objects.order_by("pk"))
+    techs = {s.pk: list(User.objects.filter(station=s, groups__name=roles.TECHNICIAN).order_by("pk")) for s in stations}
     districts = {}
     for station in stations:
         city_ids = {r.parent_id if r.level == "district" else r.pk for r in station.regions.all()}
-        districts[station.pk] = list(Region.objects.filter(parent_id__in=city_ids, level="district")) or list(
-            station.regions.all()
-        )
+        districts[station.pk] = list(
+            Region.objects.filter(parent_id__in=city_ids, level="district").order_by("pk")
+        ) or list(station.regions.order_by("pk"))
     policies = {p: sla.policy_minutes(priority=p) for p in Ticket.Priority.values}
     calendars = {s.pk: sla.calendar_for(s) for s in stations}
     customers = []
