@@ -10,6 +10,7 @@ Each area app registers its rules with ``register`` from its ``permissions.py`` 
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Aggregate, OuterRef, Subquery, TextField
 from django.utils.translation import gettext_lazy as _
 
 HOTLINE = "hotline_agent"
@@ -100,11 +101,38 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_repairnet_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            cached |= {ADMIN}
-        user._repairnet_roles = cached
+        cached = _remember(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def _remember(user, names) -> frozenset[str]:
+    user._repairnet_roles = frozenset(names) | ({ADMIN} if user.is_superuser else frozenset())
+    return user._repairnet_roles
+
+
+class _Joined(Aggregate):
+    """Texts joined with commas (role names hold none), on PostgreSQL and SQLite alike."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def role_names(user_ref: str) -> Subquery:
+    """The roles of the user ``user_ref`` points at, to read in the query that loads the user (the API's token
+    look-up): ``roles_remember`` then spares ``user_roles`` its own query."""
+    from django.contrib.auth import get_user_model
+
+    memberships = get_user_model().groups.through.objects.filter(user_id=OuterRef(user_ref)).order_by()
+    return Subquery(memberships.values("user_id").annotate(names=_Joined("group__name")).values("names")[:1])
+
+
+def roles_remember(user, names: str | None) -> None:
+    """Prime ``user_roles`` with the value ``role_names`` read."""
+    _remember(user, names.split(",") if names else ())
 
 
 def home_url_name(user) -> str | None:

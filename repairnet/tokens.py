@@ -19,6 +19,8 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
+from repairnet import roles
+
 
 def token_issue(*, user) -> tuple[AuthToken, str]:
     """A new token for ``user``: (the stored row, the token text the client keeps; only its hash is stored)."""
@@ -43,7 +45,7 @@ def tokens_expired_purge() -> int:
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
-    """knox's authentication with one query per request (token and user together), and answers that say why:
+    """knox's authentication with one query per request (token, user and roles together), and answers that say why:
     an expired token is told so (log in again), an unknown or revoked one is invalid, an inactive user refused.
     Expired rows are left for ``tokens_expired_purge``, so a retry gets the same answer."""
 
@@ -63,7 +65,11 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = hash_token(text)
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise invalid
-        candidates = AuthToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related("user")
+        candidates = (
+            AuthToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user")
+            .annotate(role_names=roles.role_names("user_id"))
+        )
         for auth_token in candidates:
             if not compare_digest(digest, auth_token.digest):
                 continue
@@ -73,6 +79,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 )
             if not auth_token.user.is_active:
                 raise exceptions.AuthenticationFailed(_("This account is deactivated."), code="user_inactive")
+            roles.roles_remember(auth_token.user, auth_token.role_names)
             return auth_token.user, auth_token
         raise invalid
 
