@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("spares.api")),
     path("", include("settlement.api")),
     path("", include("inspections.api")),
+    path("", include("fraud.api")),
 ]

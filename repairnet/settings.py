@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The area apps, lowest layer first (STYLE.md); their locale/ folders are also in LOCALE_PATHS.
-LOCAL_APPS = ["stations", "tickets", "spares", "settlement", "inspections"]
+LOCAL_APPS = ["stations", "tickets", "spares", "settlement", "inspections", "fraud"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -241,6 +241,7 @@ CELERY_HEAVY_TASKS = (
     "tickets.tasks.rewards_month_task",
     "tickets.tasks.rewards_quarter_task",
     "settlement.tasks.workbook_export_task",
+    "fraud.tasks.fraud_evaluate_task",
 )
 CELERY_TASK_ROUTES = {name: {"queue": "heavy"} for name in CELERY_HEAVY_TASKS}
 

@@ -52,6 +52,7 @@ urlpatterns = [
     path("spares/", include("spares.urls")),
     path("settlement/", include("settlement.urls")),
     path("inspections/", include("inspections.urls")),
+    path("fraud/", include("fraud.urls")),
 ]
 
 handler400 = "repairnet.views.error_400"

@@ -298,6 +298,7 @@ class ExcludedTicket(_DraftOnly):
         DUPLICATE_SERIAL = "duplicate_serial", _("Same serial at this station within the dedup window")
         COMPLAINT_UPHELD = "complaint_upheld", _("Callback dispute upheld by the complaint")
         FABRICATED = "fabricated_ticket", _("Fabricated or duplicate ticket (penalised, never paid)")
+        FRAUD_CONFIRMED = "fraud_confirmed", _("Fraud signal confirmed by HQ (not paid)")
 
     WAITING = frozenset({Reason.CALLBACK_PENDING, Reason.CALLBACK_DISPUTED})
     # What would make the ticket payable, for the coordinator's "what I was not paid and why" (issue 18). Only a
@@ -326,6 +327,10 @@ class ExcludedTicket(_DraftOnly):
         ),
         Reason.COMPLAINT_UPHELD: _("The complaint about this repair was upheld, so the ticket is not paid."),
         Reason.FABRICATED: _("Penalised as a fabricated or duplicate ticket: never paid."),
+        Reason.FRAUD_CONFIRMED: _(
+            "HQ confirmed a fraud signal on this ticket (see the reason given). It is not paid; ask HQ if you "
+            "can show the visit took place."
+        ),
     }
 
     statement = models.ForeignKey(

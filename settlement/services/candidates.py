@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef,
 from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Trim, TruncDate
 from django.utils.translation import gettext as _
 
+from fraud import selectors as fraud_selectors
 from spares import selectors as spares_selectors
 from stations import selectors as stations_selectors
 from tickets.models import Callback, Complaint, Ticket
@@ -99,7 +100,12 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
     base = (
         Ticket.objects.filter(station_id__in=station_ids, status__in=(Ticket.Status.COMPLETED, Ticket.Status.CLOSED))
         .exclude(Exists(on_other_statement))
-        .annotate(completed_day=TruncDate("completed_at"), swapped=_swap_expression(), certified=certified)
+        .annotate(
+            completed_day=TruncDate("completed_at"),
+            swapped=_swap_expression(),
+            certified=certified,
+            fraud_confirmed=fraud_selectors.fraud_confirmed(OuterRef("pk")),
+        )
         .annotate(
             rule_id=Case(
                 When(swapped=True, then=_rule_in_force(book, FeeKind.SWAP)),
@@ -118,6 +124,7 @@ def _candidate_tickets(*, station_ids, month: datetime.date, book: RuleBook) -> 
             ),
             exclusion=Case(
                 *withheld,
+                When(fraud_confirmed=True, then=Value(reason.FRAUD_CONFIRMED.value)),
                 When(in_warranty=False, then=Value(reason.OUT_OF_WARRANTY.value)),
                 When(is_repeat_repair=True, then=Value(reason.REPEAT_REPAIR.value)),
                 When(certified=False, then=Value(reason.UNCERTIFIED.value)),

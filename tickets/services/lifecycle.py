@@ -30,6 +30,7 @@ from ..models import (
     Ticket,
     TicketRejection,
 )
+from ..signals import ticket_completed
 from .intake import _deadlines_set, customer_context
 
 log = logging.getLogger("tickets")
@@ -531,6 +532,7 @@ def ticket_complete(
     )
     callback_open(ticket=ticket)
     rollup.station_day_refresh_for_ticket(ticket=ticket)
+    ticket_completed.send(sender=Ticket, ticket_id=ticket.pk)
     outbox.enqueue(
         event=OutboxEvent.TICKET_COMPLETED,
         key=f"ticket_completed:{ticket.pk}:{now.isoformat()}",

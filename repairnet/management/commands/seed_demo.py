@@ -7,7 +7,7 @@ from django.db import transaction
 from repairnet import demo
 
 # In the areas' own order (lint-imports): each seeds on what those below it have seeded.
-AREAS = ["repairnet", "stations", "spares", "tickets", "settlement", "inspections"]
+AREAS = ["repairnet", "stations", "spares", "tickets", "settlement", "inspections", "fraud"]
 
 
 class _Progress:
