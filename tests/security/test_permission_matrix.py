@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from fraud.models import FraudSignal, RuleCode
 from inspections import services as inspections_services
 from repairnet import outbox, roles
 from repairnet.models import OutboxMessage
@@ -93,6 +94,7 @@ API_PK = {
     "rectification": "rectification",
     "notification": "notification",
     "outbox": "outbox_message",
+    "fraud-signal": "fraud_signal",
 }
 PAGE_PK = {
     "object-history": "station",
@@ -147,9 +149,11 @@ PAGE_PK = {
     "inspections:rectification-reject": "rectification",
     "inspections:evidence-photo": "rectification",
     "notification-read": "notification",
+    "fraud:confirm": "fraud_signal",
+    "fraud:dismiss": "fraud_signal",
 }
 # Other id keywords: the same object wherever they appear, except ``line_id`` (a checklist line or a stock line).
-ID_KWARGS = {"user_id": "staff", "ticket_id": "ticket", "score_id": "item_score"}
+ID_KWARGS = {"user_id": "staff", "ticket_id": "ticket", "score_id": "item_score", "station_id": "station"}
 LINE_ID = {
     "inspections:item-save": "item_score",
     "inspections:item-photo": "item_score",
@@ -354,6 +358,9 @@ def world(request):
         "rectification": rectification,
         "notification": notification,
         "outbox_message": OutboxMessage.objects.filter(key="matrix").first(),
+        "fraud_signal": FraudSignal.objects.create(
+            rule=RuleCode.NO_ARRIVAL, key=f"ticket:{ticket.pk}", ticket=ticket, station=station
+        ),
     }
     missing = [key for key, obj in world.items() if obj is None]
     assert not missing, f"world has no {missing}"
