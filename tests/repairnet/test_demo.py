@@ -74,7 +74,7 @@ def _newcomer_paths(output: str) -> None:
     from tickets.selectors import station_queue
 
     # progress as it goes: each area announced and timed
-    assert "[1/6] seeding repairnet" in output and "[6/6] inspections done in" in output
+    assert "[1/7] seeding repairnet" in output and "[7/7] fraud done in" in output
     # the README's first technician has work in his queue, and each showcase technician work in every state
     tech1 = User.objects.get(username="demo-zz001-tech1")
     assert station_queue(station_id=tech1.station_id, technician=tech1).filter(technician=tech1).exists()
