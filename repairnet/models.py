@@ -12,6 +12,8 @@ class RegionQuerySet(models.QuerySet):
     def within(self, regions):
         """The given regions and all their descendants (province → city → district: three levels, so two joins
         up the parents, in one SQL query). ``regions``: a queryset, or a list of regions or ids."""
+        if not isinstance(regions, models.QuerySet):
+            regions = [getattr(r, "pk", r) for r in regions]  # ``pk__in`` takes ids, not model instances
         return self.filter(
             models.Q(pk__in=regions) | models.Q(parent__in=regions) | models.Q(parent__parent__in=regions)
         )
