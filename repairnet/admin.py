@@ -23,7 +23,8 @@ from .services import audit_record, rule_version_check, rule_version_set
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("RepairNet"), {"fields": ("phone", "station")}))
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("RepairNet"), {"fields": ("phone", "station", "managed_regions")}))
+    filter_horizontal = (*BaseUserAdmin.filter_horizontal, "managed_regions")
     list_display = ("username", "last_name", "first_name", "station", "is_active")
     list_filter = ("groups", "is_active")
     list_select_related = ("station",)

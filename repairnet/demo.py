@@ -1,4 +1,5 @@
-"""Demo users for the HQ-side roles. Station staff are created with their stations (stations.demo)."""
+"""Demo users for the HQ-side roles and the regional managers. Station staff are created with their stations
+(stations.demo)."""
 
 import functools
 
@@ -6,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from . import roles
-from .models import User
+from .models import Region, User
 from .phones import phone_normalise_optional
 
 DEMO_PASSWORD = "RepairNet-demo-2026"
@@ -27,6 +28,10 @@ HQ_SIDE_USERS = [
     ("hq", "志强", "张", roles.HQ),
     ("inspector", "伟", "陈", roles.INSPECTOR),
     ("finance", "芳", "李", roles.FINANCE),
+]
+# regional managers (区域经理): username, first, last, the division codes of the regions they manage
+REGIONAL_USERS = [
+    ("demo-region-sc", "建国", "赵", ["510000"]),  # 四川省
 ]
 
 
@@ -52,12 +57,19 @@ def demo_user(*, username: str, first_name: str, last_name: str, role: str, stat
 def seed(*, stdout) -> None:
     for username, first, last, role in HQ_SIDE_USERS:
         demo_user(username=username, first_name=first, last_name=last, role=role)
+    for username, first, last, codes in REGIONAL_USERS:
+        user = demo_user(username=username, first_name=first, last_name=last, role=roles.REGIONAL)
+        user.managed_regions.set(Region.objects.filter(code__in=codes))  # set(): a second run changes nothing
 
 
 def print_logins(*, stdout) -> None:
-    """Every HQ-side login, then the staff of the first demo stations (one of each station role)."""
+    """Every HQ-side login (regional managers with their regions), then the staff of the first demo stations (one
+    of each station role)."""
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    hq_side = User.objects.filter(username__in=[u[0] for u in HQ_SIDE_USERS]).prefetch_related("groups")
+    regional = [u[0] for u in REGIONAL_USERS]
+    hq_side = User.objects.filter(username__in=[u[0] for u in HQ_SIDE_USERS] + regional).prefetch_related(
+        "groups", "managed_regions"
+    )
     station_staff = (
         User.objects.filter(username__regex=r"^demo-(zz001|cd001|ab001)-")
         .select_related("station")
@@ -66,7 +78,10 @@ def print_logins(*, stdout) -> None:
     for user in [*hq_side.order_by("username"), *station_staff.order_by("username")]:
         labels = ", ".join(str(roles.ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
         where = f" @ {user.station.code} {user.station.name}" if user.station_id else ""
+        if user.username in regional:
+            where = " @ " + "、".join(r.name for r in user.managed_regions.all())
         stdout.write(f"  {user.username:<22} {labels}{where}")
-    others = User.objects.filter(username__startswith="demo-").count() - len(station_staff)
+    others = User.objects.filter(username__startswith="demo-").exclude(username__in=regional).count()
+    others -= len(station_staff)
     if others > 0:
         stdout.write(f"  … and {others} more station logins (demo-<station code>-coord / -tech<n>)")

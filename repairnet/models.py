@@ -8,6 +8,17 @@ from .phones import PhoneNumberField
 from .tokens import user_tokens_revoke
 
 
+class RegionQuerySet(models.QuerySet):
+    def within(self, regions):
+        """The given regions and all their descendants (province → city → district: three levels, so two joins
+        up the parents, in one SQL query). ``regions``: a queryset, or a list of regions or ids."""
+        if not isinstance(regions, models.QuerySet):
+            regions = [getattr(r, "pk", r) for r in regions]  # ``pk__in`` takes ids, not model instances
+        return self.filter(
+            models.Q(pk__in=regions) | models.Q(parent__in=regions) | models.Q(parent__parent__in=regions)
+        )
+
+
 class Region(models.Model):
     """Administrative region (行政区域): province → city → district/county, GB/T 2260 codes."""
 
@@ -22,6 +33,8 @@ class Region(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("Parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -58,6 +71,14 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
+    )
+    # a regional manager's provinces or cities (repairnet.roles.is_regional): their stations and those below
+    managed_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("Managed regions"),
+        blank=True,
+        related_name="managers",
+        limit_choices_to={"level__in": ["province", "city"]},
     )
 
     class Meta:

@@ -10,7 +10,7 @@ Each area app registers its rules with ``register`` from its ``permissions.py`` 
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Aggregate, OuterRef, Subquery, TextField
+from django.db.models import Aggregate, Exists, OuterRef, Q, Subquery, TextField
 from django.utils.translation import gettext_lazy as _
 
 HOTLINE = "hotline_agent"
@@ -20,6 +20,7 @@ HQ = "hq_after_sales"
 INSPECTOR = "inspector"
 FINANCE = "finance"
 ADMIN = "administrator"
+REGIONAL = "regional_manager"
 
 ROLE_LABELS = {
     HOTLINE: _("Hotline agent"),
@@ -29,6 +30,7 @@ ROLE_LABELS = {
     INSPECTOR: _("Inspector"),
     FINANCE: _("Finance"),
     ADMIN: _("Administrator"),
+    REGIONAL: _("Regional manager"),
 }
 ALL_ROLES = tuple(ROLE_LABELS)
 # Each role's working page, where its home (and so its login) lands: URL names, so this lowest layer imports no
@@ -41,9 +43,12 @@ ROLE_HOME = {
     HQ: "tickets:dashboard",
     INSPECTOR: "inspections:list",
     FINANCE: "settlement:index",
+    REGIONAL: "tickets:dashboard",
 }
 STATION_ROLES = frozenset({COORDINATOR, TECHNICIAN})
-HQ_SIDE = frozenset({HOTLINE, HQ, INSPECTOR, FINANCE, ADMIN})
+# network-wide roles: whoever holds one is confined neither to a station nor to a region
+NETWORK_WIDE = frozenset({HOTLINE, HQ, INSPECTOR, FINANCE, ADMIN})
+HQ_SIDE = NETWORK_WIDE | {REGIONAL}
 EVERYONE = frozenset(ALL_ROLES)
 
 # action -> roles allowed. Project-wide rules here; area apps add theirs with register().
@@ -151,6 +156,48 @@ def is_station_staff(user) -> bool:
     return bool(roles & STATION_ROLES) and not (roles & HQ_SIDE)
 
 
+def is_regional(user) -> bool:
+    """A regional manager is confined to the stations of their regions (unless they also hold a network-wide role)."""
+    roles = user_roles(user)
+    return REGIONAL in roles and not (roles & NETWORK_WIDE)
+
+
+def _region_model():
+    from django.apps import apps
+
+    return apps.get_model("repairnet", "Region")
+
+
+def managed_region_ids(user) -> frozenset[int]:
+    """The ids of the user's managed regions and all their descendants (one query, cached on the user object)."""
+    cached = getattr(user, "_repairnet_region_ids", None)
+    if cached is None:
+        Region = _region_model()
+        cached = frozenset(Region.objects.within(user.managed_regions.all()).values_list("pk", flat=True))
+        user._repairnet_region_ids = cached
+    return cached
+
+
+def region_station_ids(user) -> frozenset[int]:
+    """The stations located in the user's regions: those with an authorised region inside them (cached)."""
+    cached = getattr(user, "_repairnet_region_station_ids", None)
+    if cached is None:
+        through = _region_model().stations.through
+        ids = through.objects.filter(region_id__in=_region_subquery(user)).values_list("station_id", flat=True)
+        cached = user._repairnet_region_station_ids = frozenset(ids)
+    return cached
+
+
+def _region_subquery(user):
+    """The user's regions and their descendants, as a subquery (no rows read into Python)."""
+    return _region_model().objects.within(user.managed_regions.all()).values("pk")
+
+
+def region_of(obj) -> int | None:
+    """The region of an object without a station (a ticket not yet dispatched): its ``scope_region_id``."""
+    return getattr(obj, "scope_region_id", None)
+
+
 def station_id_of(obj) -> int | None:
     """The station an object belongs to: ``scope_station_id`` if defined, else ``station_id``."""
     if obj is None:
@@ -173,6 +220,12 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if obj is not None and is_station_staff(user):
         return user.station_id is not None and station_id_of(obj) == user.station_id
+    if obj is not None and is_regional(user):
+        station_id = station_id_of(obj)
+        if station_id is not None:
+            return station_id in region_station_ids(user)
+        region_id = region_of(obj)
+        return region_id is not None and region_id in managed_region_ids(user)
     return True
 
 
@@ -202,7 +255,23 @@ def scope_queryset(user, queryset, station_field: str = "station"):
             return queryset.none()
         lookup = "pk" if station_field in ("", "pk") else f"{station_field}_id"
         return queryset.filter(**{lookup: user.station_id})
+    if is_regional(user):
+        return queryset.filter(_region_q(user, queryset.model, station_field))
     return queryset
+
+
+def _region_q(user, model, station_field: str) -> Q:
+    """Rows of stations located in the user's regions (an ``Exists`` over the stations' authorised regions, so the
+    M2M join never duplicates a row); rows without a station (a ticket not yet dispatched) by the model's
+    ``SCOPE_REGION_FIELD`` (the customer's district), when it declares one."""
+    through = _region_model().stations.through
+    station_ref = "pk" if station_field in ("", "pk") else f"{station_field}_id"
+    located = Exists(through.objects.filter(station_id=OuterRef(station_ref), region_id__in=_region_subquery(user)))
+    q = Q(located)
+    region_field = getattr(model, "SCOPE_REGION_FIELD", None)
+    if region_field and station_field not in ("", "pk"):
+        q |= Q(**{f"{station_field}__isnull": True, f"{region_field}__in": _region_subquery(user)})
+    return q
 
 
 def role_required(action: str):

@@ -1,10 +1,10 @@
 from repairnet import roles
-from repairnet.roles import COORDINATOR, FINANCE, HQ
+from repairnet.roles import COORDINATOR, FINANCE, HQ, REGIONAL
 
 roles.register(
     {
         # statements: finance and HQ see all; a coordinator sees only their own station's (scope)
-        "settlement.view": {FINANCE, HQ, COORDINATOR},
+        "settlement.view": {FINANCE, HQ, COORDINATOR, REGIONAL},
         "settlement.run": {FINANCE},
         "settlement.issue": {FINANCE},
         "settlement.confirm": {COORDINATOR},
@@ -13,7 +13,7 @@ roles.register(
         "settlement.approve": {FINANCE},
         "settlement.pay": {FINANCE},
         "settlement.adjust": {FINANCE},
-        "settlement.pdf": {FINANCE, HQ, COORDINATOR},
+        "settlement.pdf": {FINANCE, HQ, COORDINATOR, REGIONAL},
         "settlement.export": {FINANCE},
         "settlement.rules": {FINANCE, HQ},
         "settlement.remind": {FINANCE},  # e-mail finance the statements past their due date

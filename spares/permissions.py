@@ -1,9 +1,16 @@
 from repairnet import roles
-from repairnet.roles import COORDINATOR, FINANCE, HQ, INSPECTOR, TECHNICIAN
+from repairnet.roles import COORDINATOR, FINANCE, HQ, INSPECTOR, REGIONAL, TECHNICIAN
 
 roles.register(
     {
-        "spares.view": {HQ, FINANCE, INSPECTOR, COORDINATOR, TECHNICIAN},  # stock, catalogue, journal (scoped)
+        "spares.view": {
+            HQ,
+            FINANCE,
+            INSPECTOR,
+            COORDINATOR,
+            TECHNICIAN,
+            REGIONAL,
+        },  # stock, catalogue, journal (scoped)
         "spares.report": {HQ, FINANCE, INSPECTOR},  # network stock, value, ageing, overdue returns
         "spares.ship": {HQ},
         "spares.receive": {COORDINATOR, TECHNICIAN},

@@ -1,20 +1,20 @@
 from repairnet import roles
-from repairnet.roles import COORDINATOR, FINANCE, HOTLINE, HQ, INSPECTOR, TECHNICIAN
+from repairnet.roles import COORDINATOR, FINANCE, HOTLINE, HQ, INSPECTOR, REGIONAL, TECHNICIAN
 
 roles.register(
     {
-        "stations.view": {HQ, HOTLINE, INSPECTOR, FINANCE, COORDINATOR, TECHNICIAN},
-        "stations.directory": {HQ, HOTLINE, INSPECTOR, FINANCE},
+        "stations.view": {HQ, HOTLINE, INSPECTOR, FINANCE, COORDINATOR, TECHNICIAN, REGIONAL},
+        "stations.directory": {HQ, HOTLINE, INSPECTOR, FINANCE, REGIONAL},
         "stations.manage": {HQ},
         "stations.applications.review": {HQ},
-        "stations.staff.view": {HQ, INSPECTOR, COORDINATOR},
+        "stations.staff.view": {HQ, INSPECTOR, COORDINATOR, REGIONAL},
         "stations.staff.manage": {HQ, COORDINATOR},
-        "stations.certificates.view": {HQ, INSPECTOR, COORDINATOR, TECHNICIAN},
+        "stations.certificates.view": {HQ, INSPECTOR, COORDINATOR, TECHNICIAN, REGIONAL},
         "stations.certificates.manage": {HQ},
-        "stations.assessments.view": {HQ, COORDINATOR},
+        "stations.assessments.view": {HQ, COORDINATOR, REGIONAL},
         "stations.assessments.run": {HQ},  # score a quarter (repeatable; decisions stay with "decide")
         "stations.assessments.decide": {HQ},
-        "stations.sanctions.view": {HQ, FINANCE, INSPECTOR, COORDINATOR},
+        "stations.sanctions.view": {HQ, FINANCE, INSPECTOR, COORDINATOR, REGIONAL},
         "stations.sanctions.raise": {HQ},
         # the rules an inspection's outcome raises (grade A/D, rectification overdue), by the inspector
         "stations.sanctions.raise_on_inspection": {HQ, INSPECTOR},

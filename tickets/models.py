@@ -90,6 +90,9 @@ class TicketNumberSequence(models.Model):
 
 
 class Ticket(models.Model):
+    # a ticket not yet dispatched has no station: a regional manager sees it by its customer's district
+    SCOPE_REGION_FIELD = "customer__region"
+
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         DISPATCHED = "dispatched", _("Dispatched")
@@ -254,6 +257,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES
+
+    @property
+    def scope_region_id(self) -> int | None:
+        """The region ``roles.can`` checks for a regional manager while the ticket has no station."""
+        return self.customer.region_id
 
     @property
     def inspection_result(self) -> str:

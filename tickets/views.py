@@ -648,7 +648,11 @@ def dashboard(request):
     except ValueError:
         days = 30
     start = today - datetime.timedelta(days=days - 1)
-    station_ids = [request.user.station_id] if roles.is_station_staff(request.user) else None
+    station_ids = None  # the network
+    if roles.is_station_staff(request.user):
+        station_ids = [request.user.station_id]
+    elif roles.is_regional(request.user):  # the stations located in the manager's regions (one query)
+        station_ids = roles.region_station_ids(request.user)
     figures = selectors.dashboard_figures(station_ids=station_ids, start=start, end=today)
     names = dict(Station.objects.filter(pk__in=list(figures["per_station"])).values_list("pk", "name"))
     per_station = sorted(

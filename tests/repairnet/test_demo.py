@@ -2,11 +2,13 @@
 newcomer opens first has something in it (the README's technician's queue, every station's stock)."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from repairnet import roles
 from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -30,6 +32,9 @@ def _snapshot() -> dict:
         "stations": rows(Station.objects, "code", "name", "tier", "status"),
         "users": rows(User.objects, "username", "first_name", "last_name", "station__code", "password"),
         "groups": rows(User.objects, "username", "groups__name"),
+        "managed_regions": rows(
+            User.objects.filter(managed_regions__isnull=False), "username", "managed_regions__code"
+        ),
         "applications": rows(Application.objects, "company_name", "status"),
         "certificates": rows(Certificate.objects, "number", "user__username", "expires_on"),
         "sanctions": rows(Sanction.objects, "station__code", "rule__code", "status", "amount", "note"),
@@ -94,6 +99,11 @@ def _newcomer_paths(output: str) -> None:
     assert StockBalance.objects.filter(
         location__kind=Location.Kind.STATION, location__station__code="HA0102", item__kind="part", on_hand__gt=0
     ).exists()
+    # the regional manager of 四川省 is listed with the region, and oversees CD001 (成都) but not ZZ001 (郑州)
+    assert re.search(r"demo-region-sc +区域经理 @ 四川省|demo-region-sc +Regional manager @ 四川省", output), output
+    manager = User.objects.get(username="demo-region-sc")
+    seen = set(roles.scope_queryset(manager, Station.objects.all(), "pk").values_list("code", flat=True))
+    assert "CD001" in seen and "ZZ001" not in seen
 
 
 def test_two_fresh_seed_demo_runs_give_the_same_data_and_the_newcomer_paths_have_data(settings, tmp_path):

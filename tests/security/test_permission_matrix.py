@@ -3,7 +3,8 @@
 Checks: anonymous users are sent to the login page (pages) or refused (API) except on the public
 allow-list; no role ever gets a server error; where a view declares its rule (``role_required`` pages,
 ``permission_actions`` API views) a role without it gets 403; station staff get 403 or 404 on another
-station's objects; a POST without a CSRF token is refused.
+station's objects, and so does a regional manager of another province (四川) on the station's objects (河南);
+a POST without a CSRF token is refused.
 
 URLs that name an object are filled with real objects (``world``): one station's ticket, statement,
 inspection, staff member, shipment… and network-wide ones (regions, the spares catalogue, fee rules…).
@@ -173,6 +174,7 @@ VALUES = {
     ("password_reset_confirm", "token"): "set-password",
 }
 MONTH_KWARGS = ("month", "yyyy_mm", "period")
+SICHUAN = "510000"  # the province a regional manager under test manages
 # Objects that belong to no station; everything else in ``world`` is the other station's.
 NETWORK_WIDE = {
     "region",
@@ -430,7 +432,9 @@ def _declared_rule(pattern: URLPattern, method: str = "get") -> str | None:
 @pytest.mark.parametrize("role", roles.ALL_ROLES)
 def test_every_role_gets_no_server_error_and_declared_rules_hold(role, world):
     user = make_user(role)  # station staff get a station of their own: every station-owned object is another's
-    station_staff = roles.is_station_staff(user)
+    if role == roles.REGIONAL:  # 四川省: the world's station is in Henan (410102), so all its objects are outside
+        user.managed_regions.set([region(SICHUAN)])
+    confined = roles.is_station_staff(user) or roles.is_regional(user)
     client = Client(raise_request_exception=False)
     client.force_login(user)
     failures = []
@@ -443,7 +447,7 @@ def test_every_role_gets_no_server_error_and_declared_rules_hold(role, world):
         refused = rule and rule != "public" and rule in roles.RULES and not roles.can(user, rule)
         if refused and response.status_code not in (403, 405):
             failures.append(f"{url} ({rule}) → {response.status_code}, expected 403 for {role}")
-        if station_staff and _owned_by_a_station(name, pattern):
+        if confined and _owned_by_a_station(name, pattern):
             if response.status_code == 405:  # a form's target: the POST must be refused, not just the GET
                 response = client.post(url, HTTP_ACCEPT="text/html,application/json")
             if response.status_code not in (403, 404):
