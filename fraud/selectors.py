@@ -24,7 +24,9 @@ def fraud_confirmed(ticket_ref) -> Exists:
 def signal_list_visible_to(user) -> QuerySet:
     if not roles.can(user, "fraud.view"):
         return FraudSignal.objects.none()
-    return FraudSignal.objects.select_related("ticket", "station", "technician", "decided_by")
+    # a regional manager sees the signals of the stations in their regions (roles.scope_queryset)
+    signals = FraudSignal.objects.select_related("ticket", "station", "technician", "decided_by")
+    return roles.scope_queryset(user, signals)
 
 
 def station_ranking(*, user, start: datetime.datetime, end: datetime.datetime) -> list[dict]:

@@ -42,7 +42,9 @@ def signal_overview(request):
 
 @roles.role_required("fraud.view")
 def station_signals(request, station_id: int):
-    station = get_object_or_404(Station, pk=station_id)
+    station = get_object_or_404(
+        roles.scope_queryset(request.user, Station.objects.all(), station_field="pk"), pk=station_id
+    )
     status = request.GET.get("status", "")
     signals = selectors.signal_list_visible_to(request.user).filter(station=station)
     if status in FraudSignal.Status.values:

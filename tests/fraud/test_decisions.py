@@ -87,3 +87,20 @@ def test_the_signals_page_ranks_the_station_and_shows_the_evidence(hq, month_tic
     assert overview.status_code == 200 and month_tickets["station"].name in overview.content.decode()
     detail = client.get(reverse("fraud:station", args=[month_tickets["station"].pk]))
     assert detail.status_code == 200 and month_tickets["flagged"].number in detail.content.decode()
+
+
+def test_a_regional_manager_sees_only_the_signals_of_the_region(month_tickets, client):
+    from tests.factories import region
+
+    sichuan = StationFactory(name="成都锦江维修站", regions=[region("510104")])
+    ticket = completed_ticket(station=sichuan, technician=certified(sichuan), completed_at=clock.now())
+    FraudSignal.objects.create(rule=RuleCode.NO_ARRIVAL, key=f"ticket:{ticket.pk}", ticket=ticket, station=sichuan)
+    manager = make_user(roles.REGIONAL)
+    manager.managed_regions.set([region("510000")])
+    client.force_login(manager)
+    overview = client.get(reverse("fraud:overview"), {"days": 365}).content.decode()
+    assert "成都锦江维修站" in overview and month_tickets["station"].name not in overview
+    assert client.get(reverse("fraud:station", args=[month_tickets["station"].pk])).status_code == 404
+    assert client.get(reverse("fraud:station", args=[sichuan.pk])).status_code == 200
+    response = client.post(reverse("fraud:confirm", args=[month_tickets["signal"].pk]), {"reason": "x"})
+    assert response.status_code == 403
