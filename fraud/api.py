@@ -4,6 +4,7 @@ import datetime
 
 from django.urls import include, path
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -80,10 +81,25 @@ class FraudSignalViewSet(viewsets.ReadOnlyModelViewSet):
         return services.fraud_signal_dismiss(signal_id=signal.pk, actor=actor, reason=data["reason"])
 
 
+class StationRiskSerializer(serializers.Serializer):
+    station = serializers.IntegerField(source="station_id")
+    code = serializers.CharField(source="station__code")
+    name = serializers.CharField(source="station__name")
+    score = serializers.IntegerField()
+    open = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+
+
 class StationRankingView(APIView):
+    """Stations ranked by risk score over the last ``days`` days (default 90)."""
+
     permission_classes = [ActionPermission]
     permission_actions = {"*": "fraud.view"}
 
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="Window in days, 1–3650 (default 90)")],
+        responses=StationRiskSerializer(many=True),
+    )
     def get(self, request):
         try:
             days = max(1, min(int(request.query_params.get("days", 90)), 3650))
@@ -91,19 +107,7 @@ class StationRankingView(APIView):
             days = 90
         end = timezone.now() + datetime.timedelta(minutes=1)
         rows = selectors.station_ranking(user=request.user, start=end - datetime.timedelta(days=days), end=end)
-        return Response(
-            [
-                {
-                    "station": r["station_id"],
-                    "code": r["station__code"],
-                    "name": r["station__name"],
-                    "score": r["score"],
-                    "open": r["open"],
-                    "confirmed": r["confirmed"],
-                }
-                for r in rows
-            ]
-        )
+        return Response(StationRiskSerializer(rows, many=True).data)
 
 
 router = DefaultRouter()
