@@ -137,7 +137,9 @@ def test_every_page_fits_a_375px_phone_for_every_role(browser, live_server, worl
 
 def test_hq_navbar_is_one_line_at_1366px_and_slash_opens_the_search(browser, live_server):
     ticket = TicketFactory(number="T2099010100042")
-    for user in (make_user(roles.HQ), make_user(roles.ADMIN, is_staff=True, is_superuser=True)):
+    long_name = {"first_name": "测试用户名字特别长的一位同事12345"}  # the user menu must not widen the bar
+    admin = make_user(roles.ADMIN, is_staff=True, is_superuser=True, **long_name)
+    for user in (make_user(roles.HQ, **long_name), admin):
         context, page = _session(browser, live_server, user, DESKTOP)
         page.goto(f"{live_server.url}/tickets/")
         bar = page.evaluate(
