@@ -605,10 +605,6 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CallbackSerializer
     filterset_class = filters.CallbackFilter
 
-    def list(self, request, *args, **kwargs):
-        services.callbacks_backfill()  # see views.callback_list: no scheduler needed for a complete queue
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self):
         return selectors.callback_list()
 

@@ -449,7 +449,6 @@ def queue_state(request):
 @login_required
 @roles.role_required("callbacks.view")
 def callback_list(request):
-    services.callbacks_backfill()  # the queue is complete without beat (tickets completed outside ticket_complete)
     status = request.GET.get("status", Callback.Status.OPEN)
     rows = page_rows(
         request, filters.CallbackFilter, selectors.callback_list(), defaults={"status": Callback.Status.OPEN}
@@ -482,8 +481,7 @@ def callback_export(request):
 @roles.role_required("callbacks.view")
 @require_GET
 def callback_queue_state(request):
-    """The callback queue's poll (JSON): opens any missing callback first, then one aggregate query."""
-    services.callbacks_backfill()
+    """The callback queue's poll (JSON): one aggregate query; a GET writes nothing."""
     response = JsonResponse(selectors.callback_queue_state())
     response["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,7 @@ from repairnet import roles
 from repairnet.phones import phone_normalise
 from tests import clock
 from tests.factories import StationFactory, make_user, region
-from tickets import rollup
+from tickets import rollup, services
 from tickets.models import Callback, Customer, Device, DeviceModel, Ticket
 
 SERIAL_REGEX = r"^HD(?P<yy>\d{2})(?P<mm>\d{2})\d{6}$"
@@ -96,9 +96,12 @@ def completed_ticket(
     callback_outcome: str | None = None,
     is_repeat_repair: bool = False,
     device=None,
+    open_callback: bool = True,
     **fields,
 ) -> Ticket:
-    """A ticket in state ``completed`` (or ``closed`` with a finished callback when ``callback_outcome`` is given)."""
+    """A ticket in state ``completed`` with its open callback, as ``ticket_complete`` leaves it (or ``closed`` with a
+    finished callback when ``callback_outcome`` is given). ``open_callback=False``: completed outside the service
+    (an import), so only the sweep's backfill opens its callback."""
     station = station or StationFactory()
     technician = technician or make_user(roles.TECHNICIAN, station)
     completed_at = completed_at or clock.now()
@@ -134,6 +137,8 @@ def completed_ticket(
             satisfaction=5 if callback_outcome == Callback.Outcome.CONFIRMED else None,
             completed_at=ticket.closed_at,
         )
+    elif open_callback:
+        services.callback_open(ticket=ticket)
     rollup.station_day_refresh_for_ticket(ticket=ticket)  # as ticket_complete and the callback do
     return ticket
 

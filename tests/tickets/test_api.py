@@ -74,9 +74,6 @@ def test_station_staff_cannot_see_other_station_tickets_and_phone_masked_when_cl
 @pytest.mark.django_db
 def test_callback_attempt_api_closes_ticket():
     ticket = completed_ticket()
-    from tickets.services import callbacks_sweep
-
-    callbacks_sweep()
     agent = api(make_user(roles.HOTLINE))
     cid = agent.get("/api/v1/callbacks/?status=open").json()["results"][0]["id"]
     response = agent.post(

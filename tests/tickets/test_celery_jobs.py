@@ -18,7 +18,7 @@ def test_callback_and_sla_jobs_run_through_a_real_worker_and_are_idempotent():
     """A real Celery worker consumes the jobs from Redis; running them twice changes nothing more."""
     from celery.contrib.testing.worker import start_worker
 
-    ticket = completed_ticket(complete_due_at=clock.now() - datetime.timedelta(hours=1))
+    ticket = completed_ticket(open_callback=False, complete_due_at=clock.now() - datetime.timedelta(hours=1))
     celery_eager(False)
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):

@@ -71,16 +71,26 @@ def test_completion_retried_or_raced_with_the_sweep_keeps_one_callback(agent, st
     assert Callback.objects.filter(ticket=ticket).count() == 1
 
 
-def test_the_queue_page_opens_the_callback_of_a_ticket_completed_outside_the_service(client_for):
-    """Imported or demo tickets completed without ticket_complete still reach the queue with no scheduler."""
-    ticket = completed_ticket()
-    assert not Callback.objects.filter(ticket=ticket).exists()
-    page = client_for(roles.HOTLINE).get("/tickets/callbacks/").content.decode()
-    assert ticket.number in page
+def test_the_queues_write_nothing_and_the_sweep_opens_the_callback_of_a_ticket_completed_outside_the_service(
+    client_for,
+):
+    """A GET is safe: the page, its poll and the API only read. An imported ticket completed without ticket_complete
+    reaches the queue when the sweep backfills it."""
+    ticket = completed_ticket(open_callback=False)
+    hotline = client_for(roles.HOTLINE)
+    with CaptureQueriesContext(connection) as queries:
+        page = hotline.get("/tickets/callbacks/").content.decode()
+        hotline.get("/tickets/callbacks/state.json")
+        hotline.get("/api/v1/callbacks/")
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert not [sql for sql in writes if "django_session" not in sql and "last_login" not in sql], writes
+    assert ticket.number not in page and not Callback.objects.filter(ticket=ticket).exists()
+    assert services.callbacks_sweep()["created"] == 1
+    assert ticket.number in hotline.get("/tickets/callbacks/").content.decode()
     assert Callback.objects.get(ticket=ticket).due_at == ticket.callback_due_at
 
 
-def test_callback_state_is_one_query_after_the_backfill_and_changes_with_the_queue(client_for):
+def test_callback_state_is_one_query_and_changes_with_the_queue(client_for):
     hotline = client_for(roles.HOTLINE)
     completed_ticket()
     first = hotline.get("/tickets/callbacks/state.json").json()
@@ -92,7 +102,7 @@ def test_callback_state_is_one_query_after_the_backfill_and_changes_with_the_que
     second = response.json()
     assert second["count"] == 6 and second["version"] != first["version"]
     assert response["Cache-Control"] == "no-store"
-    # session + user + roles, the backfill's read and write, the aggregate: the same whatever the queue's size
+    # session + user + roles and the aggregate: the same whatever the queue's size
     for _ in range(20):
         completed_ticket()
     hotline.get("/tickets/callbacks/state.json")

@@ -379,7 +379,7 @@ def test_paused_ticket_has_no_completion_breach(agent, station, tech):
 
 
 def test_callback_sweep_creates_once_and_escalates_once():
-    ticket = completed_ticket()
+    ticket = completed_ticket(open_callback=False)
     first = services.callbacks_sweep()
     second = services.callbacks_sweep()
     assert first["created"] == 1 and second["created"] == 0
