@@ -159,7 +159,8 @@ def test_never_paid_ticket_gets_only_the_penalty_and_is_never_paid(months, peopl
     assert ExcludedTicket.objects.get(ticket=waiting).reason == ExcludedTicket.Reason.CALLBACK_PENDING
     first = _report_fabricated(station, never_paid, people["hq"], at(months["flows"], 10))
     second = _report_fabricated(station, waiting, people["hq"], at(months["flows"], 11))
-    Callback.objects.filter(ticket=waiting).update(due_at=at(months["flows"], 1), status="done", outcome="confirmed")
+    answered = {"due_at": at(months["flows"], 1), "status": "done", "outcome": "confirmed"}
+    assert Callback.objects.filter(ticket=waiting).update(**answered) == 1
 
     for _ in range(2):
         settlement_month_build(month=months["flows"])

@@ -174,7 +174,8 @@ def test_month_result_does_not_depend_on_settled_history(month, no_external, fin
         settlement_month_build(month=old)
         Statement.objects.filter(month=old).update(status=Statement.Status.PAID)
         if k > 3:
-            Callback.objects.filter(ticket=late).update(due_at=at(old, 27), status="done", outcome="confirmed")
+            answered = {"due_at": at(old, 27), "status": "done", "outcome": "confirmed"}
+            assert Callback.objects.filter(ticket=late).update(**answered) == 1
     assert StatementLine.objects.get(ticket=late).statement.month == _month_before(month, 3)
     Statement.objects.filter(month=month).delete()
 

@@ -6,7 +6,6 @@ from .callbacks import (  # noqa: F401
     _callback_lock,
     callback_answer_by_customer,
     callback_attempt,
-    callbacks_backfill,
     callbacks_sweep,
     sla_breaches_record,
     sla_warnings_raise,

@@ -101,7 +101,7 @@ def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
     The queue does not depend on this sweep: ``ticket_complete`` opens the callback with its due time, and the
     queue reads due times (``selectors.callback_list``), so ``make run`` without beat shows every callback."""
     now = now or timezone.now()
-    created = callbacks_backfill()
+    created = _callbacks_backfill()
     overdue_ids = list(
         Callback.objects.filter(status=Callback.Status.OPEN, due_at__lt=now, escalated_at__isnull=True).values_list(
             "pk", flat=True
@@ -124,11 +124,11 @@ def callbacks_sweep(*, now: datetime.datetime | None = None) -> dict:
     return {"created": created, "escalated": escalated}
 
 
-def callbacks_backfill() -> int:
+def _callbacks_backfill() -> int:
     """Open the callback of every completed ticket that has none (one anti-join on an index; idempotent).
 
-    ``ticket_complete`` opens it already; this catches tickets completed otherwise (imports, the demo data), so
-    the queue pages call it too and a queue without beat is still complete."""
+    ``ticket_complete`` opens it already; this catches tickets completed otherwise (imports, the demo data). Only
+    the sweep calls it: the queue pages and the API only read."""
     pending = Ticket.objects.filter(
         status=S.COMPLETED, callback__isnull=True, callback_due_at__isnull=False
     ).values_list("pk", "callback_due_at")
