@@ -254,5 +254,7 @@ def test_session_upload_and_export_progress_move_between_two_gunicorn_nodes(
     assert 'repairnet_celery_queue_length{queue="heavy"} 0.0' in scrape.text
     assert success in scrape.text
     served = re.search(r'django_http_responses_total_by_status_total\{status="200"\} (\d+)', scrape.text)
-    assert served and float(served.group(1)) >= 4  # the health checks and pages A answered, over both workers
+    # A answered with a 200 its health check and the two login pages (a redirect or a 201 counts elsewhere), plus any
+    # earlier scrape of this loop: at least three, whichever of its two workers served each.
+    assert served and float(served.group(1)) >= 3
     assert requests.get(f"{node_b}/metrics", timeout=10).status_code == 403
