@@ -123,29 +123,6 @@ def xlsx_download(path: Path, filename: str):
     return file_download(path, filename, XLSX_CONTENT_TYPE)
 
 
-def xlsx_header_cells(ws, headers: list[str]):
-    """Bold header row for a write-only worksheet."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    cells = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cells.append(cell)
-    return cells
-
-
-def xlsx_money_cell(ws, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = CNY_FORMAT
-    return cell
-
-
 def mask_phone(phone: str) -> str:
     """138****5678 (037****5678 for a landline) — customer privacy for station staff and exports that leave HQ.
     A stored number is masked in its national digits: the first three and the last four stay."""

@@ -1,76 +1,40 @@
-"""Stock report workbook (XLSX, write-only → temp file → streamed download)."""
+"""The spares lists' XLSX exports (``repairnet.exports.ListExport``): the stock overview and one station's stock."""
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import gettext_lazy as _
 
-from repairnet.exports import temp_path, xlsx_download, xlsx_header_cells, xlsx_money_cell
+from repairnet.exports import Column, ListExport, field_label
+from stations.models import Station
 
-from . import selectors
+from .models import Item
 
+STOCK_OVERVIEW_EXPORT = ListExport(
+    name="stock-network",
+    title=_("Stock by station"),
+    columns=(
+        Column(field_label(Station, "code"), lambda r: r["station"].code, 10),
+        Column(field_label(Station, "name"), lambda r: r["station"].name, 24),
+        Column(field_label(Station, "tier"), lambda r: r["station"].get_tier_display(), 10),
+        Column(_("Units"), lambda r: r["units"], 8),
+        Column(_("Value at cost"), lambda r: r["value"], 14),
+        Column(_("Deposit balance"), lambda r: r["deposit"], 14),
+        Column(_("Headroom"), lambda r: r["headroom"], 14),
+        Column(_("Overdue returns"), lambda r: r["overdue"], 10),
+    ),
+)
 
-def stock_workbook_write(*, stations, path) -> None:
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
-    summary.freeze_panes = "A2"
-    summary.append(
-        xlsx_header_cells(
-            summary,
-            [_("Station code"), _("Station"), _("Units"), _("Value at cost"), _("Deposit balance"), _("Headroom")],
-        )
-    )
-    for row in selectors.stock_overview(stations=stations):
-        summary.append(
-            [
-                row["station"].code,
-                row["station"].name,
-                row["units"],
-                xlsx_money_cell(summary, row["value"]),
-                xlsx_money_cell(summary, row["deposit"]),
-                xlsx_money_cell(summary, row["headroom"]),
-            ]
-        )
-    lines = wb.create_sheet(_("Stock"))
-    lines.freeze_panes = "A2"
-    lines.append(
-        xlsx_header_cells(
-            lines,
-            [
-                _("Station code"),
-                _("Item code"),
-                _("Name"),
-                _("Kind"),
-                _("On hand"),
-                _("In transit"),
-                _("On loan"),
-                _("Defective"),
-                _("Unit cost"),
-                _("Value at cost"),
-            ],
-        )
-    )
-    for station in stations:
-        for row in selectors.stock_for_station(station=station):
-            item = row["item"]
-            lines.append(
-                [
-                    station.code,
-                    item.code,
-                    item.name,
-                    str(item.get_kind_display()),
-                    row["on_hand"],
-                    row["in_transit"],
-                    row["on_loan"],
-                    row["defective"],
-                    xlsx_money_cell(lines, row["unit_cost"]),
-                    xlsx_money_cell(lines, row["value"]),
-                ]
-            )
-    wb.save(path)
-
-
-def stock_workbook(*, stations, filename_hint: str):
-    path = temp_path(".xlsx")
-    stock_workbook_write(stations=stations, path=path)
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    return xlsx_download(path, f"stock-{filename_hint}-{stamp}.xlsx")
+# One station's page: the name is set per station (``dataclasses.replace``), so the file says whose stock it is.
+STATION_STOCK_EXPORT = ListExport(
+    name="stock",
+    title=_("Stock"),
+    columns=(
+        Column(field_label(Item, "code"), lambda r: r["item"].code, 14),
+        Column(field_label(Item, "name"), lambda r: r["item"].name, 24),
+        Column(field_label(Item, "kind"), lambda r: r["item"].get_kind_display(), 10),
+        Column(_("On hand"), lambda r: r["on_hand"], 8),
+        Column(_("In transit"), lambda r: r["in_transit"], 8),
+        Column(_("On loan"), lambda r: r["on_loan"], 8),
+        Column(_("Defective"), lambda r: r["defective"], 8),
+        Column(_("Unit cost"), lambda r: r["unit_cost"], 12),
+        Column(_("Value at cost"), lambda r: r["value"], 14),
+    ),
+)

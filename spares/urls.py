@@ -26,4 +26,5 @@ urlpatterns = [
     path("movements/<int:pk>/reverse/", views.movement_reverse, name="movement-reverse"),
     path("ageing/", views.ageing, name="ageing"),
     path("export/stock.xlsx", views.export_stock, name="export-stock"),
+    path("stations/<int:pk>/stock.xlsx", views.export_station_stock, name="station-stock-export"),
 ]

@@ -1,5 +1,6 @@
 """Pages of the spares area. Thin: check the role and scope, call one service or selector, render."""
 
+import dataclasses
 import functools
 
 from django.contrib import messages
@@ -8,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from repairnet import roles
 from repairnet.filters import page_rows
@@ -16,9 +17,11 @@ from repairnet.forms import flash_errors, service_accepted
 from repairnet.money import ZERO
 from repairnet.replica import report_view
 from repairnet.roles import role_required
+from stations.filters import StationFilter
+from stations.forms import StationFilterForm
 from stations.models import Station
 
-from . import filters, selectors, services
+from . import exports, filters, selectors, services
 from .forms import (
     DecisionForm,
     DepositForm,
@@ -47,8 +50,14 @@ def stock(request):
         if request.user.station_id:
             return redirect("spares:station-stock", pk=request.user.station_id)
         return render(request, "spares/no_station.html")
-    rows = selectors.stock_overview(stations=_stations_for(request.user))
-    return render(request, "spares/stock_overview.html", {"rows": rows})
+    rows = selectors.stock_overview(stations=_overview_stations(request))
+    form = StationFilterForm(request.GET or None)
+    return render(request, "spares/stock_overview.html", {"rows": rows, "form": form})
+
+
+def _overview_stations(request):
+    """The stations of the stock overview, filtered as the station directory is (one FilterSet, one query)."""
+    return page_rows(request, StationFilter, _stations_for(request.user))
 
 
 @role_required("spares.view")
@@ -359,20 +368,22 @@ def ageing(request):
     return render(request, "spares/ageing.html", {"rows": rows, "chart": chart})
 
 
+@role_required("spares.report")
+@report_view
+@require_GET
+def export_stock(request):
+    """The stock overview as XLSX, with the page's current filters."""
+    return exports.STOCK_OVERVIEW_EXPORT.response(selectors.stock_overview(stations=_overview_stations(request)))
+
+
 @role_required("spares.view")
 @report_view
-def export_stock(request):
-    from .exports import stock_workbook
-
-    station_id = request.GET.get("station")
-    if station_id:
-        station = _station(station_id)
-        roles.require(request.user, "spares.view", station)
-        stations = [station]
-    else:
-        roles.require(request.user, "spares.report")
-        stations = list(_stations_for(request.user))
-    return stock_workbook(stations=stations, filename_hint=stations[0].code if station_id else "network")
+@require_GET
+def export_station_stock(request, pk):
+    station = _station(pk)
+    roles.require(request.user, "spares.view", station)
+    export = dataclasses.replace(exports.STATION_STOCK_EXPORT, name=f"stock-{station.code}")
+    return export.response(selectors.stock_for_station(station=station))
 
 
 @role_required("spares.view")

@@ -121,6 +121,7 @@ PAGE_PK = {
     "tickets:complaint": "complaint",
     "tickets:daily-report-submit": "daily_report",
     "spares:station-stock": "station",
+    "spares:station-stock-export": "station",
     "spares:deposit-record": "station",
     "spares:sell": "station",
     "spares:write-off-request": "station",

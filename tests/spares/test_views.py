@@ -75,15 +75,40 @@ def test_ship_and_receive_through_pages(client_for, station, hq_user, part):
     assert 'class="text-end on-hand">4<' in page
 
 
-def test_xlsx_export_opens_with_openpyxl(client_for, stocked_station, part):
-    response = client_for(roles.HQ).get(reverse("spares:export-stock") + f"?station={stocked_station.pk}")
+def _sheet(response) -> list[tuple]:
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    rows = list(workbook.worksheets[1].iter_rows(values_only=True))
-    tuner = next(r for r in rows if r[1] == part.code)
-    assert tuner[4] == 10 and tuner[9] == 250
-    summary = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert summary[1][0] == stocked_station.code and summary[1][4] == 5000
+    return list(workbook.worksheets[0].iter_rows(values_only=True))
+
+
+def test_station_stock_export_opens_with_openpyxl(client_for, stocked_station, other_station, part):
+    response = client_for(roles.HQ).get(reverse("spares:station-stock-export", args=[stocked_station.pk]))
+    assert f"stock-{stocked_station.code}-" in response["Content-Disposition"]
+    rows = _sheet(response)
+    assert rows[0][:4] == ("物料编码", "名称", "类型", "在库数量")
+    tuner = next(r for r in rows if r[0] == part.code)
+    assert (tuner[3], tuner[8]) == (10, 250)  # ten tuners on hand, ¥250 at cost
+    station_client = client_for(roles.TECHNICIAN, station=stocked_station)
+    assert station_client.get(reverse("spares:station-stock-export", args=[stocked_station.pk])).status_code == 200
+    assert station_client.get(reverse("spares:station-stock-export", args=[other_station.pk])).status_code == 403
+    assert client_for(roles.HQ).get(reverse("spares:station-stock-export", args=[999999])).status_code == 404
+
+
+def test_overview_export_carries_the_page_filters(client_for, stocked_station, other_station):
+    hq = client_for(roles.HQ)
+    page = hq.get(reverse("spares:stock"), {"q": stocked_station.code}).content.decode()
+    assert other_station.code not in page
+    link = f"{reverse('spares:export-stock')}?q={stocked_station.code}"
+    assert f'href="{link}"' in page  # the page's "导出 XLSX" link keeps its filters
+    rows = _sheet(hq.get(link))
+    assert rows[0][:2] == ("站点编号", "站点名称")
+    assert [r[0] for r in rows[1:]] == [stocked_station.code]
+    assert rows[1][5] == 5000  # the deposit balance, a number in CNY format
+    everyone = [r[0] for r in _sheet(hq.get(reverse("spares:export-stock")))[1:]]
+    assert {stocked_station.code, other_station.code} <= set(everyone)
+    # a bad filter value exports no rows and says why, never a 500
+    bad = hq.get(reverse("spares:export-stock"), {"tier": "nonsense"})
+    assert _sheet(bad)[1:] == []
 
 
 @pytest.mark.parametrize(
