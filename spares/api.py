@@ -6,7 +6,9 @@ service. Station staff see only their own station.
 
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -15,7 +17,18 @@ from repairnet.api import ActionPermission, read_actions, service_action, valida
 from stations.models import Station
 
 from . import filters, selectors, services
-from .models import DepositEntry, Item, Movement, Obligation, Shipment, StockBalance, StocktakeProposal, WriteOff
+from .models import (
+    DepositEntry,
+    Item,
+    Movement,
+    Obligation,
+    Replenishment,
+    ReplenishmentLine,
+    Shipment,
+    StockBalance,
+    StocktakeProposal,
+    WriteOff,
+)
 
 
 def _station_or_404(user, station_id):
@@ -225,6 +238,64 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class ReplenishmentLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReplenishmentLine
+        fields = ["id", "item_id", "quantity", "suggested", "shipped"]
+
+
+class ReplenishmentSerializer(serializers.ModelSerializer):
+    lines = ReplenishmentLineSerializer(many=True, read_only=True)
+    shipment_number = serializers.CharField(source="shipment.number", default=None, read_only=True)
+
+    class Meta:
+        model = Replenishment
+        fields = ["id", "station_id", "status", "note", "created_at", "decided_at", "shipment_number", "lines"]
+
+
+class ReplenishmentLineInSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ReplenishmentCreateSerializer(serializers.Serializer):
+    station_id = serializers.IntegerField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    lines = ReplenishmentLineInSerializer(many=True)
+
+
+class ReplenishmentApproveSerializer(DecisionSerializer):
+    # line id → units to ship (0 drops the line); left out, each line ships what was asked
+    quantities = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+
+
+class StationQuerySerializer(serializers.Serializer):
+    station = serializers.IntegerField()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField(source="item.pk")
+    item_code = serializers.CharField(source="item.code")
+    used = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
+    in_transit = serializers.IntegerField()
+    hq_on_hand = serializers.IntegerField()
+    target = serializers.IntegerField()
+    needed = serializers.IntegerField()
+    suggested = serializers.IntegerField()
+    limited = serializers.BooleanField()
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    deposit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    held = serializers.DecimalField(max_digits=12, decimal_places=2)
+    headroom = serializers.DecimalField(max_digits=12, decimal_places=2)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    rows = SuggestionSerializer(many=True)
+
+
 class ReverseSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200)
 
@@ -411,6 +482,50 @@ class WriteOffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return services.write_off_decide(write_off=write_off, approve=False, actor=actor, note=data["note"])
 
 
+class ReplenishmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """A station asks (POST, the coordinator); HQ ``approve``s into a shipment or ``reject``s with a note.
+    ``suggestions/?station=`` gives the quantities the product suggests from usage, turnover and deposit."""
+
+    serializer_class = ReplenishmentSerializer
+    permission_classes = [ActionPermission]
+    permission_actions = read_actions(
+        "spares.view", create="spares.replenish", approve="spares.ship", reject="spares.ship", suggestions="spares.view"
+    )
+    filterset_class = filters.ReplenishmentFilter
+
+    def get_queryset(self):
+        return selectors.replenishment_list(user=self.request.user).prefetch_related("lines")
+
+    def get_serializer_class(self):
+        return ReplenishmentCreateSerializer if self.action == "create" else ReplenishmentSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = validated(ReplenishmentCreateSerializer, request)
+        station = _station_or_404(request.user, data["station_id"])
+        replenishment = services.replenishment_request(
+            station=station, lines=[dict(line) for line in data["lines"]], actor=request.user, note=data["note"]
+        )
+        return Response(ReplenishmentSerializer(replenishment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("station", int, required=True)], responses={200: SuggestionsSerializer})
+    @action(detail=False, methods=["get"])
+    def suggestions(self, request):
+        query = StationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        station = _station_or_404(request.user, query.validated_data["station"])
+        return Response(SuggestionsSerializer(selectors.replenishment_suggestions(station=station)).data)
+
+    @service_action(ReplenishmentApproveSerializer, ReplenishmentSerializer)
+    def approve(self, replenishment, actor, data):
+        return services.replenishment_decide(
+            replenishment=replenishment, approve=True, actor=actor, note=data["note"], quantities=data.get("quantities")
+        )
+
+    @service_action(DecisionSerializer, ReplenishmentSerializer)
+    def reject(self, replenishment, actor, data):
+        return services.replenishment_decide(replenishment=replenishment, approve=False, actor=actor, note=data["note"])
+
+
 class StocktakeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StocktakeSerializer
     permission_classes = [ActionPermission]
@@ -439,6 +554,7 @@ router.register("spares/deposits", DepositViewSet, basename="spares-deposit")
 router.register("spares/obligations", ObligationViewSet, basename="spares-obligation")
 router.register("spares/sales", SaleViewSet, basename="spares-sale")
 router.register("spares/write-offs", WriteOffViewSet, basename="spares-write-off")
+router.register("spares/replenishments", ReplenishmentViewSet, basename="spares-replenishment")
 router.register("spares/stocktakes", StocktakeViewSet, basename="spares-stocktake")
 
 urlpatterns = [path("", include(router.urls))]

@@ -7,7 +7,7 @@ the same selector for their base rows, so one query string gives the same rows o
 from django_filters import rest_framework as filters
 from django_filters.filterset import filterset_factory
 
-from .models import Item, Movement, Obligation, Shipment, StocktakeProposal, WriteOff
+from .models import Item, Movement, Obligation, Replenishment, Shipment, StocktakeProposal, WriteOff
 
 # Each an exact match on the model's own fields (what ``filterset_fields`` gave the API).
 ItemFilter = filterset_factory(Item, filters.FilterSet, ["kind", "code"])
@@ -16,3 +16,4 @@ MovementFilter = filterset_factory(Movement, filters.FilterSet, ["type", "item",
 ObligationFilter = filterset_factory(Obligation, filters.FilterSet, ["status", "station"])
 WriteOffFilter = filterset_factory(WriteOff, filters.FilterSet, ["status", "station"])
 StocktakeFilter = filterset_factory(StocktakeProposal, filters.FilterSet, ["status", "station"])
+ReplenishmentFilter = filterset_factory(Replenishment, filters.FilterSet, ["status", "station"])

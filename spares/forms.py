@@ -42,6 +42,23 @@ class ShipmentLineForm(forms.Form):
 ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=5, max_num=30)
 
 
+class ReplenishmentLineForm(ShipmentLineForm):
+    """A line of a station's request: an item and how many (HQ picks the serials when it ships)."""
+
+    serials = None
+
+
+ReplenishmentLineFormSet = forms.formset_factory(ReplenishmentLineForm, extra=3, max_num=30)
+
+
+class ReplenishmentForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs["class"] = "form-control"
+
+
 class ShipmentHeaderForm(forms.Form):
     station = forms.ModelChoiceField(label=_("Station"), queryset=None)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -477,6 +477,72 @@ class WriteOff(models.Model):
         return f"{self.station_id} {self.item_id} × {self.quantity}"
 
 
+class Replenishment(models.Model):
+    """A station's request for parts and spare machines (补货申请), its quantities suggested from usage and
+    turnover; HQ approves it into a shipment in one action, or rejects it with a note."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved and shipped")
+        REJECTED = "rejected", _("Rejected")
+
+    TRANSITIONS = {Status.PENDING: (Status.APPROVED, Status.REJECTED), Status.APPROVED: (), Status.REJECTED: ()}
+
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("Station"), on_delete=models.PROTECT, related_name="replenishments"
+    )
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    note = models.CharField(_("Note"), max_length=200, blank=True)
+    requested_by = user_ref(_("Requested by"), blank=False)
+    decided_by = user_ref(_("Decided by"))
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    shipment = models.OneToOneField(
+        Shipment,
+        verbose_name=_("Shipment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replenishment",
+    )
+    created_at = models.DateTimeField(_("Requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Replenishment request")
+        verbose_name_plural = _("Replenishment request")
+        constraints = [
+            # one open request per station: a double-submitted form or a retried call cannot ask twice
+            models.UniqueConstraint(
+                fields=["station"], condition=Q(status="pending"), name="spares_replenishment_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.station_id} #{self.pk}"
+
+
+class ReplenishmentLine(models.Model):
+    replenishment = models.ForeignKey(
+        Replenishment, verbose_name=_("Replenishment request"), on_delete=models.CASCADE, related_name="lines"
+    )
+    item = models.ForeignKey(Item, verbose_name=_("Item"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("Quantity requested"))
+    suggested = models.PositiveIntegerField(_("Quantity suggested"), default=0)
+    shipped = models.PositiveIntegerField(_("Quantity shipped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Replenishment line")
+        verbose_name_plural = _("Replenishment line")
+        constraints = [
+            models.UniqueConstraint(fields=["replenishment", "item"], name="spares_replenishment_line_item"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="spares_replenishment_qty_pos"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} × {self.quantity}"
+
+
 class StocktakeProposal(models.Model):
     """A counted quantity that differs from the ledger; HQ approves before any adjustment movement."""
 

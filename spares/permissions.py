@@ -18,6 +18,7 @@ roles.register(
         "spares.return_defective": {COORDINATOR, TECHNICIAN},
         "spares.receive_defective": {HQ},
         "spares.write_off.request": {COORDINATOR},
+        "spares.replenish": {COORDINATOR},  # ask HQ for stock; HQ approves with spares.ship
         "spares.approve": {HQ},  # write-offs and stocktake adjustments
         "spares.stocktake": {HQ, INSPECTOR},
         "spares.reverse": {HQ},

@@ -1,11 +1,12 @@
 """Reads of the spares area: deposit balances, stock and its value, charges for settlement, ageing."""
 
 import datetime
+import math
 from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import Case, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from .models import (
     Location,
     Movement,
     Obligation,
+    Replenishment,
     SerialUnit,
     Shipment,
     StockBalance,
@@ -378,6 +380,103 @@ def stock_ageing_and_turnover(*, stations, today: datetime.date | None = None) -
             }
         )
     return result
+
+
+def replenishment_suggestions(*, station) -> dict:
+    """What the station should ask for: per item used in the last TURNOVER_WINDOW_DAYS, enough to cover
+    TURNOVER_TARGET_DAYS of its own usage (SPEC 3: turnover ≤ 15 days) less what it has on the shelf and in
+    transit, trimmed, most-used value first, to what its deposit headroom allows (the stock limit). Constant queries.
+
+    Returns ``{"rows": [...], "deposit", "held", "headroom", "value"}``; each row has ``item``, ``used`` (units
+    in the window), ``daily``, ``on_hand``, ``in_transit``, ``hq_on_hand``, ``target``, ``needed`` (before the
+    deposit limit), ``suggested``, ``unit_cost``, ``value`` and ``limited`` (the deposit cut it)."""
+    since = timezone.now() - datetime.timedelta(days=TURNOVER_WINDOW_DAYS)
+    used = dict(
+        Movement.objects.filter(
+            station=station,
+            type__in=[Movement.Type.USE, Movement.Type.SELL, Movement.Type.SWAP_OUT],
+            created_at__gte=since,
+            reversed_by__isnull=True,
+        )
+        .values("item_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("item_id", "n")
+    )
+    counts: dict[tuple, int] = defaultdict(int)
+    for item_id, kind, qty in StockBalance.objects.filter(
+        Q(location__station=station, location__kind__in=[Location.Kind.STATION, Location.Kind.TRANSIT])
+        | Q(location__kind=Location.Kind.HQ, item_id__in=list(used)),
+        on_hand__gt=0,
+    ).values_list("item_id", "location__kind", "on_hand"):
+        counts[item_id, kind] += qty
+    prices = item_prices()
+    items = Item.objects.in_bulk(list(used))
+    deposit = deposit_balance(station=station)
+    held = stock_value_held(station=station)
+    rows = []
+    for item_id, n in used.items():
+        daily = Decimal(n) / TURNOVER_WINDOW_DAYS
+        target = math.ceil(daily * TURNOVER_TARGET_DAYS)
+        have = counts[item_id, Location.Kind.STATION] + counts[item_id, Location.Kind.TRANSIT]
+        rows.append(
+            {
+                "item": items[item_id],
+                "used": n,
+                "daily": daily.quantize(Decimal("0.01")),
+                "on_hand": counts[item_id, Location.Kind.STATION],
+                "in_transit": counts[item_id, Location.Kind.TRANSIT],
+                "hq_on_hand": counts[item_id, Location.Kind.HQ],
+                "target": target,
+                "needed": max(target - have, 0),
+                "unit_cost": prices.get(item_id, (ZERO, ZERO))[0],
+            }
+        )
+    rows.sort(key=lambda r: (-r["unit_cost"] * r["used"], r["item"].code))
+    room = max(deposit - held, ZERO)
+    for row in rows:
+        cost = row["unit_cost"]
+        allowed = row["needed"] if not cost else min(row["needed"], int(room // cost))
+        row["suggested"] = allowed
+        row["limited"] = allowed < row["needed"]
+        row["value"] = quantize(cost * allowed)
+        room -= row["value"]
+    return {
+        "rows": rows,
+        "deposit": deposit,
+        "held": held,
+        "headroom": quantize(deposit - held),
+        "value": quantize(sum((r["value"] for r in rows), ZERO)),
+    }
+
+
+def replenishment_review(*, replenishment, lines) -> dict:
+    """What HQ weighs before approving: per line HQ's shelf and the cost, and the station's deposit headroom.
+    Sets ``line.hq_on_hand``, ``line.unit_cost`` and ``line.value`` on ``lines``."""
+    prices = item_prices()
+    hq = dict(
+        StockBalance.objects.filter(location__kind=Location.Kind.HQ, item_id__in=[line.item_id for line in lines])
+        .values("item_id")
+        .annotate(n=Sum("on_hand"))
+        .values_list("item_id", "n")
+    )
+    for line in lines:
+        line.hq_on_hand = hq.get(line.item_id, 0)
+        line.unit_cost = prices.get(line.item_id, (ZERO, ZERO))[0]
+        line.value = quantize(line.unit_cost * line.quantity)
+    station = replenishment.station
+    deposit, held = deposit_balance(station=station), stock_value_held(station=station)
+    value = quantize(sum((line.value for line in lines), ZERO))
+    return {"deposit": deposit, "held": held, "headroom": quantize(deposit - held), "value": value}
+
+
+def replenishment_list(*, user):
+    """Replenishment requests the user may see (``filters.ReplenishmentFilter``), pending first."""
+    return roles.scope_queryset(
+        user,
+        Replenishment.objects.select_related("station", "requested_by", "decided_by", "shipment").order_by(
+            Case(When(status=Replenishment.Status.PENDING, then=0), default=1), "-created_at", "-pk"
+        ),
+    )
 
 
 def _add_bucket(buckets, age, value):

@@ -25,13 +25,24 @@ from . import exports, filters, selectors, services
 from .forms import (
     DecisionForm,
     DepositForm,
+    ReplenishmentForm,
+    ReplenishmentLineFormSet,
     ReverseForm,
     SellForm,
     ShipmentHeaderForm,
     ShipmentLineFormSet,
     WriteOffForm,
 )
-from .models import Location, Movement, Obligation, SerialUnit, Shipment, StocktakeProposal, WriteOff
+from .models import (
+    Location,
+    Movement,
+    Obligation,
+    Replenishment,
+    SerialUnit,
+    Shipment,
+    StocktakeProposal,
+    WriteOff,
+)
 
 
 def _station(pk):
@@ -305,6 +316,84 @@ def write_off_decide(request, pk):
         lambda w, **kw: services.write_off_decide(write_off=w, **kw),
         "spares:write-offs",
     )
+
+
+@role_required("spares.view")
+def replenishments(request):
+    qs = page_rows(request, filters.ReplenishmentFilter, selectors.replenishment_list(user=request.user))
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    can_request = request.user.station_id is not None and roles.can(
+        request.user, "spares.replenish", request.user.station
+    )
+    return render(request, "spares/replenishments.html", {"page_obj": page, "can_request": can_request})
+
+
+@role_required("spares.replenish")
+def replenishment_create(request):
+    """The station's request, its lines filled with the suggested quantities; the coordinator changes or adds."""
+    station = request.user.station
+    if station is None:
+        return render(request, "spares/no_station.html")
+    roles.require(request.user, "spares.replenish", station)
+    suggestions = selectors.replenishment_suggestions(station=station)
+    initial = [{"item": r["item"], "quantity": r["suggested"]} for r in suggestions["rows"] if r["suggested"]]
+    header = ReplenishmentForm(request.POST or None)
+    lines = ReplenishmentLineFormSet(request.POST or None, prefix="line", initial=initial)
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        try:
+            replenishment = services.replenishment_request(
+                station=station,
+                lines=[line for line in (f.as_line() for f in lines.forms) if line],
+                actor=request.user,
+                note=header.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, _("Request #%(id)s sent to HQ.") % {"id": replenishment.pk})
+            return redirect("spares:replenishment-detail", pk=replenishment.pk)
+    context = {"station": station, "suggestions": suggestions, "header": header, "lines": lines}
+    context["target_days"] = selectors.TURNOVER_TARGET_DAYS
+    context["window_days"] = selectors.TURNOVER_WINDOW_DAYS
+    return render(request, "spares/replenishment_form.html", context)
+
+
+@role_required("spares.view")
+def replenishment_detail(request, pk):
+    """One request; HQ approves it into a shipment (its quantities prefilled, changeable) or rejects it."""
+    replenishment = get_object_or_404(selectors.replenishment_list(user=request.user), pk=pk)
+    roles.require(request.user, "spares.view", replenishment)
+    lines = list(replenishment.lines.select_related("item").order_by("pk"))
+    pending = replenishment.status == Replenishment.Status.PENDING
+    can_decide = pending and roles.can(request.user, "spares.ship", replenishment)
+    if request.method == "POST":
+        roles.require(request.user, "spares.ship", replenishment)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            flash_errors(request, ValidationError(_("Choose approve or reject.")))
+        else:
+            try:
+                replenishment = services.replenishment_decide(
+                    replenishment=replenishment,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    quantities={line.pk: request.POST.get(f"qty_{line.pk}", "0").strip() for line in lines},
+                )
+            except ValidationError as exc:
+                flash_errors(request, exc)
+            else:
+                if replenishment.shipment_id:
+                    messages.success(
+                        request, _("Shipment %(number)s is on its way.") % {"number": replenishment.shipment.number}
+                    )
+                else:
+                    messages.success(request, _("Decision recorded."))
+        return redirect("spares:replenishment-detail", pk=replenishment.pk)
+    context = {"replenishment": replenishment, "lines": lines, "can_decide": can_decide}
+    if can_decide:
+        context.update(selectors.replenishment_review(replenishment=replenishment, lines=lines))
+    return render(request, "spares/replenishment_detail.html", context)
 
 
 @role_required("spares.view")

@@ -8,6 +8,7 @@ from .deposits import (  # noqa: F401
     deposit_refund_balance,
 )
 from .journal import MT, Kind, location_get  # noqa: F401
+from .replenishment import replenishment_decide, replenishment_request  # noqa: F401
 from .returns import (  # noqa: F401
     accessory_sell,
     defective_receive,

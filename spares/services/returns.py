@@ -122,9 +122,9 @@ def write_off_request(
     return write_off
 
 
-def _decided(request, *, approve: bool, actor, note: str):
-    """HQ's decision on a pending request (write-off, stocktake proposal): approved, or rejected with a note;
-    who decided when, and the movement an approval made, are saved with it."""
+def _decided(request, *, approve: bool, actor, note: str, fields=("movement",)):
+    """HQ's decision on a pending request (write-off, stocktake proposal, replenishment): approved, or rejected
+    with a note; who decided when, and what an approval made (``fields``: its movement or shipment), are saved."""
     request.decided_by = actor
     request.decided_at = timezone.now()
     statuses = type(request).Status
@@ -134,7 +134,7 @@ def _decided(request, *, approve: bool, actor, note: str):
         actor=actor,
         note=note,
         require_note=not approve,
-        extra_update_fields=("decided_by", "decided_at", "movement"),
+        extra_update_fields=("decided_by", "decided_at", *fields),
     )
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import locks, roles
 from repairnet.money import format_cny, quantize
 from repairnet.services import apply_transition, audit_record, ensure
 
@@ -42,8 +42,11 @@ def hq_stock_receive(*, item: Item, quantity: int = 0, serials: list[str] | None
 
 
 def _next_shipment_number() -> str:
+    """The day's next number. Two shipments at once would read the same last number: the day's lock, held to
+    the end of the transaction, makes the second read after the first has committed."""
     today = timezone.localdate().strftime("%Y%m%d")
     prefix = f"S{today}"
+    locks.hold(f"shipment-number:{prefix}")
     last = Shipment.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True)
     seq = int(last[0][len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:04d}"

@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairnet import roles
+from repairnet import locks, roles
 from repairnet.models import User
 from repairnet.services import apply_transition, audit_record, ensure, setting
 
@@ -69,6 +69,7 @@ def exam_record(
 
 def _next_certificate_number(kind: str, year: int) -> str:
     prefix = f"{'JS' if kind == CertificateKind.REPAIR_TECHNICIAN else 'FW'}{year}-"
+    locks.hold(f"certificate-number:{prefix}")  # two issues at once read the last number one after the other
     # Only our own numbers count: earlier ones in another form (imported, the demo's "JS2026-D0266") are skipped.
     ours = Certificate.objects.filter(number__regex=rf"^{prefix}[0-9]{{5}}$")
     last = ours.aggregate(m=Max("number"))["m"]

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
 from spares import services
-from spares.models import Location, Movement, SerialUnit, StockBalance
+from spares.models import Location, Movement, SerialUnit, Shipment, StockBalance
 from tests.concurrency import run_threads
 from tests.tickets.factories import TicketFactory
 
@@ -77,3 +77,44 @@ def test_check_constraint_refuses_negative_balance(station, hq_user):
     services.hq_stock_receive(item=part, quantity=1, actor=hq_user)
     with pytest.raises(IntegrityError), transaction.atomic():
         StockBalance.objects.filter(item=part).update(on_hand=-1)
+
+
+def test_approvals_at_once_never_ship_one_machine_twice_nor_one_request_twice(hq_user):
+    """Four stations ask for two spare machines each and HQ holds five: approved together, each machine leaves
+    once (skip-locked picking), the sixth-and-later wanted are refused cleanly; a request approved twice at
+    once ships once."""
+    from tests.factories import StationFactory
+
+    machine = make_item("M-RACE", kind="machine", cost="100.00")
+    services.hq_stock_receive(item=machine, serials=[f"R{i}" for i in range(5)], actor=hq_user)
+    requests = []
+    for _ in range(4):
+        station = StationFactory()
+        services.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq_user)
+        requests.append(
+            services.replenishment_request(
+                station=station, lines=[{"item_id": machine.pk, "quantity": 2}], actor=staff_of(station)
+            )
+        )
+
+    def approve(index):
+        decided = services.replenishment_decide(replenishment=requests[index], approve=True, actor=hq_user)
+        return ("ok", decided.shipment_id)
+
+    results = run_threads(4, approve)
+    assert [r for r in results if r[0] == "error"] == []
+    assert sum(1 for r in results if r[0] == "ok") == 2  # 2 + 2 machines; the fifth alone cannot fill a request
+    shipped = list(SerialUnit.objects.filter(item=machine, location__kind=Location.Kind.TRANSIT).values_list("serial"))
+    assert len(shipped) == len(set(shipped)) == 4
+    assert SerialUnit.objects.filter(item=machine, location__kind=Location.Kind.HQ).count() == 1
+
+    station = StationFactory()
+    services.deposit_record(station=station, kind="paid", amount=Decimal("1000.00"), actor=hq_user)
+    one = services.replenishment_request(
+        station=station, lines=[{"item_id": machine.pk, "quantity": 1}], actor=staff_of(station)
+    )
+    twice = run_threads(
+        2, lambda index: ("ok", services.replenishment_decide(replenishment=one, approve=True, actor=hq_user).pk)
+    )
+    assert sorted(r[0] for r in twice) == ["ok", "refused"]
+    assert Shipment.objects.filter(station=station).count() == 1
