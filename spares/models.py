@@ -519,7 +519,7 @@ class Replenishment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.station_id} #{self.pk}"
+        return f"{self.station} #{self.pk}"
 
 
 class ReplenishmentLine(models.Model):

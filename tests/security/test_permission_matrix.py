@@ -86,6 +86,7 @@ API_PK = {
     "spares-deposit": "deposit",
     "spares-obligation": "obligation",
     "spares-write-off": "write_off",
+    "spares-replenishment": "replenishment",
     "spares-stocktake": "stocktake",
     "settlement-fee-rule": "fee_rule",
     "settlement-run": "run",
@@ -128,6 +129,7 @@ PAGE_PK = {
     "spares:shipment-detail": "shipment",
     "spares:defective-receive": "obligation",
     "spares:write-off-decide": "write_off",
+    "spares:replenishment-detail": "replenishment",
     "spares:stocktake-decide": "stocktake",
     "spares:movement-reverse": "movement",
     "settlement:run-status": "run",
@@ -270,7 +272,7 @@ def _url(world: dict, name: str, pattern: URLPattern) -> str:
 @pytest.fixture
 def world(request):
     """Real objects of one station (stock, a closed ticket with its callback, complaint, daily report,
-    parts obligation, write-off and stocktake requests, sanctions, a revocation review, assessment, statement, submitted
+    parts obligation, write-off, replenishment and stocktake requests, sanctions, a revocation review, assessment, statement, submitted
     inspection with a rectification) and network-wide ones, keyed as the tables above name them."""
     station = request.getfixturevalue("stocked_station")  # ¥5,000 deposit, a shipment received
     hq_actor, tuner, remote = (request.getfixturevalue(f) for f in ("hq_user", "part", "accessory"))
@@ -287,6 +289,9 @@ def world(request):
     spares_services.stock_use_for_ticket(ticket=ticket, parts=[{"item_id": tuner.pk, "quantity": 1}], actor=technician)
     write_off = spares_services.write_off_request(
         station=station, item_id=remote.pk, quantity=1, reason="外壳破损", actor=coordinator
+    )
+    replenishment = spares_services.replenishment_request(
+        station=station, lines=[{"item_id": tuner.pk, "quantity": 2}], actor=coordinator
     )
     (stocktake,) = spares_services.stocktake_propose(
         station=station, counts=[{"item_id": tuner.pk, "counted_quantity": 1}], actor=hq_actor, source_ref="matrix"
@@ -349,6 +354,7 @@ def world(request):
         "deposit": DepositEntry.objects.get(station=station),
         "obligation": Obligation.objects.get(station=station),
         "write_off": write_off,
+        "replenishment": replenishment,
         "stocktake": stocktake,
         "fee_rule": FeeRule.objects.first(),
         "run": run,

@@ -222,6 +222,8 @@ def test_pages_station_asks_with_suggestions_and_hq_approves(client_for, busy_st
     assert request.shipment.lines.get().quantity == 3
     after = hq.get(reverse("spares:replenishment-detail", args=[request.pk])).content.decode()
     assert request.shipment.number in after and 'id="approve-ship"' not in after
+    history = hq.get(reverse("object-history", args=["spares", "replenishment", request.pk])).content.decode()
+    assert "提出申请" in history and "批准" in history  # the verbs in the reader's language
     # bad input on the page: a message, nothing changes, never a 500
     again = station_client.post(
         reverse("spares:replenishment-create"),
