@@ -272,8 +272,9 @@ def _url(world: dict, name: str, pattern: URLPattern) -> str:
 @pytest.fixture
 def world(request):
     """Real objects of one station (stock, a closed ticket with its callback, complaint, daily report,
-    parts obligation, write-off, replenishment and stocktake requests, sanctions, a revocation review, assessment, statement, submitted
-    inspection with a rectification) and network-wide ones, keyed as the tables above name them."""
+    parts obligation, write-off, replenishment and stocktake requests, sanctions, a revocation review, assessment,
+    statement, submitted inspection with a rectification) and network-wide ones, keyed as the tables above name
+    them."""
     station = request.getfixturevalue("stocked_station")  # ¥5,000 deposit, a shipment received
     hq_actor, tuner, remote = (request.getfixturevalue(f) for f in ("hq_user", "part", "accessory"))
     month = clock.previous_month()
