@@ -166,10 +166,38 @@ def seed(*, stdout) -> None:
                             services.accessory_sell(station=station, item_id=items[c].pk, quantity=1, actor=staff)
     with _at(moment(start + datetime.timedelta(days=5))):
         opened = _seed_opening_stock(items=items, hq=hq, free_serials=free_serials, stdout=stdout)
+    asked = _seed_replenishments(stations=stations, items=items, hq=hq)
     stdout.write(
         f"spares: catalogue of {len(items)} items, {shipped} monthly shipments with receipts and sales, "
-        f"opening stock at {opened} more stations"
+        f"opening stock at {opened} more stations, {asked} replenishment requests"
     )
+
+
+# station code → whether HQ has already approved its demo request (the other waits in HQ's queue)
+REPLENISH = {"ZZ001": False, "CD001": True}
+
+
+def _seed_replenishments(*, stations, items, hq) -> int:
+    """A replenishment request from each REPLENISH station's coordinator: the suggested quantities, or a few
+    tuners when its usage suggests nothing yet."""
+    asked = 0
+    for code, approve in REPLENISH.items():
+        station = stations.get(code)
+        coordinator = station and station.users.filter(groups__name=roles.COORDINATOR, is_active=True).first()
+        if coordinator is None:
+            continue
+        rows = selectors.replenishment_suggestions(station=station)["rows"]
+        lines = [{"item_id": r["item"].pk, "quantity": r["suggested"]} for r in rows if r["suggested"]]
+        request = services.replenishment_request(
+            station=station,
+            lines=lines or [{"item_id": items["P-TUNER"].pk, "quantity": 4}],
+            actor=coordinator,
+            note="按近90天用量建议补货",
+        )
+        if approve:
+            services.replenishment_decide(replenishment=request, approve=True, actor=hq)
+        asked += 1
+    return asked
 
 
 def _seed_opening_stock(*, items, hq, free_serials, stdout) -> int:

@@ -31,3 +31,8 @@ def test_demo_seed_is_idempotent_and_ledger_verifies():
     verify = StringIO()
     call_command("spares_verify", stdout=verify)
     assert "Ledger OK" in verify.getvalue()
+    # HQ's replenishment queue holds ZZ001's request; CD001's was approved into a shipment on its way
+    from spares.models import Replenishment
+
+    assert Replenishment.objects.get(station__code="ZZ001").status == Replenishment.Status.PENDING
+    assert Replenishment.objects.get(station__code="CD001").shipment.status == "in_transit"
