@@ -153,11 +153,12 @@ def test_healthz_reports_database(client):
     assert client.get("/healthz").json()["database"] == "ok"
 
 
-def _read_po(path: Path) -> dict[str, str]:
+def _read_po(path: Path) -> dict[tuple, str]:
+    """(msgctxt or None, msgid) → msgstr: a word may be translated differently in a context (``pgettext``)."""
     sys.path.insert(0, str(ROOT))
     from tools import po
 
-    return {e["msgid"]: e["msgstr"][0] for e in po.parse(path) if e["msgid"] and not e["obsolete"]}
+    return {(e.get("msgctxt"), e["msgid"]): e["msgstr"][0] for e in po.parse(path) if e["msgid"] and not e["obsolete"]}
 
 
 def test_zh_hans_catalogues_complete_and_compiled():
@@ -169,8 +170,9 @@ def test_zh_hans_catalogues_complete_and_compiled():
     for path in catalogues:
         assert po.problems(path) == [], path
         compiled = gettext.GNUTranslations(open(path.with_suffix(".mo"), "rb"))  # noqa: SIM115
-        for msgid, msgstr in _read_po(path).items():
-            assert compiled.gettext(msgid) == msgstr, f"{path}: .mo is stale for {msgid!r}; run make messages"
+        for (context, msgid), msgstr in _read_po(path).items():
+            found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+            assert found == msgstr, f"{path}: .mo is stale for {msgid!r}; run make messages"
 
 
 def test_templates_and_code_have_no_untranslated_strings_left_out_of_catalogues(tmp_path):
